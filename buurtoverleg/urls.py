@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from residents import views as resident_views
+
+# The admin logs in through allauth too: e-mailed code plus the second factor.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
+urlpatterns = [
+    path("", resident_views.home, name="home"),
+    path("health/", resident_views.health, name="health"),
+    path("privacy/", resident_views.privacy, name="privacy"),
+    path("toegankelijkheid/", resident_views.accessibility, name="accessibility"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # Passwordless only: the login page is the "send me a code" page; joining happens
+    # through a neighbourhood, which checks the address.
+    path("accounts/login/", resident_views.login_by_code, name="account_login"),
+    path("accounts/signup/", resident_views.signup_elsewhere, name="account_signup"),
+    path("accounts/", include("allauth.urls")),
+    path("beheer/", admin.site.urls),
+    path("", include("residents.urls")),
+]
