@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.forms import SignupForm
+from django import forms
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from residents.models import Neighbourhood, User, normalise_postcode
+from residents.services import (
+    InviteCodeInvalid,
+    house_number_value,
+    invite_code_lookup,
+    membership_apply,
+)
+
+
+class AddressMixin(forms.Form):
+    """Postcode, house number and invite code, checked against one neighbourhood."""
+
+    neighbourhood: Neighbourhood
+
+    postcode = forms.CharField(
+        label=_("Postcode"),
+        max_length=7,
+        help_text=_("For example 1234 AB."),
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "text"}),
+        error_messages={"required": _("Fill in your postcode.")},
+    )
+    house_number = forms.CharField(
+        label=_("House number"),
+        max_length=10,
+        help_text=_("With addition if you have one, for example 12a."),
+        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
+        error_messages={"required": _("Fill in your house number.")},
+    )
+    invite_code = forms.CharField(
+        label=_("Invite code (if you have one)"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "It is on the printed sheet from the neighbourhood meeting. "
+            "With a code you can take part at once."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+    def clean_postcode(self) -> str:
+        try:
+            return normalise_postcode(self.cleaned_data["postcode"])
+        except ValueError:
+            raise forms.ValidationError(
+                _("Fill in a valid postcode: four digits and two letters, such as 1234 AB.")
+            ) from None
+
+    def clean_house_number(self) -> str:
+        value = self.cleaned_data["house_number"].strip()
+        if house_number_value(value) is None:
+            raise forms.ValidationError(_("Fill in a house number that starts with a digit."))
+        return value
+
+    def clean_invite_code(self) -> str:
+        code = self.cleaned_data.get("invite_code", "").strip()
+        if code:
+            try:
+                invite_code_lookup(neighbourhood=self.neighbourhood, code=code)
+            except InviteCodeInvalid:
+                raise forms.ValidationError(
+                    _(
+                        "This invite code is not right or has been used already. Check the code, "
+                        "or leave it empty: the chair will then approve your application."
+                    )
+                ) from None
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        postcode, number = cleaned.get("postcode"), cleaned.get("house_number")
+        if (
+            postcode
+            and number
+            and not self.neighbourhood.covers(postcode, house_number_value(number))
+        ):
+            self.add_error(
+                "postcode",
+                forms.ValidationError(
+                    _(
+                        "This address is not in %(neighbourhood)s. Check your postcode and house "
+                        "number, or look up your own neighbourhood on the overview page."
+                    ),
+                    params={"neighbourhood": self.neighbourhood.name},
+                ),
+            )
+        return cleaned
+
+
+class JoinSignupForm(AddressMixin, SignupForm):
+    """Join a neighbourhood without an account yet: allauth then confirms the e-mail by code."""
+
+    display_name = forms.CharField(
+        label=_("Your name"),
+        max_length=120,
+        help_text=_("Other residents see your name only if you allow it."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Fill in your name.")},
+    )
+
+    field_order = ["display_name", "email", "postcode", "house_number", "invite_code"]
+
+    def __init__(self, *args: Any, neighbourhood: Neighbourhood, **kwargs: Any) -> None:
+        self.neighbourhood = neighbourhood
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("E-mail address")
+        self.fields["email"].help_text = _("We send a code to this address to check it.")
+        self.fields["email"].widget.attrs.pop("placeholder", None)
+        self.order_fields(self.field_order)
+
+    def custom_signup(self, request: HttpRequest, user: User) -> None:
+        user.display_name = self.cleaned_data["display_name"].strip()
+        user.postcode = self.cleaned_data["postcode"]
+        user.house_number = self.cleaned_data["house_number"]
+        user.language = (request.LANGUAGE_CODE or "nl")[:2]
+        user.save(update_fields=["display_name", "postcode", "house_number", "language"])
+        try:
+            membership_apply(
+                user=user,
+                neighbourhood=self.neighbourhood,
+                invite_code=self.cleaned_data.get("invite_code", ""),
+            )
+        except InviteCodeInvalid:
+            # Someone else used the code between checking and saving: apply normally.
+            membership_apply(user=user, neighbourhood=self.neighbourhood)
+
+
+class JoinForm(AddressMixin):
+    """Join another neighbourhood while logged in."""
+
+    def __init__(self, *args: Any, neighbourhood: Neighbourhood, **kwargs: Any) -> None:
+        self.neighbourhood = neighbourhood
+        super().__init__(*args, **kwargs)

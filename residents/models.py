@@ -1,0 +1,421 @@
+"""Neighbourhoods, organisations, people and the roles they hold."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+POSTCODE_RE = re.compile(r"^\s*([1-9][0-9]{3})\s*([A-Za-z]{2})?\s*$")
+
+
+def normalise_postcode(value: str) -> str:
+    """'1234 ab' -> '1234AB'; raises ValueError for anything that is not a Dutch postcode."""
+    match = POSTCODE_RE.match(value or "")
+    if not match:
+        raise ValueError(value)
+    return match.group(1) + (match.group(2) or "").upper()
+
+
+def new_link_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(
+        self, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
+        user = self.model(email=self.normalize_email(email).lower() if email else None, **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("display_name", email.split("@")[0])
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Residents log in with an e-mailed code; paper residents have no e-mail."""
+
+    class Language(models.TextChoices):
+        DUTCH = "nl", _("Dutch")
+        ENGLISH = "en", _("English")
+
+    email = models.EmailField(_("e-mail address"), unique=True, null=True, blank=True)
+    display_name = models.CharField(_("name"), max_length=120)
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language.choices, default=Language.DUTCH
+    )
+    postcode = models.CharField(_("postcode"), max_length=6, blank=True)
+    house_number = models.CharField(_("house number"), max_length=10, blank=True)
+    contact_note = models.CharField(
+        _("how to reach them"),
+        max_length=200,
+        blank=True,
+        help_text=_("For residents without e-mail, e.g. a phone number or 'via the office'."),
+    )
+    wants_agenda_mail = models.BooleanField(_("receive the agenda by e-mail"), default=True)
+    wants_digest = models.BooleanField(_("receive the progress digest"), default=True)
+    consent_named_in_minutes = models.BooleanField(
+        _("my name may appear in the minutes"), default=False
+    )
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    # Part of every scoped action link's signature: rotating it revokes all of them.
+    link_key = models.CharField(max_length=32, default=new_link_key, editable=False)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email or f"#{self.pk}"
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+    @property
+    def is_paper_resident(self) -> bool:
+        return not self.email
+
+
+class Municipality(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), unique=True)
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NeighbourhoodQuerySet(models.QuerySet["Neighbourhood"]):
+    def visible_to(self, user: Any) -> NeighbourhoodQuerySet:
+        """Neighbourhoods where the user holds an active role or coordinates the municipality."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(memberships__user=user, memberships__status=Membership.Status.ACTIVE)
+            | Q(municipality__coordinators__user=user)
+        ).distinct()
+
+
+class Neighbourhood(models.Model):
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="neighbourhoods",
+        verbose_name=_("municipality"),
+    )
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), unique=True)
+    description = models.TextField(_("description"), blank=True)
+    max_active_priorities = models.PositiveSmallIntegerField(
+        _("maximum number of active priorities"), default=3
+    )
+    meeting_place = models.CharField(_("usual meeting place"), max_length=200, blank=True)
+    meeting_rhythm = models.CharField(
+        _("usual meeting rhythm"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: every second Tuesday of the month, 19:30."),
+    )
+
+    objects = NeighbourhoodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("neighbourhood")
+        verbose_name_plural = _("neighbourhoods")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_active_priorities__gte=1),
+                name="neighbourhood_priorities_at_least_one",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("neighbourhood", kwargs={"slug": self.slug})
+
+    def covers(self, postcode: str, house_number: int | None) -> bool:
+        """Whether an address lies in this neighbourhood (PC6 entries, or PC4 with ranges)."""
+        return any(area.covers(postcode, house_number) for area in self.postcode_areas.all())
+
+
+class PostcodeArea(models.Model):
+    """A PC6 postcode ('1234AB'), or a PC4 ('1234') with an optional house-number range."""
+
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, on_delete=models.CASCADE, related_name="postcode_areas"
+    )
+    postcode = models.CharField(
+        _("postcode"),
+        max_length=6,
+        help_text=_("Four digits (PC4) or four digits and two letters."),
+    )
+    number_from = models.PositiveIntegerField(_("from house number"), null=True, blank=True)
+    number_to = models.PositiveIntegerField(_("to house number"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("postcode area")
+        verbose_name_plural = _("postcode areas")
+        ordering = ["postcode", "number_from"]
+
+    def __str__(self) -> str:
+        if self.number_from or self.number_to:
+            return f"{self.postcode} {self.number_from or ''}–{self.number_to or ''}"
+        return self.postcode
+
+    def covers(self, postcode: str, house_number: int | None) -> bool:
+        if not postcode.startswith(self.postcode):
+            return False
+        if house_number is None:
+            return self.number_from is None and self.number_to is None
+        if self.number_from is not None and house_number < self.number_from:
+            return False
+        return not (self.number_to is not None and house_number > self.number_to)
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        POLICE = "police", _("Police")
+        MUNICIPALITY = "municipality", _("Municipality")
+        HOUSING = "housing", _("Housing corporation")
+        COMMUNITY_WORK = "community_work", _("Community work")
+        YOUTH_WORK = "youth_work", _("Youth work")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=160, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    CHAIR = "chair", _("Chair")
+    MINUTE_TAKER = "minute_taker", _("Minute-taker")
+    PROFESSIONAL = "professional", _("Professional")
+    OFFICE = "office", _("Neighbourhood office")
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self) -> MembershipQuerySet:
+        return self.filter(status=Membership.Status.ACTIVE)
+
+    def pending(self) -> MembershipQuerySet:
+        return self.filter(status=Membership.Status.PENDING)
+
+    def awaiting_decision(self) -> MembershipQuerySet:
+        """Pending applications whose applicant confirmed their e-mail address.
+
+        Someone who signed up but never typed the mailed code is not shown to the chair.
+        """
+        from allauth.account.models import EmailAddress
+
+        confirmed = EmailAddress.objects.filter(user=OuterRef("user"), verified=True)
+        return self.pending().filter(Exists(confirmed))
+
+    def team(self) -> MembershipQuerySet:
+        """The support team as the public sees it: professionals and the chair."""
+        return (
+            self.active()
+            .filter(role__in=[Role.PROFESSIONAL, Role.CHAIR])
+            .select_related("user", "organisation")
+            # Public pages: names only, never e-mail or home addresses.
+            .only(
+                "role",
+                "job_title",
+                "status",
+                "neighbourhood_id",
+                "user__display_name",
+                "organisation__name",
+                "organisation__kind",
+            )
+            .order_by("organisation__name", "user__display_name")
+        )
+
+
+class Membership(models.Model):
+    """A person's role in a neighbourhood. One person can hold several roles in one place."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        ACTIVE = "active", _("Active")
+        REJECTED = "rejected", _("Rejected")
+        LEFT = "left", _("Left")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("person")
+    )
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("neighbourhood"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.RESIDENT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("organisation"),
+    )
+    job_title = models.CharField(_("job title"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("applied at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["neighbourhood", "role", "user__display_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "neighbourhood", "role"], name="membership_one_per_role"
+            ),
+            models.CheckConstraint(
+                condition=Q(role="professional", organisation__isnull=False)
+                | ~Q(role="professional"),
+                name="membership_professional_has_organisation",
+            ),
+        ]
+        indexes = [models.Index(fields=["neighbourhood", "status", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.neighbourhood}"
+
+
+class Coordinator(models.Model):
+    """Sees and manages every neighbourhood of one municipality."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="coordinates")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="coordinators"
+    )
+
+    class Meta:
+        verbose_name = _("coordinator")
+        verbose_name_plural = _("coordinators")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "municipality"], name="coordinator_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.municipality}"
+
+
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed
+
+
+def new_invite_code() -> str:
+    raw = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(9))
+    return f"{raw[:3]}-{raw[3:6]}-{raw[6:]}"
+
+
+class InviteCode(models.Model):
+    """A single-use code from a printed sheet or an invitation mail: joining is active at once."""
+
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, on_delete=models.CASCADE, related_name="invite_codes"
+    )
+    code = models.CharField(_("code"), max_length=11, unique=True, default=new_invite_code)
+    email = models.EmailField(_("invited e-mail address"), blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("valid until"))
+    used_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invite code")
+        verbose_name_plural = _("invite codes")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.expires_at > timezone.now()
+
+
+class ActionLinkUse(models.Model):
+    """A single-use action link (residents.links) that has been used.
+
+    The unique hash makes a second use fail in the database, also when two requests race.
+    No person is stored: the hash alone is enough to refuse the link again.
+    """
+
+    token_hash = models.CharField(max_length=64, editable=False)
+    purpose = models.CharField(max_length=40, editable=False)
+    used_at = models.DateTimeField(default=timezone.now, editable=False)
+    # After this the link is refused as expired anyway, so the row may be pruned.
+    expires_at = models.DateTimeField(editable=False)
+
+    class Meta:
+        verbose_name = _("used action link")
+        verbose_name_plural = _("used action links")
+        constraints = [
+            models.UniqueConstraint(fields=["token_hash"], name="action_link_use_once"),
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="action_link_use_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.token_hash[:12]}"

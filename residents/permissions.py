@@ -1,0 +1,95 @@
+"""Who may see and do what, in one table.
+
+Every team view asks `neighbourhood_for(request, slug, Perm.X)`; tests iterate over RULES.
+Nobody acts in a neighbourhood where they hold no active role; coordinators act in every
+neighbourhood of their municipality.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from residents.models import Coordinator, Membership, Neighbourhood, Role
+
+COORDINATOR = "coordinator"
+
+
+class Perm(StrEnum):
+    VIEW_MEMBERS = "view_members"
+    MANAGE_MEMBERS = "manage_members"
+    SET_ROLES = "set_roles"
+    PRINT_INVITE_CODES = "print_invite_codes"
+    VIEW_CONFIDENTIAL = "view_confidential"
+    ENTER_FOR_RESIDENT = "enter_for_resident"
+
+
+RULES: dict[Perm, frozenset[str]] = {
+    Perm.VIEW_MEMBERS: frozenset({Role.CHAIR, Role.MINUTE_TAKER, Role.OFFICE, COORDINATOR}),
+    Perm.MANAGE_MEMBERS: frozenset({Role.CHAIR, COORDINATOR}),
+    Perm.SET_ROLES: frozenset({Role.CHAIR, COORDINATOR}),
+    Perm.PRINT_INVITE_CODES: frozenset({Role.CHAIR, Role.OFFICE, COORDINATOR}),
+    Perm.VIEW_CONFIDENTIAL: frozenset({Role.CHAIR, Role.PROFESSIONAL, Role.OFFICE, COORDINATOR}),
+    Perm.ENTER_FOR_RESIDENT: frozenset({Role.CHAIR, Role.OFFICE, COORDINATOR}),
+}
+
+# Whoever can see confidential details must log in with a second factor.
+SECOND_FACTOR_ROLES = RULES[Perm.VIEW_CONFIDENTIAL]
+
+
+def _role_map(user: Any) -> tuple[dict[int, set[str]], set[int]]:
+    """All active roles of the user, by neighbourhood id, and the municipalities coordinated.
+
+    Cached on the user object, so a request asks the database once.
+    """
+    cached = getattr(user, "_buurt_roles", None)
+    if cached is None:
+        by_neighbourhood: dict[int, set[str]] = {}
+        for nid, role in (
+            Membership.objects.active().filter(user=user).values_list("neighbourhood_id", "role")
+        ):
+            by_neighbourhood.setdefault(nid, set()).add(role)
+        municipalities = set(
+            Coordinator.objects.filter(user=user).values_list("municipality_id", flat=True)
+        )
+        cached = (by_neighbourhood, municipalities)
+        user._buurt_roles = cached
+    return cached
+
+
+def roles_in(user: Any, neighbourhood: Neighbourhood) -> frozenset[str]:
+    if not user.is_authenticated:
+        return frozenset()
+    by_neighbourhood, municipalities = _role_map(user)
+    roles = set(by_neighbourhood.get(neighbourhood.pk, set()))
+    if neighbourhood.municipality_id in municipalities:
+        roles.add(COORDINATOR)
+    return frozenset(roles)
+
+
+def can(user: Any, perm: Perm, neighbourhood: Neighbourhood) -> bool:
+    return bool(roles_in(user, neighbourhood) & RULES[perm])
+
+
+def needs_second_factor(user: Any) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    by_neighbourhood, municipalities = _role_map(user)
+    return bool(municipalities) or any(
+        roles & SECOND_FACTOR_ROLES for roles in by_neighbourhood.values()
+    )
+
+
+def neighbourhood_for(request: Any, slug: str, perm: Perm) -> Neighbourhood:
+    """The neighbourhood named in the URL, if the user may do `perm` there; 403 otherwise."""
+    neighbourhood = get_object_or_404(
+        Neighbourhood.objects.select_related("municipality"), slug=slug
+    )
+    if not can(request.user, perm, neighbourhood):
+        raise PermissionDenied
+    return neighbourhood

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.views import SignupView
+from django.conf import settings
+from django.contrib import messages
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from buurtoverleg.celery import app as celery_app
+from buurtoverleg.http import AuthenticatedHttpRequest
+from residents.forms import JoinForm, JoinSignupForm
+from residents.models import Membership, Municipality, Neighbourhood, Role
+from residents.permissions import roles_in
+from residents.services import InviteCodeInvalid, membership_apply
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    municipalities = Municipality.objects.prefetch_related("neighbourhoods")
+    mine = (
+        Membership.objects.filter(user=request.user)
+        .exclude(status__in=[Membership.Status.LEFT, Membership.Status.REJECTED])
+        .select_related("neighbourhood")
+        if request.user.is_authenticated
+        else Membership.objects.none()
+    )
+    return render(request, "residents/home.html", {"municipalities": municipalities, "mine": mine})
+
+
+@require_GET
+def neighbourhood(request: HttpRequest, slug: str) -> HttpResponse:
+    hood = get_object_or_404(Neighbourhood.objects.select_related("municipality"), slug=slug)
+    team = list(hood.memberships.team())
+    own = []
+    if request.user.is_authenticated:
+        own = list(Membership.objects.filter(user=request.user, neighbourhood=hood))
+    return render(
+        request,
+        "residents/neighbourhood.html",
+        {
+            "neighbourhood": hood,
+            "team": team,
+            "own_memberships": own,
+            "roles": roles_in(request.user, hood),
+            "is_member": any(m.status == Membership.Status.ACTIVE for m in own),
+            "is_pending": any(m.status == Membership.Status.PENDING for m in own),
+        },
+    )
+
+
+class JoinView(SignupView):
+    """Join a neighbourhood. Without an account this is allauth's signup, with the address."""
+
+    template_name = "residents/join.html"
+    form_class = JoinSignupForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.neighbourhood = get_object_or_404(Neighbourhood, slug=kwargs["slug"])
+        if request.user.is_authenticated:
+            return join_logged_in(request, self.neighbourhood)  # type: ignore[arg-type]
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_class(self) -> type[JoinSignupForm]:
+        return JoinSignupForm
+
+    def get_initial(self) -> dict[str, Any]:
+        # Links in invitation mails and QR codes on the printed sheet carry the code.
+        return {**super().get_initial(), "invite_code": self.request.GET.get("code", "")}
+
+    def get_default_success_url(self) -> str:
+        # After confirming the e-mail code, land on the neighbourhood just joined.
+        return self.neighbourhood.get_absolute_url()
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["neighbourhood"] = self.neighbourhood
+        return kwargs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["neighbourhood"] = self.neighbourhood
+        return context
+
+
+join = never_cache(JoinView.as_view())
+
+
+def join_logged_in(request: AuthenticatedHttpRequest, hood: Neighbourhood) -> HttpResponse:
+    existing = Membership.objects.filter(
+        user=request.user, neighbourhood=hood, role=Role.RESIDENT
+    ).first()
+    if existing and existing.status in {Membership.Status.ACTIVE, Membership.Status.PENDING}:
+        return redirect(hood)
+    initial = {
+        "postcode": request.user.postcode,
+        "house_number": request.user.house_number,
+        "invite_code": request.GET.get("code", ""),
+    }
+    form = JoinForm(request.POST or None, neighbourhood=hood, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        user.postcode = form.cleaned_data["postcode"]
+        user.house_number = form.cleaned_data["house_number"]
+        user.save(update_fields=["postcode", "house_number"])
+        try:
+            membership = membership_apply(
+                user=user, neighbourhood=hood, invite_code=form.cleaned_data["invite_code"]
+            )
+        except InviteCodeInvalid:
+            form.add_error(
+                "invite_code",
+                _("This invite code has just been used. Leave it empty to apply for approval."),
+            )
+        else:
+            if membership.status == Membership.Status.ACTIVE:
+                messages.success(request, _("Welcome to %(name)s!") % {"name": hood.name})
+            else:
+                messages.success(
+                    request, _("Thank you. The chair will look at your application soon.")
+                )
+            return redirect(hood)
+    return render(
+        request, "residents/join.html", {"form": form, "neighbourhood": hood, "logged_in": True}
+    )
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "residents/privacy.html",
+        {
+            "retention_days": settings.RETENTION_DAYS_AFTER_LEAVING,
+            "privacy_controller": settings.PRIVACY_CONTROLLER,
+            "privacy_contact_email": settings.PRIVACY_CONTACT_EMAIL,
+        },
+    )
+
+
+@require_GET
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "residents/accessibility.html",
+        {"accessibility_contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL},
+    )
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Whether the database and (when configured) the broker answer. 503 when one does not."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+        checks["database"] = f"error: {type(exc).__name__}"
+    if celery_app.conf.task_always_eager:
+        checks["broker"] = "not configured (tasks run in-process)"
+    else:
+        try:
+            with celery_app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+            checks["broker"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["broker"] = f"error: {type(exc).__name__}"
+    healthy = all(v == "ok" or v.startswith("not configured") for v in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )
+
+
+def signup_elsewhere(request: HttpRequest) -> HttpResponse:
+    """People join through a neighbourhood's page, which checks their address."""
+    messages.info(request, _("Choose your neighbourhood to join it."))
+    return redirect("home")
+
+
+def login_by_code(request: HttpRequest) -> HttpResponse:
+    """Residents have no password: logging in always means asking for an e-mailed code."""
+    target = reverse("account_request_login_code")
+    if request.GET:
+        target += "?" + request.GET.urlencode()
+    return redirect(target)
