@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from residents import account_views as views
+
+urlpatterns = [
+    path("mijn-gegevens/", views.my_data, name="my_data"),
+    path("mijn-gegevens/download/", views.my_data_export, name="my_data_export"),
+    path(
+        "mijn-gegevens/buurt/<slug:slug>/verlaten/",
+        views.leave_neighbourhood,
+        name="leave_neighbourhood",
+    ),
+    path("mijn-gegevens/account-verwijderen/", views.delete_account, name="delete_account"),
+    path("mail-afmelden/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]

@@ -1,0 +1,266 @@
+"""Scoped action links: "vote in this round", "unsubscribe from this list".
+
+Unlike a login code, an action link lives in an e-mail that is read days later. It is signed
+(django.core.signing, one salt per purpose), bound to one person and one object, expires at a
+time the caller chooses (the round's closing time, a month), and NEVER logs anyone in: reading
+one gives the view a person and an object to act on, and touches no session.
+
+Every link carries the person's `link_key`; rotating it (when the account is deleted or
+anonymised, or on request) revokes all their links at once. A link made for one purpose is
+refused for any other. Single-use purposes record each use in ActionLinkUse under a unique
+hash, so a second use fails in the database, also when two requests race.
+
+Register a purpose once, at import time of the module that uses it:
+
+    BALLOT = register_purpose("ballot", model="problems.PriorityRound", single_use=False)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+
+from residents.models import ActionLinkUse, User, new_link_key
+
+# Links are for mails about one meeting cycle; nothing should be valid for longer than this.
+MAX_LIFETIME = timedelta(days=400)
+# Longer than any link we make; anything longer is not one of ours.
+MAX_TOKEN_LENGTH = 600
+SALT_PREFIX = "buurtoverleg.action-link"
+
+
+class LinkError(Exception):
+    """Base class: the link cannot be used. `reason` is for logs, never shown to people."""
+
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class LinkInvalid(LinkError):
+    """Tampered with, made for another purpose or object, revoked, or its person is gone."""
+
+
+class LinkExpired(LinkError):
+    """Genuine, but past the expiry its maker gave it."""
+
+
+class LinkAlreadyUsed(LinkError):
+    """A single-use link that has been used before."""
+
+
+@dataclass(frozen=True)
+class Purpose:
+    name: str
+    model: str  # "app_label.ModelName" of the object the link is bound to
+    single_use: bool
+
+    @property
+    def model_label(self) -> str:
+        return self.model.lower()
+
+    def model_class(self) -> type[models.Model]:
+        return apps.get_model(self.model)
+
+
+PURPOSES: dict[str, Purpose] = {}
+
+
+def register_purpose(name: str, *, model: str, single_use: bool) -> Purpose:
+    """Declare a kind of link. Registering the same purpose twice must describe it the same."""
+    purpose = Purpose(name=name, model=model, single_use=single_use)
+    existing = PURPOSES.get(name)
+    if existing is not None and existing != purpose:
+        raise ValueError(f"Action link purpose {name!r} is already registered as {existing}.")
+    PURPOSES[name] = purpose
+    return purpose
+
+
+def get_purpose(name: str | Purpose) -> Purpose:
+    if isinstance(name, Purpose):
+        name = name.name
+    try:
+        return PURPOSES[name]
+    except KeyError:
+        raise ValueError(f"Unknown action link purpose {name!r}.") from None
+
+
+@dataclass(frozen=True)
+class ActionLink:
+    """What a valid link allows: `user` may do `purpose` on `obj` until `expires_at`."""
+
+    user: User
+    obj: models.Model
+    purpose: Purpose
+    expires_at: datetime
+    token: str
+
+    @property
+    def use_hash(self) -> str:
+        """What ActionLinkUse stores: a hash of the signed content, with the purpose.
+
+        The signature is left out, so the same link re-signed after a SECRET_KEY rotation still
+        counts as the same (used) link. Only genuine tokens reach this point.
+        """
+        value = self.token.rsplit(":", 1)[0]
+        return hashlib.sha256(f"{self.purpose.name}\n{value}".encode()).hexdigest()
+
+    def already_used(self) -> bool:
+        """For a confirmation page: whether this single-use link has been used before."""
+        return (
+            self.purpose.single_use
+            and ActionLinkUse.objects.filter(token_hash=self.use_hash).exists()
+        )
+
+
+def _signer(purpose: Purpose) -> signing.Signer:
+    # One salt per purpose: a signature made for one purpose never verifies for another.
+    return signing.Signer(salt=f"{SALT_PREFIX}.{purpose.name}")
+
+
+def make_action_link_token(
+    *, user: User, purpose: str | Purpose, obj: models.Model, expires_at: datetime
+) -> str:
+    """A URL-safe token that lets `user` do `purpose` on `obj` until `expires_at`."""
+    spec = get_purpose(purpose)
+    if obj._meta.label_lower != spec.model_label:
+        raise TypeError(f"A {spec.name!r} link is bound to a {spec.model}, not {obj._meta.label}.")
+    if user.pk is None or obj.pk is None:
+        raise ValueError("Action links are for saved people and objects.")
+    if timezone.is_naive(expires_at):
+        raise ValueError("expires_at must be timezone-aware.")
+    now = timezone.now()
+    if expires_at <= now:
+        raise ValueError("expires_at lies in the past: the link would never work.")
+    if expires_at - now > MAX_LIFETIME:
+        raise ValueError(f"Action links may live at most {MAX_LIFETIME.days} days.")
+    payload = {
+        "u": user.pk,
+        "k": user.link_key,
+        "m": spec.model_label,
+        "o": obj.pk if isinstance(obj.pk, int) else str(obj.pk),
+        "e": int(expires_at.timestamp()),  # rounded down: never later than asked
+    }
+    return _signer(spec).sign_object(payload)
+
+
+def _payload(token: str, spec: Purpose) -> dict[str, Any]:
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+        raise LinkInvalid("malformed")
+    try:
+        payload = _signer(spec).unsign_object(token)
+    except signing.BadSignature:
+        raise LinkInvalid("bad signature (tampered, or made for another purpose)") from None
+    except (ValueError, TypeError):  # pragma: no cover - only a correctly signed token gets here
+        raise LinkInvalid("undecodable") from None
+    if (
+        not isinstance(payload, dict)
+        or not isinstance(payload.get("u"), int)
+        or not isinstance(payload.get("k"), str)
+        or not isinstance(payload.get("m"), str)
+        or not isinstance(payload.get("o"), int | str)
+        or not isinstance(payload.get("e"), int)
+    ):
+        raise LinkInvalid("unexpected payload")
+    return payload
+
+
+def read_action_link_token(
+    *, token: str, purpose: str | Purpose, obj: models.Model | None = None
+) -> ActionLink:
+    """Check a token and return what it allows. Pass `obj` when the URL names the object too.
+
+    Raises LinkInvalid or LinkExpired. Never logs anyone in and never writes.
+    """
+    spec = get_purpose(purpose)
+    payload = _payload(token, spec)
+    if payload["m"] != spec.model_label:
+        raise LinkInvalid("bound to another kind of object")
+    expires_at = datetime.fromtimestamp(payload["e"], tz=UTC)
+    if timezone.now() >= expires_at:
+        raise LinkExpired("expired")
+    user = User.objects.filter(pk=payload["u"], is_active=True, anonymised_at__isnull=True).first()
+    if user is None:
+        raise LinkInvalid("person unknown, deactivated or anonymised")
+    if not constant_time_compare(user.link_key, payload["k"]):
+        raise LinkInvalid("revoked (link key rotated)")
+    model = spec.model_class()
+    target: models.Model | None
+    if model is User and payload["o"] == user.pk:
+        target = user
+    else:
+        target = model._default_manager.filter(pk=payload["o"]).first()
+    if target is None:
+        raise LinkInvalid("object no longer exists")
+    if obj is not None and (obj._meta.label_lower != spec.model_label or obj.pk != target.pk):
+        raise LinkInvalid("made for another object")
+    return ActionLink(user=user, obj=target, purpose=spec, expires_at=expires_at, token=token)
+
+
+def consume_action_link(
+    *, token: str, purpose: str | Purpose, obj: models.Model | None = None
+) -> ActionLink:
+    """Read a link and, for a single-use purpose, record its use (LinkAlreadyUsed the 2nd time).
+
+    Call it inside the transaction of the action the link allows, so a failed action does not
+    use up the link. The record is written in a savepoint: a refused second use leaves the
+    caller's transaction usable. For purposes that are not single-use this is just a read.
+    """
+    link = read_action_link_token(token=token, purpose=purpose, obj=obj)
+    if link.purpose.single_use:
+        try:
+            with transaction.atomic():
+                ActionLinkUse.objects.create(
+                    token_hash=link.use_hash,
+                    purpose=link.purpose.name,
+                    expires_at=link.expires_at,
+                )
+        except IntegrityError:
+            raise LinkAlreadyUsed("used before") from None
+    return link
+
+
+@transaction.atomic
+def user_revoke_action_links(*, user: User) -> None:
+    """Make every action link the person was ever sent stop working."""
+    user.link_key = new_link_key()
+    user.save(update_fields=["link_key"])
+
+
+@transaction.atomic
+def action_link_uses_prune(*, now: datetime | None = None) -> int:
+    """Forget uses of links that have expired: those are refused as expired anyway."""
+    # A day's margin, so a clock that is a little off never revives a used link.
+    cutoff = (now or timezone.now()) - timedelta(days=1)
+    deleted, _ = ActionLinkUse.objects.filter(expires_at__lt=cutoff).delete()
+    return deleted
+
+
+# --- Unsubscribe: used by every mail to residents (List-Unsubscribe, RFC 2369 and 8058). ---
+
+# Not single-use: mail providers may send the one-click POST more than once.
+UNSUBSCRIBE = register_purpose("unsubscribe", model=settings.AUTH_USER_MODEL, single_use=False)
+
+
+def unsubscribe_url(*, user: User, expires_at: datetime) -> str:
+    """The absolute one-click unsubscribe URL for a mail to `user`."""
+    token = make_action_link_token(user=user, purpose=UNSUBSCRIBE, obj=user, expires_at=expires_at)
+    return settings.SITE_URL + reverse("unsubscribe", kwargs={"token": token})
+
+
+def unsubscribe_headers(*, user: User, expires_at: datetime) -> dict[str, str]:
+    """Headers for every bulk mail, so mail programs can offer "unsubscribe" themselves."""
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url(user=user, expires_at=expires_at)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
