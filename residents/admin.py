@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from residents.models import (
+    ActionLinkUse,
     Coordinator,
     InviteCode,
     Membership,
@@ -106,3 +108,18 @@ class InviteCodeAdmin(admin.ModelAdmin):
     search_fields = ["code", "email"]
     readonly_fields = ["used_by", "used_at", "created_by"]
     list_select_related = ["neighbourhood"]
+
+
+@admin.register(ActionLinkUse)
+class ActionLinkUseAdmin(admin.ModelAdmin):
+    """Used single-use links: only a hash, never who used it."""
+
+    list_display = ["purpose", "used_at", "expires_at"]
+    list_filter = ["purpose"]
+    readonly_fields = ["token_hash", "purpose", "used_at", "expires_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
