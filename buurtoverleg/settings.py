@@ -222,16 +222,27 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
+# Publishing must not hang a page when Redis is down: the mailing is in the database and the
+# due-work sweep queues it again once the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0,
+                                    "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One frequent job runs everything that is due (meetings/due.py lists the kinds).
 CELERY_BEAT_SCHEDULE = {
-    "purge-departed-members": {
-        "task": "residents.tasks.purge_departed_members",
-        "schedule": 24 * 60 * 60,
-    },
-    "prune-action-link-uses": {
-        "task": "residents.tasks.prune_action_link_uses",
-        "schedule": 24 * 60 * 60,
-    },
+    "run-due-work": {"task": "meetings.tasks.run_due_work", "schedule": 60},
 }
+
+# The outgoing-mail ledger (meetings.mailing).
+MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN") or (
+    SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost")
+MAIL_BATCH_SIZE = envint("MAIL_BATCH_SIZE", 50)
+# A delivery "sending" for longer than this was caught by a crash: it is sent again (same
+# Message-ID). Must exceed the time one batch takes.
+MAIL_SENDING_STALE_SECONDS = envint("MAIL_SENDING_STALE_SECONDS", 300)
+# Queued deliveries older than this are queued again by the sweep (lost broker message).
+MAIL_QUEUED_GRACE_SECONDS = envint("MAIL_QUEUED_GRACE_SECONDS", 60)
+MAIL_SUPPRESS_AFTER_PERMANENT_FAILURES = envint("MAIL_SUPPRESS_AFTER_PERMANENT_FAILURES", 2)
 
 # Who answers for personal data and accessibility (shown in the statements).
 PRIVACY_CONTROLLER = os.environ.get("PRIVACY_CONTROLLER", "")

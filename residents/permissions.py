@@ -25,6 +25,8 @@ class Perm(StrEnum):
     PRINT_INVITE_CODES = "print_invite_codes"
     VIEW_CONFIDENTIAL = "view_confidential"
     ENTER_FOR_RESIDENT = "enter_for_resident"
+    VIEW_MAILINGS = "view_mailings"
+    MANAGE_MAILINGS = "manage_mailings"
 
 
 RULES: dict[Perm, frozenset[str]] = {
@@ -34,6 +36,8 @@ RULES: dict[Perm, frozenset[str]] = {
     Perm.PRINT_INVITE_CODES: frozenset({Role.CHAIR, Role.OFFICE, COORDINATOR}),
     Perm.VIEW_CONFIDENTIAL: frozenset({Role.CHAIR, Role.PROFESSIONAL, Role.OFFICE, COORDINATOR}),
     Perm.ENTER_FOR_RESIDENT: frozenset({Role.CHAIR, Role.OFFICE, COORDINATOR}),
+    Perm.VIEW_MAILINGS: frozenset({Role.CHAIR, COORDINATOR}),
+    Perm.MANAGE_MAILINGS: frozenset({Role.CHAIR, COORDINATOR}),
 }
 
 # Whoever can see confidential details must log in with a second factor.

@@ -7,22 +7,18 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.db.models.functions import Lower
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from residents.models import (
@@ -145,27 +141,11 @@ def invite_join_url(*, neighbourhood: Neighbourhood, code: str = "") -> str:
     return f"{url}?{urlencode({'code': code})}" if code else url
 
 
-def send_templated_mail(
-    *, template: str, to: str, language: str, context: Mapping[str, Any]
-) -> None:
-    """Send emails/<template>.subject and .txt (and .html when there is one) in `language`.
-
-    Member management sends all its mail through here, so moving mail to a delivery ledger
-    changes only this function.
-    """
-    with translation.override(language):
-        subject = " ".join(render_to_string(f"emails/{template}.subject", dict(context)).split())
-        body = render_to_string(f"emails/{template}.txt", dict(context))
-        try:
-            html: str | None = render_to_string(f"emails/{template}.html", dict(context))
-        except TemplateDoesNotExist:
-            html = None
-    prefix = getattr(settings, "ACCOUNT_EMAIL_SUBJECT_PREFIX", "")
-    send_mail(prefix + subject, body, None, [to], html_message=html)
-
-
 def send_membership_approved_mail(*, membership_id: int) -> None:
-    """Tell an approved applicant that they can take part now."""
+    """Tell an approved applicant that they can take part now (through the mail ledger)."""
+    from meetings.models import Mailing
+    from meetings.services import mailing_create, recipients_for
+
     membership = (
         Membership.objects.select_related("user", "neighbourhood")
         .filter(pk=membership_id, status=Membership.Status.ACTIVE)
@@ -174,16 +154,20 @@ def send_membership_approved_mail(*, membership_id: int) -> None:
     if membership is None or not membership.user.email:
         return
     hood = membership.neighbourhood
-    send_templated_mail(
-        template="membership_approved",
-        to=membership.user.email,
-        language=membership.user.language,
+    decided = membership.decided_at.isoformat() if membership.decided_at else ""
+    mailing_create(
+        kind=Mailing.Kind.MEMBERSHIP_APPROVED,
+        template="emails/membership_approved",
+        recipients=recipients_for([membership.user]),
+        neighbourhood=hood,
+        subject=membership,
         context={
-            "user": membership.user,
-            "neighbourhood": hood,
             "neighbourhood_url": settings.SITE_URL + hood.get_absolute_url(),
             "login_url": settings.SITE_URL + reverse("account_login"),
         },
+        transactional=True,
+        created_by=membership.decided_by,
+        key=f"membership_approved:{membership.pk}:{decided}",
     )
 
 
@@ -192,6 +176,9 @@ def send_invitation_mail(*, invite_id: int, name: str = "") -> None:
 
     The invitee has no account yet, so the mail is in the site's language (Dutch).
     """
+    from meetings.models import Mailing
+    from meetings.services import Recipient, mailing_create
+
     invite = (
         InviteCode.objects.select_related("neighbourhood", "created_by")
         .filter(pk=invite_id)
@@ -200,18 +187,20 @@ def send_invitation_mail(*, invite_id: int, name: str = "") -> None:
     if invite is None or not invite.email or not invite.is_usable:
         return
     hood = invite.neighbourhood
-    send_templated_mail(
-        template="invitation",
-        to=invite.email,
-        language=settings.LANGUAGE_CODE,
+    mailing_create(
+        kind=Mailing.Kind.INVITATION,
+        template="emails/invitation",
+        recipients=[Recipient(email=invite.email, language=settings.LANGUAGE_CODE)],
+        neighbourhood=hood,
+        subject=invite,
         context={
             "name": name,
-            "invite": invite,
-            "inviter": invite.created_by,
-            "neighbourhood": hood,
             "join_url": invite_join_url(neighbourhood=hood, code=invite.code),
             "neighbourhood_url": settings.SITE_URL + hood.get_absolute_url(),
         },
+        transactional=True,
+        created_by=invite.created_by,
+        key=f"invitation:{invite.pk}",
     )
 
 
@@ -229,7 +218,7 @@ def membership_approve(*, membership: Membership, by: User) -> Membership:
     )
     decided = membership_decide(membership=membership, by=by, approve=True)
     if status == Membership.Status.PENDING:
-        transaction.on_commit(partial(send_membership_approved_mail, membership_id=decided.pk))
+        send_membership_approved_mail(membership_id=decided.pk)
     return decided
 
 
@@ -250,7 +239,7 @@ def invitation_send(
         valid_days=valid_days,
         email=email.strip().lower(),
     )
-    transaction.on_commit(partial(send_invitation_mail, invite_id=invite.pk, name=name.strip()))
+    send_invitation_mail(invite_id=invite.pk, name=name.strip())
     return invite
 
 
@@ -565,7 +554,7 @@ def memberships_import(
         batch_size=500,
     )
     for membership_id in waiting:
-        transaction.on_commit(partial(send_membership_approved_mail, membership_id=membership_id))
+        send_membership_approved_mail(membership_id=membership_id)
     return ImportResult(
         new_accounts=sum(1 for user in new_users if user.email),
         existing_accounts=len(existing),

@@ -15,7 +15,7 @@ from residents import links, privacy
     max_retries=5,
 )
 def purge_departed_members() -> int:
-    """Daily (CELERY_BEAT_SCHEDULE): anonymise people past the retention period.
+    """Daily (meetings/due.py): anonymise people past the retention period.
 
     Idempotent: a re-run, or a retry after a crash, finds nobody left to anonymise.
     """

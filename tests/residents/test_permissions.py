@@ -17,6 +17,8 @@ EXPECTED: dict[Perm, set[str]] = {
     Perm.PRINT_INVITE_CODES: {"chair", "office", "coordinator"},
     Perm.VIEW_CONFIDENTIAL: {"chair", "wijkagent", "housing_contact", "office", "coordinator"},
     Perm.ENTER_FOR_RESIDENT: {"chair", "office", "coordinator"},
+    Perm.VIEW_MAILINGS: {"chair", "coordinator"},
+    Perm.MANAGE_MAILINGS: {"chair", "coordinator"},
 }
 PEOPLE = [
     "anonymous",

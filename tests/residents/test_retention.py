@@ -186,6 +186,18 @@ def test_the_daily_task_calls_the_service(personas):
 
 
 def test_the_beat_schedule_names_registered_tasks():
-    for entry in django_settings.CELERY_BEAT_SCHEDULE.values():
-        if str(entry["task"]).startswith("residents."):
-            assert entry["task"] in celery_app.tasks
+    tasks = [str(entry["task"]) for entry in django_settings.CELERY_BEAT_SCHEDULE.values()]
+    assert tasks
+    for task in tasks:
+        assert task in celery_app.tasks
+
+
+def test_the_purge_is_daily_due_work():
+    from django.utils.module_loading import import_string
+
+    from meetings.due import DUE_WORK
+
+    names = {work.name: work for work in DUE_WORK}
+    assert names["residents.purge_departed_members"].every.days == 1
+    for work in DUE_WORK:
+        assert callable(import_string(work.function))

@@ -1,0 +1,69 @@
+"""Everything that runs on a schedule, in one place.
+
+Beat calls `meetings.tasks.run_due_work` every minute. Each kind of due work below has an
+interval; a row in DueWorkRun says when it may run next and is claimed with a conditional
+update, so two beats (or a re-run) never run it twice, and a missed run is caught up by the
+next call. Later features add their kind of due work to DUE_WORK.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from meetings.models import DueWorkRun
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DueWork:
+    name: str
+    function: str  # dotted path of a callable without arguments
+    every: timedelta
+
+
+DUE_WORK: list[DueWork] = [
+    DueWork("mail.sweep", "meetings.services.deliveries_requeue_stale", timedelta(minutes=1)),
+    DueWork("residents.purge_departed_members", "residents.privacy.purge_departed_members",
+            timedelta(days=1)),
+    DueWork("residents.prune_action_link_uses", "residents.links.action_link_uses_prune",
+            timedelta(days=1)),
+]
+
+
+def _claim(work: DueWork) -> bool:
+    now = timezone.now()
+    try:
+        DueWorkRun.objects.get_or_create(name=work.name, defaults={"next_run_at": now})
+    except IntegrityError:  # another beat created it at the same moment
+        pass
+    return bool(
+        DueWorkRun.objects.filter(name=work.name, next_run_at__lte=now).update(
+            next_run_at=now + work.every - timedelta(seconds=5), last_started_at=now
+        )
+    )
+
+
+def run_due() -> list[str]:
+    """Run each kind of due work whose time has come; returns the names that ran."""
+    ran = []
+    for work in DUE_WORK:
+        if not _claim(work):
+            continue
+        error = ""
+        try:
+            import_string(work.function)()
+        except Exception as exc:  # one failing job must not stop the others
+            log.exception("Due work %s failed", work.name)
+            error = f"{type(exc).__name__}: {exc}"
+        DueWorkRun.objects.filter(name=work.name).update(
+            last_finished_at=timezone.now(), last_error=error[:2000]
+        )
+        ran.append(work.name)
+    return ran

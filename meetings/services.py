@@ -1,0 +1,284 @@
+"""Writes for meetings, and the one outgoing-mail pipeline every feature sends through.
+
+A mailing is created with one Delivery row per recipient *before* anything is sent (unique on
+mailing + address). Workers claim queued rows with SELECT ... FOR UPDATE SKIP LOCKED, send them
+over one SMTP connection per batch and mark them sent with a conditional update. A row left in
+"sending" by a killed worker, or "queued" after a lost broker message, is queued again by the
+due-work sweep; it then goes out with the same Message-ID. So no message is lost, and the only
+duplicate possible is one that was in flight at a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from meetings.models import Delivery, Mailing, MailSuppression
+from residents.links import unsubscribe_headers, unsubscribe_url
+from residents.models import Neighbourhood, User
+
+log = logging.getLogger(__name__)
+
+
+class TransientMailError(Exception):
+    """The SMTP server or the network failed for now; the batch is released and retried."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    user: User | None = None
+    language: str = ""
+
+
+def recipients_for(users: Iterable[User]) -> list[Recipient]:
+    return [Recipient(email=u.email, user=u, language=u.language) for u in users if u.email]
+
+
+def _suppressed(emails: Iterable[str]) -> set[str]:
+    return set(
+        MailSuppression.objects.filter(email__in=list(emails), suppressed_at__isnull=False)
+        .values_list("email", flat=True)
+    )
+
+
+@transaction.atomic
+def mailing_create(
+    *,
+    kind: str,
+    template: str,
+    recipients: Iterable[Recipient],
+    neighbourhood: Neighbourhood | None = None,
+    subject: models.Model | None = None,
+    context: dict[str, Any] | None = None,
+    transactional: bool = False,
+    created_by: User | None = None,
+    key: str | None = None,
+) -> Mailing:
+    """Record a mailing and its deliveries, and queue the sending once the transaction commits.
+
+    With a `key`, creating the same mailing again returns the first one and sends nothing
+    twice. Non-transactional mail skips people who turned mail off (the caller decides whom
+    to ask; this only protects against addresses that bounce permanently).
+    """
+    if key:
+        existing = Mailing.objects.filter(key=key).first()
+        if existing:
+            return existing
+    mailing = Mailing.objects.create(
+        kind=kind,
+        template=template,
+        neighbourhood=neighbourhood,
+        subject_type=ContentType.objects.get_for_model(subject) if subject else None,
+        subject_id=subject.pk if subject else None,
+        context=context or {},
+        transactional=transactional,
+        created_by=created_by,
+        key=key,
+    )
+    unique: dict[str, Recipient] = {}
+    for recipient in recipients:
+        unique.setdefault(recipient.email.strip().lower(), recipient)
+    blocked = _suppressed(unique)
+    Delivery.objects.bulk_create(
+        Delivery(
+            mailing=mailing,
+            user=r.user,
+            email=email,
+            language=r.language or (r.user.language if r.user else settings.LANGUAGE_CODE),
+            status=Delivery.Status.SUPPRESSED if email in blocked else Delivery.Status.QUEUED,
+            last_error="Address blocked after repeated permanent failures."
+            if email in blocked
+            else "",
+        )
+        for email, r in unique.items()
+    )
+    transaction.on_commit(lambda: mailing_enqueue(mailing_id=mailing.pk))
+    return mailing
+
+
+def mailing_enqueue(*, mailing_id: int) -> None:
+    """Ask a worker to send; a broker outage only delays the mail (the sweep catches up)."""
+    from meetings.tasks import send_mailing
+
+    try:
+        send_mailing.delay(mailing_id)
+    except Exception:
+        # The deliveries are safe in the database; never fail the page that made them.
+        log.warning("Could not queue mailing %s; the sweep will retry.", mailing_id,
+                    exc_info=True)
+
+
+def _claim(mailing_id: int, size: int) -> list[Delivery]:
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(mailing_id=mailing_id, status=Delivery.Status.QUEUED)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:size]
+        )
+        if ids:
+            Delivery.objects.filter(pk__in=ids).update(
+                status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            )
+    return list(Delivery.objects.filter(pk__in=ids).select_related("user").order_by("pk"))
+
+
+def _render(mailing: Mailing, delivery: Delivery, base: dict[str, Any]) -> EmailMultiAlternatives:
+    context = {**base, "recipient": delivery.user, "email": delivery.email}
+    headers = {"Message-ID": delivery.message_id}
+    if not mailing.transactional and delivery.user is not None:
+        expires = timezone.now() + timedelta(days=60)
+        context["unsubscribe_url"] = unsubscribe_url(user=delivery.user, expires_at=expires)
+        headers |= unsubscribe_headers(user=delivery.user, expires_at=expires)
+    with translation.override(delivery.language or settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"{mailing.template}.subject", context).split())
+        text = render_to_string(f"{mailing.template}.txt", context)
+        html = render_to_string(f"{mailing.template}.html", context)
+    message = EmailMultiAlternatives(
+        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+        body=text,
+        to=[delivery.email],
+        headers=headers,
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _base_context(mailing: Mailing) -> dict[str, Any]:
+    return {
+        **mailing.context,
+        "mailing": mailing,
+        "neighbourhood": mailing.neighbourhood,
+        "subject": mailing.subject,
+        "site_url": settings.SITE_URL,
+    }
+
+
+def _permanent(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _msg in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
+
+
+def _record_permanent_failure(email: str, error: str) -> None:
+    with transaction.atomic():
+        row, _created = MailSuppression.objects.select_for_update().get_or_create(email=email)
+        row.permanent_failures += 1
+        row.last_error = error[:2000]
+        if (row.permanent_failures >= settings.MAIL_SUPPRESS_AFTER_PERMANENT_FAILURES
+                and row.suppressed_at is None):
+            row.suppressed_at = timezone.now()
+        row.save()
+
+
+def _finish(delivery: Delivery, **fields: Any) -> None:
+    # Conditional: only the claim holder moves a row out of "sending".
+    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(**fields)
+
+
+def mailing_send(*, mailing_id: int, batch_size: int | None = None) -> int:
+    """Send every queued delivery of a mailing, batch by batch. Returns how many were sent.
+
+    Safe to run many times and in parallel: each batch is claimed exclusively.
+    """
+    mailing = (Mailing.objects.select_related("neighbourhood", "subject_type")
+               .filter(pk=mailing_id).first())
+    if mailing is None:
+        return 0
+    base = _base_context(mailing)
+    size = batch_size or settings.MAIL_BATCH_SIZE
+    sent = 0
+    while batch := _claim(mailing_id, size):
+        pending = list(batch)
+        try:
+            with mailers.default as connection:
+                while pending:
+                    delivery = pending[0]
+                    try:
+                        message = _render(mailing, delivery, base)
+                        connection.send_messages([message])
+                    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as exc:
+                        if not _permanent(exc):
+                            raise TransientMailError(str(exc)) from exc
+                        _finish(delivery, status=Delivery.Status.FAILED, last_error=str(exc))
+                        _record_permanent_failure(delivery.email, str(exc))
+                    else:
+                        _finish(delivery, status=Delivery.Status.SENT, sent_at=timezone.now(),
+                                last_error="")
+                        sent += 1
+                    pending.pop(0)
+        except (TransientMailError, smtplib.SMTPException, OSError) as exc:
+            # Hand the rest of this batch back, so a retry (or another worker) sends it.
+            Delivery.objects.filter(
+                pk__in=[d.pk for d in pending], status=Delivery.Status.SENDING
+            ).update(status=Delivery.Status.QUEUED, last_error=str(exc)[:2000],
+                     queued_at=timezone.now())
+            raise TransientMailError(str(exc)) from exc
+    return sent
+
+
+def deliveries_requeue_stale() -> int:
+    """The sweep: rows stuck in "sending" go back to the queue; mailings with old queued rows
+    are queued again. Returns the number of mailings queued."""
+    now = timezone.now()
+    Delivery.objects.filter(
+        status=Delivery.Status.SENDING,
+        claimed_at__lt=now - timedelta(seconds=settings.MAIL_SENDING_STALE_SECONDS),
+    ).update(status=Delivery.Status.QUEUED, queued_at=now - timedelta(days=1),
+             last_error="Sent again after an interrupted attempt.")
+    mailing_ids = list(
+        Delivery.objects.filter(
+            status=Delivery.Status.QUEUED,
+            queued_at__lt=now - timedelta(seconds=settings.MAIL_QUEUED_GRACE_SECONDS),
+        ).values_list("mailing_id", flat=True).distinct().order_by()
+    )
+    for mailing_id in mailing_ids:
+        mailing_enqueue(mailing_id=mailing_id)
+    return len(mailing_ids)
+
+
+@transaction.atomic
+def deliveries_retry_failed(*, mailing: Mailing, by: User) -> int:
+    """The chair retries failed deliveries (never suppressed addresses)."""
+    count = Delivery.objects.filter(mailing=mailing, status=Delivery.Status.FAILED).exclude(
+        email__in=MailSuppression.objects.filter(suppressed_at__isnull=False).values("email")
+    ).update(status=Delivery.Status.QUEUED, queued_at=timezone.now())
+    if count:
+        transaction.on_commit(lambda: mailing_enqueue(mailing_id=mailing.pk))
+    log.info("%s queued %s failed deliveries of mailing %s again", by.pk, count, mailing.pk)
+    return count
+
+
+def mail_suppression_lift(*, email: str) -> None:
+    """A person confirmed (or changed to) this address: give it a fresh start."""
+    MailSuppression.objects.filter(email=email.lower()).delete()
+
+
+__all__ = [
+    "IntegrityError",
+    "Recipient",
+    "TransientMailError",
+    "deliveries_requeue_stale",
+    "deliveries_retry_failed",
+    "mail_suppression_lift",
+    "mailing_create",
+    "mailing_enqueue",
+    "mailing_send",
+    "recipients_for",
+]
