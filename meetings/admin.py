@@ -9,7 +9,7 @@ class DeliveryInline(admin.TabularInline):
     model = Delivery
     extra = 0
     fields = ["email", "status", "attempts", "sent_at", "last_error"]
-    readonly_fields = fields
+    readonly_fields = ["email", "status", "attempts", "sent_at", "last_error"]
     can_delete = False
     show_change_link = True
 

@@ -8,6 +8,7 @@ next call. Later features add their kind of due work to DUE_WORK.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,19 +31,23 @@ class DueWork:
 
 DUE_WORK: list[DueWork] = [
     DueWork("mail.sweep", "meetings.services.deliveries_requeue_stale", timedelta(minutes=1)),
-    DueWork("residents.purge_departed_members", "residents.privacy.purge_departed_members",
-            timedelta(days=1)),
-    DueWork("residents.prune_action_link_uses", "residents.links.action_link_uses_prune",
-            timedelta(days=1)),
+    DueWork(
+        "residents.purge_departed_members",
+        "residents.privacy.purge_departed_members",
+        timedelta(days=1),
+    ),
+    DueWork(
+        "residents.prune_action_link_uses",
+        "residents.links.action_link_uses_prune",
+        timedelta(days=1),
+    ),
 ]
 
 
 def _claim(work: DueWork) -> bool:
     now = timezone.now()
-    try:
+    with contextlib.suppress(IntegrityError):  # another beat created it at the same moment
         DueWorkRun.objects.get_or_create(name=work.name, defaults={"next_run_at": now})
-    except IntegrityError:  # another beat created it at the same moment
-        pass
     return bool(
         DueWorkRun.objects.filter(name=work.name, next_run_at__lte=now).update(
             next_run_at=now + work.every - timedelta(seconds=5), last_started_at=now

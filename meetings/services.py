@@ -49,8 +49,9 @@ def recipients_for(users: Iterable[User]) -> list[Recipient]:
 
 def _suppressed(emails: Iterable[str]) -> set[str]:
     return set(
-        MailSuppression.objects.filter(email__in=list(emails), suppressed_at__isnull=False)
-        .values_list("email", flat=True)
+        MailSuppression.objects.filter(
+            email__in=list(emails), suppressed_at__isnull=False
+        ).values_list("email", flat=True)
     )
 
 
@@ -117,8 +118,7 @@ def mailing_enqueue(*, mailing_id: int) -> None:
         send_mailing.delay(mailing_id)
     except Exception:
         # The deliveries are safe in the database; never fail the page that made them.
-        log.warning("Could not queue mailing %s; the sweep will retry.", mailing_id,
-                    exc_info=True)
+        log.warning("Could not queue mailing %s; the sweep will retry.", mailing_id, exc_info=True)
 
 
 def _claim(mailing_id: int, size: int) -> list[Delivery]:
@@ -181,8 +181,10 @@ def _record_permanent_failure(email: str, error: str) -> None:
         row, _created = MailSuppression.objects.select_for_update().get_or_create(email=email)
         row.permanent_failures += 1
         row.last_error = error[:2000]
-        if (row.permanent_failures >= settings.MAIL_SUPPRESS_AFTER_PERMANENT_FAILURES
-                and row.suppressed_at is None):
+        if (
+            row.permanent_failures >= settings.MAIL_SUPPRESS_AFTER_PERMANENT_FAILURES
+            and row.suppressed_at is None
+        ):
             row.suppressed_at = timezone.now()
         row.save()
 
@@ -197,8 +199,11 @@ def mailing_send(*, mailing_id: int, batch_size: int | None = None) -> int:
 
     Safe to run many times and in parallel: each batch is claimed exclusively.
     """
-    mailing = (Mailing.objects.select_related("neighbourhood", "subject_type")
-               .filter(pk=mailing_id).first())
+    mailing = (
+        Mailing.objects.select_related("neighbourhood", "subject_type")
+        .filter(pk=mailing_id)
+        .first()
+    )
     if mailing is None:
         return 0
     base = _base_context(mailing)
@@ -219,16 +224,21 @@ def mailing_send(*, mailing_id: int, batch_size: int | None = None) -> int:
                         _finish(delivery, status=Delivery.Status.FAILED, last_error=str(exc))
                         _record_permanent_failure(delivery.email, str(exc))
                     else:
-                        _finish(delivery, status=Delivery.Status.SENT, sent_at=timezone.now(),
-                                last_error="")
+                        _finish(
+                            delivery,
+                            status=Delivery.Status.SENT,
+                            sent_at=timezone.now(),
+                            last_error="",
+                        )
                         sent += 1
                     pending.pop(0)
         except (TransientMailError, smtplib.SMTPException, OSError) as exc:
             # Hand the rest of this batch back, so a retry (or another worker) sends it.
             Delivery.objects.filter(
                 pk__in=[d.pk for d in pending], status=Delivery.Status.SENDING
-            ).update(status=Delivery.Status.QUEUED, last_error=str(exc)[:2000],
-                     queued_at=timezone.now())
+            ).update(
+                status=Delivery.Status.QUEUED, last_error=str(exc)[:2000], queued_at=timezone.now()
+            )
             raise TransientMailError(str(exc)) from exc
     return sent
 
@@ -240,13 +250,19 @@ def deliveries_requeue_stale() -> int:
     Delivery.objects.filter(
         status=Delivery.Status.SENDING,
         claimed_at__lt=now - timedelta(seconds=settings.MAIL_SENDING_STALE_SECONDS),
-    ).update(status=Delivery.Status.QUEUED, queued_at=now - timedelta(days=1),
-             last_error="Sent again after an interrupted attempt.")
+    ).update(
+        status=Delivery.Status.QUEUED,
+        queued_at=now - timedelta(days=1),
+        last_error="Sent again after an interrupted attempt.",
+    )
     mailing_ids = list(
         Delivery.objects.filter(
             status=Delivery.Status.QUEUED,
             queued_at__lt=now - timedelta(seconds=settings.MAIL_QUEUED_GRACE_SECONDS),
-        ).values_list("mailing_id", flat=True).distinct().order_by()
+        )
+        .values_list("mailing_id", flat=True)
+        .distinct()
+        .order_by()
     )
     for mailing_id in mailing_ids:
         mailing_enqueue(mailing_id=mailing_id)
@@ -256,9 +272,13 @@ def deliveries_requeue_stale() -> int:
 @transaction.atomic
 def deliveries_retry_failed(*, mailing: Mailing, by: User) -> int:
     """The chair retries failed deliveries (never suppressed addresses)."""
-    count = Delivery.objects.filter(mailing=mailing, status=Delivery.Status.FAILED).exclude(
-        email__in=MailSuppression.objects.filter(suppressed_at__isnull=False).values("email")
-    ).update(status=Delivery.Status.QUEUED, queued_at=timezone.now())
+    count = (
+        Delivery.objects.filter(mailing=mailing, status=Delivery.Status.FAILED)
+        .exclude(
+            email__in=MailSuppression.objects.filter(suppressed_at__isnull=False).values("email")
+        )
+        .update(status=Delivery.Status.QUEUED, queued_at=timezone.now())
+    )
     if count:
         transaction.on_commit(lambda: mailing_enqueue(mailing_id=mailing.pk))
     log.info("%s queued %s failed deliveries of mailing %s again", by.pk, count, mailing.pk)
