@@ -36,10 +36,16 @@ class Mailing(models.Model):
 
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
     neighbourhood = models.ForeignKey(
-        "residents.Neighbourhood", on_delete=models.CASCADE, null=True, blank=True,
-        related_name="mailings", verbose_name=_("neighbourhood"))
-    subject_type = models.ForeignKey(ContentType, on_delete=models.SET_NULL, null=True,
-                                     blank=True, related_name="+")
+        "residents.Neighbourhood",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mailings",
+        verbose_name=_("neighbourhood"),
+    )
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     subject_id = models.PositiveBigIntegerField(null=True, blank=True)
     subject = GenericForeignKey("subject_type", "subject_id")
     template = models.CharField(_("template"), max_length=100)
@@ -48,9 +54,14 @@ class Mailing(models.Model):
     transactional = models.BooleanField(_("transactional"), default=False)
     # Creating a mailing twice with the same key gives the first one back: nothing twice.
     key = models.CharField(_("key"), max_length=200, unique=True, null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = MailingQuerySet.as_manager()
@@ -76,12 +87,19 @@ class Delivery(models.Model):
         SUPPRESSED = "suppressed", _("Not sent (address blocked)")
 
     mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="deliveries")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                             blank=True, related_name="deliveries", verbose_name=_("person"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("person"),
+    )
     email = models.EmailField(_("e-mail address"))
     language = models.CharField(_("language"), max_length=5, default="nl")
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
-                              default=Status.QUEUED)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
@@ -147,5 +165,7 @@ class DueWorkRun(models.Model):
 
 def counts_of(mailing: Any) -> dict[str, int]:
     """The per-status counts of a mailing annotated by MailingQuerySet.with_counts()."""
-    return {s: getattr(mailing, s) for s in ("total", "queued", "sending", "sent", "failed",
-                                             "suppressed")}
+    return {
+        s: getattr(mailing, s)
+        for s in ("total", "queued", "sending", "sent", "failed", "suppressed")
+    }

@@ -9,7 +9,6 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
-from residents import services
 from residents.models import InviteCode, Membership, Role, User
 from residents.services import (
     RolesInvalid,
