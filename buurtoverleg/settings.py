@@ -224,8 +224,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 # Publishing must not hang a page when Redis is down: the mailing is in the database and the
 # due-work sweep queues it again once the broker is back.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0,
-                                    "interval_step": 0.2, "interval_max": 0.5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # One frequent job runs everything that is due (meetings/due.py lists the kinds).
@@ -235,7 +239,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # The outgoing-mail ledger (meetings.mailing).
 MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN") or (
-    SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost")
+    SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
+)
 MAIL_BATCH_SIZE = envint("MAIL_BATCH_SIZE", 50)
 # A delivery "sending" for longer than this was caught by a crash: it is sent again (same
 # Message-ID). Must exceed the time one batch takes.
