@@ -22,4 +22,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("beheer/", admin.site.urls),
     path("", include("residents.urls")),
+    path("", include("meetings.urls")),
 ]

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from meetings import views
+
+urlpatterns = [
+    path("buurt/<slug:slug>/e-mails/", views.mailings, name="mailings"),
+    path("buurt/<slug:slug>/e-mails/<int:pk>/", views.mailing, name="mailing"),
+    path(
+        "buurt/<slug:slug>/e-mails/<int:pk>/voortgang/",
+        views.mailing_progress,
+        name="mailing_progress",
+    ),
+    path(
+        "buurt/<slug:slug>/e-mails/<int:pk>/opnieuw/",
+        views.mailing_retry,
+        name="mailing_retry",
+    ),
+]
