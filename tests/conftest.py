@@ -251,13 +251,47 @@ def invite_code(personas: Personas) -> InviteCode:
 
 
 @pytest.fixture
-def login(client):
-    """Log a persona in directly (the login flow itself is tested in test_login)."""
+def login(client, settings):
+    """Log a persona in directly (the login flow itself is tested in test_login).
+
+    A language chosen on this "device" (the cookie) survives, as it does in a browser.
+    """
 
     def _login(user: User | None):
+        language = client.cookies.get(settings.LANGUAGE_COOKIE_NAME)
         client.logout()
+        if language is not None:
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language.value
         if user is not None:
             client.force_login(user)
         return client
 
     return _login
+
+
+@pytest.fixture
+def english_pages(settings, client) -> None:
+    """Assert on the English source strings, whatever the catalogues translate."""
+    settings.LANGUAGE_CODE = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+def expected_status(persona: str, allowed: set[str], ok: int) -> int:
+    """What a view answers a persona: login redirect, the page, or 403."""
+    if persona == "anonymous":
+        return 302
+    return ok if persona in allowed else 403
+
+
+def assert_status(response, persona: str, allowed: set[str], ok: int) -> None:
+    from django.urls import reverse
+
+    assert response.status_code == expected_status(persona, allowed, ok), persona
+    if persona == "anonymous":
+        assert response.url.startswith(reverse("account_login"))
+
+
+@pytest.fixture
+def as_persona(login, personas, english_pages):
+    """Log a persona in, with English pages so assertions do not depend on translations."""
+    return lambda name: login(personas.by_name(name))

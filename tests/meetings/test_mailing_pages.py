@@ -13,7 +13,7 @@ from django.utils import timezone
 from meetings import services
 from meetings.models import Delivery, Mailing, MailSuppression
 from residents.models import Neighbourhood, User
-from tests.conftest import PERSONA_NAMES
+from tests.conftest import PERSONA_NAMES, assert_status
 
 VIEW_MAILINGS = {"chair", "coordinator"}
 MANAGE_MAILINGS = {"chair", "coordinator"}
@@ -22,30 +22,6 @@ LONG_ERROR = (
     "table. The mailbox does not exist on this server; check the spelling of the address.')"
 )
 Status = Delivery.Status
-
-
-def expected_status(persona: str, allowed: set[str], ok: int) -> int:
-    if persona == "anonymous":
-        return 302
-    return ok if persona in allowed else 403
-
-
-def assert_status(response, persona: str, allowed: set[str], ok: int) -> None:
-    assert response.status_code == expected_status(persona, allowed, ok), persona
-    if persona == "anonymous":
-        assert response.url.startswith(reverse("account_login"))
-
-
-@pytest.fixture
-def as_persona(login, personas, settings):
-    """Log a persona in, with English pages so assertions do not depend on translations."""
-
-    def _as(name: str):
-        client = login(personas.by_name(name))
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return _as
 
 
 def make_mailing(

@@ -39,23 +39,7 @@ def _frozen_time():
         yield traveller
 
 
-@pytest.fixture(autouse=True)
-def _english(settings, client):
-    """Assert on the English source strings, whatever the catalogues translate."""
-    settings.LANGUAGE_CODE = "en"
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-
-
-@pytest.fixture
-def login(login, settings):
-    """The shared login fixture, keeping the pages in English (logging in clears cookies)."""
-
-    def _login(user: User | None) -> Client:
-        client = login(user)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return _login
+pytestmark = pytest.mark.usefixtures("english_pages")
 
 
 @pytest.fixture

@@ -16,35 +16,11 @@ from residents.services import (
     membership_roles_set,
     paper_resident_add,
 )
-from tests.conftest import PERSONA_NAMES, make_person
+from tests.conftest import PERSONA_NAMES, assert_status, make_person
 
 VIEW_MEMBERS = {"chair", "minute_taker", "office", "coordinator"}
 MANAGE_MEMBERS = {"chair", "coordinator"}
 SET_ROLES = {"chair", "coordinator"}
-
-
-def expected_status(persona: str, allowed: set[str], ok: int) -> int:
-    if persona == "anonymous":
-        return 302
-    return ok if persona in allowed else 403
-
-
-def assert_status(response, persona: str, allowed: set[str], ok: int) -> None:
-    assert response.status_code == expected_status(persona, allowed, ok), persona
-    if persona == "anonymous":
-        assert response.url.startswith(reverse("account_login"))
-
-
-@pytest.fixture
-def as_persona(login, personas, settings):
-    """Log a persona in, with English pages so assertions do not depend on translations."""
-
-    def _as(name: str):
-        client = login(personas.by_name(name))
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return _as
 
 
 def pending_membership(personas) -> Membership:
