@@ -96,16 +96,21 @@ def list_url(personas) -> str:
     return reverse("mailings", args=[personas.hood.slug])
 
 
+def _slug(mailing: Mailing, slug: str | None) -> str:
+    assert mailing.neighbourhood is not None
+    return slug or mailing.neighbourhood.slug
+
+
 def detail_url(mailing: Mailing, slug: str | None = None) -> str:
-    return reverse("mailing", args=[slug or mailing.neighbourhood.slug, mailing.pk])
+    return reverse("mailing", args=[_slug(mailing, slug), mailing.pk])
 
 
 def progress_url(mailing: Mailing, slug: str | None = None) -> str:
-    return reverse("mailing_progress", args=[slug or mailing.neighbourhood.slug, mailing.pk])
+    return reverse("mailing_progress", args=[_slug(mailing, slug), mailing.pk])
 
 
 def retry_url(mailing: Mailing, slug: str | None = None) -> str:
-    return reverse("mailing_retry", args=[slug or mailing.neighbourhood.slug, mailing.pk])
+    return reverse("mailing_retry", args=[_slug(mailing, slug), mailing.pk])
 
 
 def statuses(mailing: Mailing) -> dict[str, str]:
