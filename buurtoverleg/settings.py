@@ -243,7 +243,8 @@ MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN") or (
 )
 MAIL_BATCH_SIZE = envint("MAIL_BATCH_SIZE", 50)
 # A delivery "sending" for longer than this was caught by a crash: it is sent again (same
-# Message-ID). Must exceed the time one batch takes.
+# Message-ID). Renewed before each message, so it must exceed the time one message takes
+# (each SMTP step is bounded by EMAIL_TIMEOUT).
 MAIL_SENDING_STALE_SECONDS = envint("MAIL_SENDING_STALE_SECONDS", 300)
 # Queued deliveries older than this are queued again by the sweep (lost broker message).
 MAIL_QUEUED_GRACE_SECONDS = envint("MAIL_QUEUED_GRACE_SECONDS", 60)

@@ -11,17 +11,19 @@ duplicate possible is one that was in flight at a crash.
 from __future__ import annotations
 
 import logging
+import operator
 import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import reduce
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -189,9 +191,19 @@ def _record_permanent_failure(email: str, error: str) -> None:
         row.save()
 
 
+def _mine(deliveries: Iterable[Delivery]) -> models.QuerySet[Delivery]:
+    """The rows this worker's claim still holds. A claim is (row, attempts): every claim bumps
+    `attempts`, so a row the sweep took back is no longer this worker's, even once another
+    worker has claimed it ("sending" again)."""
+    claims = [Q(pk=d.pk, attempts=d.attempts) for d in deliveries]
+    if not claims:
+        return Delivery.objects.none()
+    return Delivery.objects.filter(reduce(operator.or_, claims), status=Delivery.Status.SENDING)
+
+
 def _finish(delivery: Delivery, **fields: Any) -> None:
     # Conditional: only the claim holder moves a row out of "sending".
-    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(**fields)
+    _mine([delivery]).update(**fields)
 
 
 def mailing_send(*, mailing_id: int, batch_size: int | None = None) -> int:
@@ -215,6 +227,12 @@ def mailing_send(*, mailing_id: int, batch_size: int | None = None) -> int:
             with mailers.default as connection:
                 while pending:
                     delivery = pending[0]
+                    # Renew the claim just before sending: then only one message, not a whole
+                    # batch, has to fit in MAIL_SENDING_STALE_SECONDS. A row the sweep took
+                    # back meanwhile is left to whoever claims it now.
+                    if not _mine([delivery]).update(claimed_at=timezone.now()):
+                        pending.pop(0)
+                        continue
                     try:
                         message = _render(mailing, delivery, base)
                         connection.send_messages([message])
@@ -234,9 +252,7 @@ def mailing_send(*, mailing_id: int, batch_size: int | None = None) -> int:
                     pending.pop(0)
         except (TransientMailError, smtplib.SMTPException, OSError) as exc:
             # Hand the rest of this batch back, so a retry (or another worker) sends it.
-            Delivery.objects.filter(
-                pk__in=[d.pk for d in pending], status=Delivery.Status.SENDING
-            ).update(
+            _mine(pending).update(
                 status=Delivery.Status.QUEUED, last_error=str(exc)[:2000], queued_at=timezone.now()
             )
             raise TransientMailError(str(exc)) from exc

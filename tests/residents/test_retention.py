@@ -188,6 +188,7 @@ def test_the_daily_task_calls_the_service(personas):
 def test_the_beat_schedule_names_registered_tasks():
     tasks = [str(entry["task"]) for entry in django_settings.CELERY_BEAT_SCHEDULE.values()]
     assert tasks
+    celery_app.autodiscover_tasks(force=True)  # what a worker or beat does at start-up
     for task in tasks:
         assert task in celery_app.tasks
 
