@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -34,7 +35,7 @@ from django.db import connection
 from tests.conftest import require_service
 
 ROOT = Path(__file__).resolve().parents[2]
-CELERY = ROOT / ".venv" / "bin" / "celery"
+CELERY = Path(sys.executable).parent / "celery"  # the celery of the environment running the tests
 LOOPBACK = "127.0.0.1"
 WORKER_OPTIONS = ["--pool", "prefork", "--loglevel", "INFO", "-Q", "celery"]
 WORKER_OPTIONS += ["--without-heartbeat", "--without-gossip", "--without-mingle"]
