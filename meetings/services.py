@@ -10,12 +10,16 @@ duplicate possible is one that was in flight at a crash.
 
 from __future__ import annotations
 
+import email.message
+import email.policy
 import logging
 import operator
 import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
+from email.policy import EmailPolicy, Policy
 from functools import reduce
 from typing import Any
 
@@ -28,7 +32,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from meetings.models import Delivery, Mailing, MailSuppression
-from residents.links import unsubscribe_headers, unsubscribe_url
+from residents.links import list_unsubscribe_headers, unsubscribe_url
 from residents.models import Neighbourhood, User
 
 log = logging.getLogger(__name__)
@@ -139,18 +143,58 @@ def _claim(mailing_id: int, size: int) -> list[Delivery]:
     return list(Delivery.objects.filter(pk__in=ids).select_related("user").order_by("pk"))
 
 
+class _OneLineHeader(UnstructuredHeader, BaseHeader):
+    """A header written on one line (up to RFC 5322's 998 characters), never folded.
+
+    For List-Unsubscribe: at 78 characters Python can only "fold" the unbreakable <URL> by
+    rewriting it as RFC 2047 encoded-words (=?utf-8?q?=3Chttp...), and mail programs then
+    do not see a link: one-click unsubscribe silently stops working.
+    """
+
+    def fold(self, *, policy: email.policy.Policy) -> str:
+        return super().fold(policy=policy.clone(max_line_length=998))
+
+
+class _HeaderClasses(HeaderRegistry):
+    """The standard header registry, but it makes each header class once: the standard
+    library builds a new class (type(...)) for every header of every message, ~1 ms each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.map_to_type("list-unsubscribe", _OneLineHeader)
+        self._made: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        if (cls := self._made.get(key)) is None:
+            cls = self._made[key] = super().__getitem__(key)
+        return cls
+
+
+_HEADER_CLASSES = _HeaderClasses()
+
+
+class LedgerMessage(EmailMultiAlternatives):
+    def message(self, *, policy: Policy | None = None) -> email.message.EmailMessage:
+        base = policy or email.policy.default
+        if isinstance(base, EmailPolicy):
+            base = base.clone(header_factory=_HEADER_CLASSES)
+        return super().message(policy=base)
+
+
 def _render(mailing: Mailing, delivery: Delivery, base: dict[str, Any]) -> EmailMultiAlternatives:
     context = {**base, "recipient": delivery.user, "email": delivery.email}
     headers = {"Message-ID": delivery.message_id}
     if not mailing.transactional and delivery.user is not None:
         expires = timezone.now() + timedelta(days=60)
-        context["unsubscribe_url"] = unsubscribe_url(user=delivery.user, expires_at=expires)
-        headers |= unsubscribe_headers(user=delivery.user, expires_at=expires)
+        url = unsubscribe_url(user=delivery.user, expires_at=expires)  # signed once, used twice
+        context["unsubscribe_url"] = url
+        headers |= list_unsubscribe_headers(url)
     with translation.override(delivery.language or settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"{mailing.template}.subject", context).split())
         text = render_to_string(f"{mailing.template}.txt", context)
         html = render_to_string(f"{mailing.template}.html", context)
-    message = EmailMultiAlternatives(
+    message = LedgerMessage(
         subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
         body=text,
         to=[delivery.email],
@@ -195,10 +239,13 @@ def _mine(deliveries: Iterable[Delivery]) -> models.QuerySet[Delivery]:
     """The rows this worker's claim still holds. A claim is (row, attempts): every claim bumps
     `attempts`, so a row the sweep took back is no longer this worker's, even once another
     worker has claimed it ("sending" again)."""
-    claims = [Q(pk=d.pk, attempts=d.attempts) for d in deliveries]
-    if not claims:
+    rows = list(deliveries)
+    if not rows:
         return Delivery.objects.none()
-    return Delivery.objects.filter(reduce(operator.or_, claims), status=Delivery.Status.SENDING)
+    sending = Delivery.objects.filter(status=Delivery.Status.SENDING)
+    if len(rows) == 1:  # the common case, per message: skip building an OR of Q objects
+        return sending.filter(pk=rows[0].pk, attempts=rows[0].attempts)
+    return sending.filter(reduce(operator.or_, [Q(pk=d.pk, attempts=d.attempts) for d in rows]))
 
 
 def _finish(delivery: Delivery, **fields: Any) -> None:

@@ -260,7 +260,9 @@ def unsubscribe_url(*, user: User, expires_at: datetime) -> str:
 
 def unsubscribe_headers(*, user: User, expires_at: datetime) -> dict[str, str]:
     """Headers for every bulk mail, so mail programs can offer "unsubscribe" themselves."""
-    return {
-        "List-Unsubscribe": f"<{unsubscribe_url(user=user, expires_at=expires_at)}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+    return list_unsubscribe_headers(unsubscribe_url(user=user, expires_at=expires_at))
+
+
+def list_unsubscribe_headers(url: str) -> dict[str, str]:
+    """The same headers for an unsubscribe URL made already (e.g. for the mail's footer)."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import smtplib
 from datetime import timedelta
 
@@ -91,6 +92,10 @@ def test_bulk_mail_carries_one_click_unsubscribe(personas, send_on_commit):
     assert link.user == personas.resident
     assert isinstance(message, EmailMultiAlternatives)
     assert url in message.body and url in str(message.alternatives[0][0])
+    # On the wire the header must stay a plain <URL>: an RFC 2047 encoded-word (which the
+    # standard library makes of a long unbreakable value) is not a link for mail programs.
+    raw = message.message(policy=email.policy.SMTP).as_bytes()
+    assert f"\r\nList-Unsubscribe: <{url}>\r\n".encode() in raw
 
 
 def test_transactional_mail_has_no_unsubscribe(personas, send_on_commit):
