@@ -16,18 +16,28 @@ headers=csrf_headers, body="a=1") with `csrf_cookies, csrf_headers = csrf_creden
 bare view accepts POST too. The benchmark settings (ROOT_URLCONF = bench_urls, STATIC_ROOT in
 the work directory) are generated per run, so bench/ holds no settings module.
 
+Offline benchmarks (mail, PDF) need no wrk: `Bench(name, needs_wrk=False)`. For mail,
+`bench.smtp_sink()` starts a counting, discarding aiosmtpd server in a separate process and
+points the mail settings at it (call it before `prepare_database`, which sets Django up).
+`bench.run_child([...])` runs a fresh Python process with the benchmark's environment, e.g. to
+read the peak memory of one task (`child_result({...})` in the child, `peak_rss_mb()`).
+
 Everything runs on 127.0.0.1, every step is bounded in time, and the server's whole process
 group is stopped on the way out (also on Ctrl-C, SIGTERM, a failure or the time budget).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import http.client
 import json
 import os
+import pickle
+import resource
 import secrets
+import select
 import shutil
 import signal
 import socket
@@ -434,6 +444,184 @@ class Comparison:
 
 
 # --------------------------------------------------------------------------------------------
+# Child processes and memory
+
+_CHILD = "CHILD_RESULT "
+# Bench.run_child's go-between (about 10 MB): it forks the real child, which dies with it.
+_LAUNCHER = """
+import ctypes, signal, subprocess, sys
+def die_with_parent():
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+sys.exit(subprocess.call(sys.argv[1:], preexec_fn=die_with_parent))
+"""
+
+
+def child_result(data: dict[str, Any]) -> None:
+    """In a process started by Bench.run_child: hand `data` back to the parent."""
+    print(_CHILD + json.dumps(data), flush=True)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --------------------------------------------------------------------------------------------
+# A local SMTP server: aiosmtpd in its own process, counting messages and discarding them.
+#
+# It runs apart from the measured process, so its work never competes for that process's
+# GIL. The parent talks to it over stdin/stdout, one line per command:
+#   stats           -> {"messages": n, "bytes": b}   (totals since start)
+#   record          -> start keeping the messages received from now on (in memory)
+#   save <path>     -> pickle the kept [(mail_from, rcpt_tos, content), ...] to path; stop
+#   quit
+
+
+@dataclass
+class SinkStats:
+    messages: int
+    bytes: int
+
+
+class SmtpSink:
+    def __init__(self, process: subprocess.Popen[bytes], port: int) -> None:
+        self.process = process
+        self.port = port
+        self._buffer = b""
+
+    @classmethod
+    def start(cls, timeout: float = 30) -> SmtpSink:
+        process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--smtp-sink"],
+            cwd=REPO,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None,  # its errors show in the benchmark's output
+            bufsize=0,
+            preexec_fn=_die_with_parent,
+        )
+        sink = cls(process, 0)
+        try:
+            line = sink._readline(timeout)
+            if not line.startswith("READY "):
+                raise BenchError(f"SMTP sink did not start: {line!r}")
+            sink.port = int(line.split()[1])
+        except BaseException:
+            sink.stop()
+            raise
+        return sink
+
+    def _readline(self, timeout: float = 30) -> str:
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BenchError(f"SMTP sink did not answer within {timeout:.0f} s")
+            ready, _, _ = select.select([fd], [], [], left)
+            if ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    raise BenchError(f"SMTP sink exited ({self.process.poll()})")
+                self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line.decode()
+
+    def _ask(self, command: str, timeout: float = 60) -> str:
+        assert self.process.stdin is not None
+        if self.process.poll() is not None:
+            raise BenchError(f"SMTP sink exited with {self.process.returncode}")
+        self.process.stdin.write(command.encode() + b"\n")
+        return self._readline(timeout)
+
+    def stats(self) -> SinkStats:
+        data = json.loads(self._ask("stats"))
+        return SinkStats(data["messages"], data["bytes"])
+
+    def wait_for(self, messages: int, timeout: float = 10) -> SinkStats:
+        """The totals once at least `messages` arrived (the last reply may trail the client)."""
+        deadline = time.monotonic() + timeout
+        while (stats := self.stats()).messages < messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return stats
+
+    def record(self) -> None:
+        self._ask("record")
+
+    def save(self, path: Path) -> list[tuple[str, list[str], bytes]]:
+        """The messages received since record(), as (mail_from, rcpt_tos, content)."""
+        self._ask(f"save {path}")
+        with path.open("rb") as f:
+            return pickle.load(f)  # noqa: S301 - written just now by our own child
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(OSError):
+                assert self.process.stdin is not None
+                self.process.stdin.write(b"quit\n")
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=5)
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
+
+
+def _smtp_sink_main() -> None:  # runs in the sink's own process
+    from aiosmtpd.smtp import SMTP
+
+    class Handler:
+        def __init__(self) -> None:
+            self.messages = 0
+            self.bytes = 0
+            self.kept: list[tuple[str, list[str], bytes]] | None = None
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            self.messages += 1
+            self.bytes += len(envelope.original_content)
+            if self.kept is not None:
+                self.kept.append(
+                    (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+                )
+            return "250 OK"
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        handler = Handler()
+        server = await loop.create_server(
+            lambda: SMTP(handler, hostname="bench-sink", loop=loop), HOST, 0
+        )
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        out = sys.stdout
+        out.write(f"READY {server.sockets[0].getsockname()[1]}\n")
+        out.flush()
+        while line := (await reader.readline()).decode().strip():
+            command, _, arg = line.partition(" ")
+            if command == "stats":
+                reply = json.dumps({"messages": handler.messages, "bytes": handler.bytes})
+            elif command == "record":
+                handler.kept, reply = [], "ok"
+            elif command == "save":
+                with open(arg, "wb") as f:
+                    pickle.dump(handler.kept or [], f)
+                handler.kept, reply = None, "ok"
+            elif command == "quit":
+                break
+            else:
+                reply = f"unknown command {command!r}"
+            out.write(reply + "\n")
+            out.flush()
+        server.close()
+
+    asyncio.run(serve())
+
+
+# --------------------------------------------------------------------------------------------
 # gunicorn
 
 
@@ -516,9 +704,10 @@ class Server:
 class Bench:
     """One benchmark run: environment, work directory, time budget and guaranteed cleanup."""
 
-    def __init__(self, name: str, budget_seconds: int = 600) -> None:
+    def __init__(self, name: str, budget_seconds: int = 600, *, needs_wrk: bool = True) -> None:
         self.name = name
         self.budget_seconds = budget_seconds
+        self.needs_wrk = needs_wrk
         self.database_url = database_url()
         self._stack = contextlib.ExitStack()
         self.workdir = Path(".")
@@ -527,7 +716,8 @@ class Bench:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def __enter__(self) -> Bench:
-        require_wrk()
+        if self.needs_wrk:
+            require_wrk()
         for sig in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
         signal.signal(signal.SIGALRM, self._on_budget)
@@ -594,7 +784,7 @@ class Bench:
 
     # -- database -----------------------------------------------------------------------------
 
-    def prepare_database(self) -> None:
+    def prepare_database(self, collectstatic: bool = True) -> None:
         """Create the database if missing, set Django up here, migrate and collect static."""
         ensure_database(self.database_url)
         import django
@@ -607,8 +797,9 @@ class Bench:
         except SystemExit as exc:
             raise BenchError("the models have changes without a migration yet") from exc
         call_command("migrate", interactive=False, verbosity=0)
-        say("collecting static files (manifest storage, as in production)")
-        call_command("collectstatic", interactive=False, verbosity=0)
+        if collectstatic:
+            say("collecting static files (manifest storage, as in production)")
+            call_command("collectstatic", interactive=False, verbosity=0)
 
     def close_database_connections(self) -> None:
         if "django.db" in sys.modules:
@@ -629,6 +820,60 @@ class Bench:
         if response.status_code != 200:
             raise BenchError(f"{path} answered {response.status_code} in-process")
         return [q["sql"] for q in queries.captured_queries]
+
+    # -- mail and child processes -------------------------------------------------------------
+
+    def smtp_sink(self) -> SmtpSink:
+        """Start a local SMTP server in its own process and send the app's mail to it.
+
+        Call before prepare_database(): the settings read EMAIL_* when Django is set up.
+        """
+        sink = SmtpSink.start()
+        self._stack.callback(sink.stop)
+        mail_env = {"EMAIL_HOST": HOST, "EMAIL_PORT": str(sink.port), "EMAIL_USE_TLS": "0"}
+        self.env.update(mail_env)
+        os.environ.update(mail_env)
+        say(f"SMTP sink (aiosmtpd, separate process {sink.process.pid}) on {HOST}:{sink.port}")
+        return sink
+
+    def run_child(self, args: list[str], timeout: float = 300) -> dict[str, Any]:
+        """Run `python <args>` afresh with this run's environment; return its child_result().
+
+        It starts through a small launcher process: Linux carries a process's peak memory
+        across exec, so a child forked straight from this (large) process would report at
+        least our peak as its ru_maxrss.
+        """
+        env = {
+            **os.environ,
+            **self.env,
+            "PYTHONPATH": os.pathsep.join([str(self.workdir), str(BENCH_DIR), str(REPO)]),
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER, sys.executable, *args],
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=_die_with_parent,
+        )
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise BenchError(f"child {args} did not finish within {timeout:.0f} s") from None
+        finally:
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        lines = [ln for ln in out.decode(errors="replace").splitlines() if ln.startswith(_CHILD)]
+        if process.returncode != 0 or not lines:
+            tail = "\n".join(err.decode(errors="replace").splitlines()[-30:])
+            raise BenchError(f"child {args} exited with {process.returncode}:\n{tail}")
+        return json.loads(lines[-1].removeprefix(_CHILD))
 
     # -- server -------------------------------------------------------------------------------
 
@@ -730,4 +975,7 @@ def main(run: Callable[[], None]) -> None:
 
 
 if __name__ == "__main__":
-    print("bench/_harness.py holds the benchmarks' shared code; it is not a benchmark.")
+    if sys.argv[1:] == ["--smtp-sink"]:
+        _smtp_sink_main()
+    else:
+        print("bench/_harness.py holds the benchmarks' shared code; it is not a benchmark.")
