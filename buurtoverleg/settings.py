@@ -7,6 +7,7 @@ DEBUG off, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -44,8 +45,11 @@ def envlist(name: str, default: str = "") -> list[str]:
 
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# Commands that never sign or serve anything may run without a key (editor and CI hooks).
+KEYLESS_COMMANDS = {"makemigrations", "makemessages", "compilemessages"}
 if not SECRET_KEY:
-    if not DEBUG and not envbool("ALLOW_INSECURE_KEY", False):
+    keyless = len(sys.argv) > 1 and sys.argv[1] in KEYLESS_COMMANDS
+    if not DEBUG and not keyless and not envbool("ALLOW_INSECURE_KEY", False):
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off.")
     SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"  # noqa: S105
 
