@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -354,7 +354,6 @@ def mail_suppression_lift(*, email: str) -> None:
 
 
 __all__ = [
-    "IntegrityError",
     "Recipient",
     "TransientMailError",
     "deliveries_requeue_stale",
