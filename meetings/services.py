@@ -15,6 +15,7 @@ import email.policy
 import logging
 import operator
 import smtplib
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -248,6 +249,14 @@ def _mine(deliveries: Iterable[Delivery]) -> models.QuerySet[Delivery]:
     return sending.filter(reduce(operator.or_, [Q(pk=d.pk, attempts=d.attempts) for d in rows]))
 
 
+def _renew(pending: list[Delivery]) -> list[Delivery]:
+    """Renew this worker's claim on the rows it still holds; the rest (taken back by the
+    sweep meanwhile) are left to whoever claims them now."""
+    _mine(pending).update(claimed_at=timezone.now())
+    held = set(_mine(pending).values_list("pk", flat=True))
+    return [d for d in pending if d.pk in held]
+
+
 def _finish(delivery: Delivery, **fields: Any) -> None:
     # Conditional: only the claim holder moves a row out of "sending".
     _mine([delivery]).update(**fields)
@@ -268,18 +277,21 @@ def mailing_send(*, mailing_id: int, batch_size: int | None = None) -> int:
     base = _base_context(mailing)
     size = batch_size or settings.MAIL_BATCH_SIZE
     sent = 0
+    # A claim is renewed well before the sweep could take it back, so only one message, not
+    # a whole batch, has to fit in MAIL_SENDING_STALE_SECONDS; renewing the rest of the batch
+    # in one statement now and then, rather than a row before each message, halves the writes.
+    renew_after = settings.MAIL_SENDING_STALE_SECONDS / 4
     while batch := _claim(mailing_id, size):
         pending = list(batch)
+        renewed = time.monotonic()
         try:
             with mailers.default as connection:
                 while pending:
+                    if time.monotonic() - renewed >= renew_after:
+                        renewed = time.monotonic()
+                        if not (pending := _renew(pending)):
+                            break
                     delivery = pending[0]
-                    # Renew the claim just before sending: then only one message, not a whole
-                    # batch, has to fit in MAIL_SENDING_STALE_SECONDS. A row the sweep took
-                    # back meanwhile is left to whoever claims it now.
-                    if not _mine([delivery]).update(claimed_at=timezone.now()):
-                        pending.pop(0)
-                        continue
                     try:
                         message = _render(mailing, delivery, base)
                         connection.send_messages([message])

@@ -229,6 +229,52 @@ def test_sweep_sends_what_a_killed_worker_left_in_sending(
         assert delivery.status == "sent" and delivery.attempts == 2
 
 
+class SweepDuringSend(FlakyBackend):
+    """While the first message goes out, the sweep takes the second row back and another
+    worker claims it (a slow SMTP step that outlived MAIL_SENDING_STALE_SECONDS)."""
+
+    mailing_id = 0
+
+    def send_messages(self, messages):
+        if not self.sent:
+            other = Delivery.objects.filter(mailing_id=self.mailing_id).order_by("pk")[1]
+            Delivery.objects.filter(pk=other.pk).update(attempts=other.attempts + 1)
+        return super().send_messages(messages)
+
+
+def test_a_row_the_sweep_took_back_is_left_to_its_new_claim(personas, flaky, monkeypatch, settings):
+    settings.MAIL_SENDING_STALE_SECONDS = 0  # renew before every message
+    mailing = approved_mailing(personas)
+    SweepDuringSend.mailing_id = mailing.pk
+    SweepDuringSend.sent = []
+    monkeypatch.setattr(
+        services, "mailers", type("M", (), {"default": property(lambda _: SweepDuringSend())})()
+    )
+    assert mailing_send(mailing_id=mailing.pk, batch_size=10) == 1
+    first, second = mailing.deliveries.order_by("pk")
+    assert SweepDuringSend.sent == [first.email]
+    assert (first.status, second.status) == ("sent", "sending")  # the new claim's to finish
+    assert second.attempts == 2
+
+
+def test_a_long_batch_renews_its_claim_in_one_statement(
+    personas, flaky, settings, django_assert_num_queries
+):
+    users = [personas.resident, personas.second_resident, personas.chair, personas.wijkagent]
+    settings.MAIL_SENDING_STALE_SECONDS = 300
+    mailing = approved_mailing(personas, users=users)
+    # The mailing; a claim (savepoint, select, update, release, load); one conditional
+    # update per message, no renewal; the empty claim that ends the loop.
+    with django_assert_num_queries(1 + 5 + len(users) + 3):
+        assert mailing_send(mailing_id=mailing.pk, batch_size=10) == len(users)
+    before = timezone.now()
+    mailing = approved_mailing(personas, users=users)
+    settings.MAIL_SENDING_STALE_SECONDS = 0
+    assert mailing_send(mailing_id=mailing.pk, batch_size=10) == len(users)
+    for delivery in mailing.deliveries.all():
+        assert delivery.status == "sent" and delivery.claimed_at >= before
+
+
 def test_sweep_queues_mailings_whose_broker_message_was_lost(
     personas, settings, django_capture_on_commit_callbacks
 ):
