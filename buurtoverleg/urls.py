@@ -23,4 +23,5 @@ urlpatterns = [
     path("beheer/", admin.site.urls),
     path("", include("residents.urls")),
     path("", include("meetings.urls")),
+    path("", include("problems.urls")),
 ]

@@ -33,6 +33,7 @@ class Mailing(models.Model):
     class Kind(models.TextChoices):
         MEMBERSHIP_APPROVED = "membership_approved", _("Application approved")
         INVITATION = "invitation", _("Invitation")
+        PROBLEM_STATUS = "problem_status", _("Problem status changed")
 
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
     neighbourhood = models.ForeignKey(

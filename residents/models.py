@@ -109,6 +109,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 class Municipality(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     slug = models.SlugField(_("slug"), unique=True)
+    reporting_service_url = models.URLField(
+        _("reporting service for one-off defects"),
+        blank=True,
+        help_text=_("Where residents report a broken lamp or a full bin to the municipality."),
+    )
 
     class Meta:
         verbose_name = _("municipality")
@@ -149,6 +154,16 @@ class Neighbourhood(models.Model):
         max_length=200,
         blank=True,
         help_text=_("For example: every second Tuesday of the month, 19:30."),
+    )
+    # When the app flags a problem as "likely chronic" (the chair confirms it).
+    chronic_after_days = models.PositiveSmallIntegerField(
+        _("likely chronic after this many days open"), default=90
+    )
+    chronic_supporters = models.PositiveSmallIntegerField(
+        _("likely chronic from this many supporters"), default=5
+    )
+    chronic_meetings = models.PositiveSmallIntegerField(
+        _("likely chronic after this many meetings"), default=3
     )
 
     objects = NeighbourhoodQuerySet.as_manager()

@@ -27,6 +27,10 @@ class Perm(StrEnum):
     ENTER_FOR_RESIDENT = "enter_for_resident"
     VIEW_MAILINGS = "view_mailings"
     MANAGE_MAILINGS = "manage_mailings"
+    REPORT_PROBLEM = "report_problem"
+    SUPPORT_PROBLEM = "support_problem"
+    EDIT_PROBLEM = "edit_problem"
+    VIEW_CONFIDENTIAL_LOG = "view_confidential_log"
 
 
 RULES: dict[Perm, frozenset[str]] = {
@@ -38,6 +42,14 @@ RULES: dict[Perm, frozenset[str]] = {
     Perm.ENTER_FOR_RESIDENT: frozenset({Role.CHAIR, Role.OFFICE, COORDINATOR}),
     Perm.VIEW_MAILINGS: frozenset({Role.CHAIR, COORDINATOR}),
     Perm.MANAGE_MAILINGS: frozenset({Role.CHAIR, COORDINATOR}),
+    # Residents, the team and professionals report; only residents support (not the
+    # professionals, whose organisations are asked to act).
+    Perm.REPORT_PROBLEM: frozenset(
+        {Role.RESIDENT, Role.CHAIR, Role.MINUTE_TAKER, Role.PROFESSIONAL, Role.OFFICE}
+    ),
+    Perm.SUPPORT_PROBLEM: frozenset({Role.RESIDENT, Role.CHAIR, Role.MINUTE_TAKER}),
+    Perm.EDIT_PROBLEM: frozenset({Role.CHAIR, Role.OFFICE}),
+    Perm.VIEW_CONFIDENTIAL_LOG: frozenset({Role.CHAIR, COORDINATOR}),
 }
 
 # Whoever can see confidential details must log in with a second factor.

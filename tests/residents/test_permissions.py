@@ -19,6 +19,19 @@ EXPECTED: dict[Perm, set[str]] = {
     Perm.ENTER_FOR_RESIDENT: {"chair", "office", "coordinator"},
     Perm.VIEW_MAILINGS: {"chair", "coordinator"},
     Perm.MANAGE_MAILINGS: {"chair", "coordinator"},
+    Perm.REPORT_PROBLEM: {
+        "resident",
+        "second_resident",
+        "paper_resident",
+        "chair",
+        "minute_taker",
+        "wijkagent",
+        "housing_contact",
+        "office",
+    },
+    Perm.SUPPORT_PROBLEM: {"resident", "second_resident", "paper_resident", "chair", "minute_taker"},
+    Perm.EDIT_PROBLEM: {"chair", "office"},
+    Perm.VIEW_CONFIDENTIAL_LOG: {"chair", "coordinator"},
 }
 PEOPLE = [
     "anonymous",

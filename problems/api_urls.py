@@ -1,0 +1,7 @@
+"""URLs of problems.api (see problems/urls.py)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
