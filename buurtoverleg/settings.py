@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "rest_framework",  # Open data API (problems/api.py)
+    "django_filters",
+    "drf_spectacular",
     "residents",
     "problems",
     "meetings",
@@ -274,6 +277,25 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
+}
+
+# Open data API (problems/api.py): anonymous, read-only JSON under /api/, throttled per client
+# IP (REMOTE_ADDR; behind N reverse proxies that set X-Forwarded-For, set API_TRUSTED_PROXIES=N).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("API_THROTTLE_RATE", "60/min")},
+    "NUM_PROXIES": envint("API_TRUSTED_PROXIES", 0),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "buurtoverleg open data",
+    "DESCRIPTION": "Neighbourhoods, problem categories and the public problem register.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"TimelineStatusEnum": "problems.workflow.Status"},
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

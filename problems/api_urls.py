@@ -1,7 +1,18 @@
-"""URLs of problems.api (see problems/urls.py)."""
+"""URLs of the open data API (problems.api), included at /api/ by problems/urls.py."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path, re_path
 
-urlpatterns: list[URLPattern] = []
+from problems import api
+
+urlpatterns = [
+    path("neighbourhoods/", api.NeighbourhoodList.as_view(), name="api_neighbourhoods"),
+    path("categories/", api.CategoryList.as_view(), name="api_categories"),
+    path("problems/", api.ProblemList.as_view(), name="api_problems"),
+    path("problems/<int:pk>/", api.ProblemDetail.as_view(), name="api_problem"),
+    # OpenAPI 3: YAML by default, JSON with ?format=json.
+    path("schema/", api.Schema.as_view(), name="api_schema"),
+    # Anything else that ends in a slash (without one, APPEND_SLASH redirects first).
+    re_path(r"^(?:.*/)?$", api.NotFound.as_view()),
+]

@@ -7,3 +7,6 @@ from django.utils.translation import gettext_lazy as _
 class ProblemsConfig(AppConfig):
     name = "problems"
     verbose_name = _("Problem register")
+
+    def ready(self) -> None:
+        from problems import privacy  # noqa: F401 - registers export and anonymiser

@@ -164,7 +164,13 @@ class Problem(models.Model):
         verbose_name = _("problem")
         verbose_name_plural = _("problems")
         ordering = ["-activity_at"]
-        indexes = [models.Index(fields=["neighbourhood", "status", "-support_count"])]
+        indexes = [
+            # The register's default order: most supported first, then recent activity.
+            models.Index(
+                fields=["neighbourhood", "-support_count", "-activity_at", "-id"],
+                name="problem_register_by_support",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status=Status.MERGED) | Q(merged_into__isnull=True),

@@ -1,4 +1,4 @@
-"""URLs of the public register (see problems/urls.py)."""
+"""URLs of the public register, a problem's page, support and following (see problems/urls.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,23 @@ from django.urls import path
 
 from problems import views
 
+PROBLEM = "buurt/<slug:slug>/problemen/<int:pk>/"
+
 urlpatterns = [
-    path("buurt/<slug:slug>/problemen/<int:pk>/", views.problem, name="problem"),
+    path("buurt/<slug:slug>/problemen/", views.problem_list, name="problem_list"),
+    path(PROBLEM, views.problem, name="problem"),
+    path(PROBLEM + "steunen/", views.problem_support, name="problem_support"),
+    path(
+        PROBLEM + "steun-intrekken/",
+        views.problem_support_withdraw,
+        name="problem_support_withdraw",
+    ),
+    path(PROBLEM + "volgen/", views.problem_follow, name="problem_follow"),
+    path(PROBLEM + "niet-meer-volgen/", views.problem_unfollow, name="problem_unfollow"),
+    path(
+        "link/niet-meer-volgen/<str:token>/",
+        views.problem_unfollow_link,
+        name="problem_unfollow_link",
+    ),
+    path("mijn-meldingen/", views.my_problems, name="my_problems"),
 ]

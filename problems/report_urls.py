@@ -1,7 +1,25 @@
-"""URLs of problems.report (see problems/urls.py)."""
+"""URLs of problems.report_views (see problems/urls.py)."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from problems import report_views
+
+urlpatterns = [
+    path(
+        "buurt/<slug:slug>/problemen/melden/",
+        report_views.problem_report,
+        name="problem_report",
+    ),
+    path(
+        "buurt/<slug:slug>/problemen/vergelijkbaar/",
+        report_views.problem_similar,
+        name="problem_similar",
+    ),
+    path(
+        "buurt/<slug:slug>/problemen/<int:pk>/fotos/<int:photo_id>/",
+        report_views.problem_photo,
+        name="problem_photo",
+    ),
+]

@@ -246,7 +246,7 @@ def problem_transition(
     if into is not None:
         _move_supporters(locked, into)
         _entry(into, Move.MERGED_IN, actor, role, other=locked, at=now)
-    _notify_followers(locked, entry)
+    problem_followers_notify(problem=locked, entry=entry)
     problem.status, problem.merged_into = locked.status, locked.merged_into
     return entry
 
@@ -273,7 +273,7 @@ def _move_supporters(old: Problem, new: Problem) -> None:
     Problem.objects.filter(pk=old.pk).update(support_count=0)
 
 
-def _notify_followers(problem: Problem, entry: TimelineEntry) -> Mailing | None:
+def problem_followers_notify(*, problem: Problem, entry: TimelineEntry) -> Mailing | None:
     """Followers hear about a status change through the mail ledger (never the actor)."""
     followers = User.objects.filter(follows__problem=problem, is_active=True).exclude(
         pk=entry.actor_id or 0
@@ -357,3 +357,11 @@ def problem_reopen_request(*, problem: Problem, user: User, note: str) -> Reopen
 
 def confidential_view_log(*, problem: Problem, user: User) -> None:
     ConfidentialView.objects.create(problem=problem, user=user)
+
+
+def confidential_views_log(*, problems: Iterable[Problem], user: User) -> None:
+    """One screen showed the confidential text of several problems (the team's queue)."""
+    ConfidentialView.objects.bulk_create(
+        ConfidentialView(problem=problem, user=user)
+        for problem in {p.pk: p for p in problems}.values()
+    )

@@ -1,7 +1,36 @@
-"""URLs of problems.team (see problems/urls.py)."""
+"""URLs of problems.team (see problems/urls.py): moderation queue, status changes, edits."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from problems import team_views
+
+urlpatterns = [
+    path("buurt/<slug:slug>/problemen/team/", team_views.problem_queue, name="problem_queue"),
+    path(
+        "buurt/<slug:slug>/problemen/inzagelog/",
+        team_views.problem_confidential_log,
+        name="problem_confidential_log",
+    ),
+    path(
+        "buurt/<slug:slug>/problemen/<int:pk>/status/",
+        team_views.problem_transition,
+        name="problem_transition",
+    ),
+    path(
+        "buurt/<slug:slug>/problemen/<int:pk>/bewerken/",
+        team_views.problem_edit,
+        name="problem_edit",
+    ),
+    path(
+        "buurt/<slug:slug>/problemen/<int:pk>/chronisch/",
+        team_views.problem_chronic,
+        name="problem_chronic",
+    ),
+    path(
+        "buurt/<slug:slug>/problemen/<int:pk>/heropenen/",
+        team_views.problem_reopen_request,
+        name="problem_reopen_request",
+    ),
+]

@@ -23,6 +23,8 @@ EXEMPT_PREFIXES = (
     "/privacy/",
     "/toegankelijkheid/",
     "/mail-afmelden/",
+    "/link/",  # action links from mails act without the session
+    "/api/",  # anonymous open data; never uses the session
 )
 RECHECK_SECONDS = 300
 SESSION_KEY = "second_factor_checked_at"

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET
 
 from buurtoverleg.celery import app as celery_app
 from buurtoverleg.http import AuthenticatedHttpRequest
+from problems.workflow import Status
 from residents.forms import JoinForm, JoinSignupForm
 from residents.models import Membership, Municipality, Neighbourhood, Role
-from residents.permissions import roles_in
+from residents.permissions import Perm, can, roles_in
 from residents.services import InviteCodeInvalid, membership_apply
 
 
@@ -51,6 +52,13 @@ def neighbourhood(request: HttpRequest, slug: str) -> HttpResponse:
             "roles": roles_in(request.user, hood),
             "is_member": any(m.status == Membership.Status.ACTIVE for m in own),
             "is_pending": any(m.status == Membership.Status.PENDING for m in own),
+            "priorities": list(
+                hood.problems.filter(status=Status.PRIORITY)
+                .select_related("category")
+                .order_by("-support_count", "pk")
+            ),
+            "open_problems": hood.problems.open().public().count(),
+            "can_report": can(request.user, Perm.REPORT_PROBLEM, hood),
         },
     )
 

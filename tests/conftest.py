@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -152,8 +153,19 @@ PERSONA_NAMES = [
 ]
 
 
+def seed_categories() -> None:
+    """The categories the migration seeds. A transactional test (the browser tests) empties
+    every table afterwards, so tests that run after one would find none."""
+    from django.apps import apps
+
+    migration = import_module("problems.migrations.0002_seed_categories_and_trigram")
+    if not apps.get_model("problems", "Category").objects.exists():
+        migration.seed(apps, None)
+
+
 @pytest.fixture
 def personas(db) -> Personas:
+    seed_categories()
     municipality = Municipality.objects.create(name="Utrecht", slug="utrecht")
     other_municipality = Municipality.objects.create(name="Zaandam", slug="zaandam")
     hood = Neighbourhood.objects.create(

@@ -41,6 +41,9 @@ from meetings.services import (
     recipients_for,
 )
 from meetings.tasks import send_mailing
+from problems.models import Category, Problem
+from problems.services import problem_followers_notify, problem_report, problem_transition
+from problems.workflow import Move
 from residents.models import InviteCode, Membership, User
 from residents.services import (
     membership_approve,
@@ -418,7 +421,24 @@ SENDERS: dict[str, Callable[[Personas, InviteCode], None]] = {
         membership_id=Membership.objects.get(user=p.pending_resident).pk
     ),
     "invitation": lambda _p, invite: send_invitation_mail(invite_id=invite.pk, name="Sanne"),
+    "problem_status": lambda p, _invite: problem_status_mail(p),
 }
+
+
+def problem_status_mail(p: Personas) -> None:
+    """The reporter hears that the chair accepted their report (asked again: the same entry)."""
+    problem = Problem.objects.filter(title="Kapotte lantaarn").first()
+    if problem is None:
+        problem = problem_report(
+            neighbourhood=p.hood,
+            reporter=p.second_resident,
+            category=Category.objects.get(slug="verlichting"),
+            title="Kapotte lantaarn",
+            description="Al weken donker.",
+            street="Marshalllaan",
+        )
+        problem_transition(problem=problem, move=Move.ACCEPT, actor=p.chair, actors={"chair"})
+    problem_followers_notify(problem=problem, entry=problem.timeline.get(move=Move.ACCEPT))
 
 
 @pytest.mark.parametrize("kind", sorted(SENDERS))

@@ -47,7 +47,7 @@ def make_problem(personas: Any) -> MakeProblem:
         category: str = "zwerfvuil",
         title: str = "Zwerfvuil bij de glasbak",
         description: str = "Elke maandag ligt er afval naast de glasbak.",
-        street: str = "Marshallaan",
+        street: str = "Marshalllaan",
         **fields: Any,
     ) -> Problem:
         problem = problem_report(

@@ -29,7 +29,13 @@ EXPECTED: dict[Perm, set[str]] = {
         "housing_contact",
         "office",
     },
-    Perm.SUPPORT_PROBLEM: {"resident", "second_resident", "paper_resident", "chair", "minute_taker"},
+    Perm.SUPPORT_PROBLEM: {
+        "resident",
+        "second_resident",
+        "paper_resident",
+        "chair",
+        "minute_taker",
+    },
     Perm.EDIT_PROBLEM: {"chair", "office"},
     Perm.VIEW_CONFIDENTIAL_LOG: {"chair", "coordinator"},
 }

@@ -11,6 +11,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from problems import demo as problems_demo
 from residents.models import (
     Coordinator,
     Membership,
@@ -65,7 +66,7 @@ def _second_factor(user: User) -> None:
 
 
 class Command(BaseCommand):
-    help = "Load demo data: two neighbourhoods, a support team and about twenty residents."
+    help = "Load demo data: two neighbourhoods, a team, twenty residents and forty problems."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--quiet", action="store_true", help="Do not print the personas.")
@@ -182,6 +183,7 @@ class Command(BaseCommand):
             status=Membership.Status.ACTIVE,
         )
         invite_codes_create(neighbourhood=kanaleneiland, by=chair, count=10)
+        problems_demo.load(kanaleneiland, ondiep)
         assert Authenticator.objects.filter(user=chair).count() == 2
 
     def _print_personas(self) -> None:

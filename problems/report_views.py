@@ -1,0 +1,211 @@
+"""Reporting a problem, suggesting similar ones while the title is typed, and serving photos."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Case, CharField, F, IntegerField, Q, Value, When
+from django.db.models.functions import Concat
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from buurtoverleg.http import AuthenticatedHttpRequest
+from problems import services
+from problems.access import problem_for
+from problems.forms import ReportForm
+from problems.models import Photo, Problem, Support
+from problems.photos import CONTENT_TYPES
+from problems.workflow import Status
+from residents.models import Neighbourhood, Role, User
+from residents.permissions import COORDINATOR, Perm, can, neighbourhood_for, roles_in
+
+SIMILAR_LIMIT = 5
+SIMILAR_STATUSES = (Status.ACCEPTED, Status.CANDIDATE, Status.PRIORITY)
+SIMILAR_MIN_LENGTH = 3
+TRIGRAM_THRESHOLD = 0.3
+MAX_QUERY_WORDS = 8
+# Short, common Dutch and English words that say nothing about which problem it is.
+# fmt: off
+STOPWORDS = frozenset((
+    "aan", "achter", "bij", "daar", "dan", "door", "een", "het", "hier", "hun", "maar", "met",
+    "naar", "niet", "nog", "ook", "over", "steeds", "veel", "voor", "weer", "zijn",
+    "and", "for", "from", "near", "the", "with",
+))
+# fmt: on
+
+
+def _entered_by_role(user: User, neighbourhood: Neighbourhood) -> str:
+    roles = roles_in(user, neighbourhood)
+    for role in (Role.CHAIR, Role.OFFICE, COORDINATOR):
+        if role in roles:
+            return str(role)
+    return ""
+
+
+def _words(title: str) -> list[str]:
+    words = [w for w in re.findall(r"\w+", title.lower()) if len(w) >= 3 and w not in STOPWORDS]
+    return list(dict.fromkeys(words))[:MAX_QUERY_WORDS]
+
+
+def similar_problems(neighbourhood: Neighbourhood, title: str) -> list[Problem]:
+    """Up to five public, open problems here whose public title looks like `title`.
+
+    Sensitive problems are matched on what everyone may see of them (their public summary,
+    or their category and street), never on the title the reporter typed.
+    """
+    title = " ".join(title.split())[: Problem._meta.get_field("title").max_length]
+    words = _words(title)
+    if len(title) < SIMILAR_MIN_LENGTH or not words:
+        return []
+    problems = (
+        Problem.objects.for_neighbourhood(neighbourhood)
+        .filter(status__in=SIMILAR_STATUSES)
+        .select_related("category", "neighbourhood")
+        .alias(
+            public_text=Case(
+                When(sensitive=False, then=F("title")),
+                When(~Q(public_summary=""), then=F("public_summary")),
+                default=Concat(
+                    F("category__name"), Value(" "), F("street"), output_field=CharField()
+                ),
+                output_field=CharField(),
+            )
+        )
+    )
+    if connection.vendor == "postgresql":
+        problems = (
+            problems.annotate(likeness=TrigramWordSimilarity(" ".join(words), "public_text"))
+            .filter(likeness__gte=TRIGRAM_THRESHOLD)
+            .order_by("-likeness", "-support_count", "-pk")
+        )
+    else:
+        hits = sum(
+            (
+                Case(
+                    When(public_text__icontains=word, then=Value(1)),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+                for word in words
+            ),
+            Value(0, output_field=IntegerField()),
+        )
+        problems = (
+            problems.annotate(likeness=hits)
+            .filter(likeness__gt=0)
+            .order_by("-likeness", "-support_count", "-pk")
+        )
+    return list(problems[:SIMILAR_LIMIT])
+
+
+def _similar_context(
+    request: AuthenticatedHttpRequest, neighbourhood: Neighbourhood, title: str
+) -> dict[str, Any]:
+    found = similar_problems(neighbourhood, title)
+    supported: set[int] = set()
+    if found:
+        supported = set(
+            Support.objects.filter(user=request.user, problem__in=found).values_list(
+                "problem_id", flat=True
+            )
+        )
+    return {
+        "neighbourhood": neighbourhood,
+        "similar": found,
+        "similar_searched": bool(_words(title)),
+        "supported_ids": supported,
+        "can_support": can(request.user, Perm.SUPPORT_PROBLEM, neighbourhood),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def problem_report(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    hood = neighbourhood_for(request, slug, Perm.REPORT_PROBLEM)
+    enter_for = can(request.user, Perm.ENTER_FOR_RESIDENT, hood)
+    posted = request.method == "POST"
+    form = ReportForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        neighbourhood=hood,
+        user=request.user,
+        enter_for=enter_for,
+        similar_url=reverse("problem_similar", kwargs={"slug": hood.slug}),
+        initial={"title": request.GET.get("title", "")[:120]},
+    )
+    if posted and form.is_valid():
+        problem = services.problem_report(
+            **form.report_kwargs(entered_by_role=_entered_by_role(request.user, hood))
+        )
+        messages.success(
+            request,
+            _(
+                "Thank you. Your report has been saved. The neighbourhood team looks at it "
+                "first; after that, other residents can see it too."
+            )
+            if problem.reporter_id == request.user.pk
+            else _(
+                "The report has been saved. The neighbourhood team looks at it first; after "
+                "that, other residents can see it too."
+            ),
+        )
+        return redirect(reverse("problem", kwargs={"slug": hood.slug, "pk": problem.pk}))
+    # Without JavaScript the suggestions show when the form comes back (or with ?title=).
+    title = request.POST.get("title", "") if posted else request.GET.get("title", "")
+    return render(
+        request,
+        "problems/report.html",
+        {
+            **_similar_context(request, hood, title),
+            "form": form,
+            "enter_for": enter_for,
+            "municipality": hood.municipality,
+        },
+    )
+
+
+@login_required
+@require_GET
+def problem_similar(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    hood = neighbourhood_for(request, slug, Perm.REPORT_PROBLEM)
+    title = request.GET.get("title", "")
+    if not request.htmx:
+        # A browser without htmx gets the whole form, with the suggestions under the title.
+        url = reverse("problem_report", kwargs={"slug": hood.slug})
+        return redirect(f"{url}?{urlencode({'title': title[:120]})}")
+    response = render(request, "problems/_similar.html", _similar_context(request, hood, title))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def problem_photo(request: HttpRequest, slug: str, pk: int, photo_id: int) -> FileResponse:
+    problem, access = problem_for(request, slug, pk)
+    # Photos of a sensitive problem may show addresses or people: the team and the reporter only.
+    if not (access.team or access.is_reporter or (problem.is_public and not problem.sensitive)):
+        raise Http404
+    photo = get_object_or_404(Photo, pk=photo_id, problem=problem)
+    extension = (photo.image.name or "").rsplit(".", 1)[-1].lower()
+    content_type = CONTENT_TYPES.get(extension)
+    if content_type is None:
+        raise Http404
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    if problem.sensitive and access.team and not access.is_reporter:
+        services.confidential_view_log(problem=problem, user=request.user)  # type: ignore[arg-type]
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response

@@ -1,0 +1,116 @@
+"""Template helpers of the register: labels for the timeline and "when", the confidential
+view log, and what the status mail may show (public fields only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import template
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import pgettext_lazy
+
+from problems import services
+from problems.forms import DAYS_OF_WEEK, TIMES_OF_DAY
+from problems.links import unfollow_url as make_unfollow_url
+from problems.models import Problem, TimelineEntry
+from problems.workflow import MEETING, ROUND, Move, Status
+from residents.models import Role, User
+from residents.permissions import COORDINATOR
+
+register = template.Library()
+
+# What the timeline shows instead of a name: the role someone acted in.
+ACTOR_LABELS = {
+    Role.RESIDENT: pgettext_lazy("timeline actor", "a resident"),
+    Role.CHAIR: pgettext_lazy("timeline actor", "the chair"),
+    Role.MINUTE_TAKER: pgettext_lazy("timeline actor", "the minute-taker"),
+    Role.PROFESSIONAL: pgettext_lazy("timeline actor", "a professional"),
+    Role.OFFICE: pgettext_lazy("timeline actor", "the neighbourhood office"),
+    COORDINATOR: pgettext_lazy("timeline actor", "the coordinator"),
+    ROUND: pgettext_lazy("timeline actor", "the priority round"),
+    MEETING: pgettext_lazy("timeline actor", "the meeting"),
+}
+# The values the report form stores in times_of_day and days_of_week, with their labels.
+WHEN_LABELS = dict(TIMES_OF_DAY + DAYS_OF_WEEK)
+
+
+@register.filter
+def actor_label(entry: TimelineEntry) -> str:
+    """The role that made a change ("the chair"), never a name."""
+    return str(ACTOR_LABELS.get(entry.actor_role, pgettext_lazy("timeline actor", "the team")))
+
+
+@register.filter
+def when_labels(values: Any) -> list[str]:
+    """["morning", "sat"] -> ["In the morning", "Saturday"]."""
+    if not isinstance(values, list | tuple):
+        return []
+    return [str(WHEN_LABELS.get(str(value), value)) for value in values]
+
+
+@register.filter
+def change_rows(entry: TimelineEntry) -> list[tuple[str, str]]:
+    """An edit's old values, labelled (team only: they may hold confidential details)."""
+    if not isinstance(entry.changes, dict):
+        return []
+    rows = []
+    for name, old in entry.changes.items():
+        try:
+            field = Problem._meta.get_field(name)
+        except FieldDoesNotExist:
+            label = name
+        else:
+            label = str(getattr(field, "verbose_name", name))
+        rows.append((label, old if isinstance(old, str) else str(old)))
+    return rows
+
+
+@register.simple_tag(takes_context=True)
+def log_confidential_view(context: template.Context, problem: Problem) -> str:
+    """Placed inside every block that shows confidential details: each render is logged."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        services.confidential_view_log(problem=problem, user=user)
+    return ""
+
+
+@register.simple_tag
+def unfollow_url(recipient: User | None, problem: Problem | None) -> str:
+    """The one-click unfollow link for a status mail. After a merge people follow the problem
+    that stays, so the link is for that one."""
+    if recipient is None or problem is None or recipient.pk is None:
+        return ""
+    target = problem.merged_into if problem.merged_into_id else problem
+    return make_unfollow_url(recipient, target or problem)
+
+
+@dataclass(frozen=True)
+class MailEntry:
+    """What a status mail may say about a timeline entry: public fields only."""
+
+    status: str
+    public_note: str
+    merged_into_title: str
+
+
+@register.simple_tag
+def status_entry(problem: Problem | None, entry_id: Any) -> MailEntry | None:
+    """The timeline entry a status mail is about, reduced to what everyone may see."""
+    if problem is None or not isinstance(entry_id, int):
+        return None
+    entry = (
+        TimelineEntry.objects.filter(pk=entry_id, problem=problem)
+        .select_related("other__category")
+        .first()
+    )
+    if entry is None:
+        return None
+    status = entry.to_status or problem.status
+    other = entry.other if entry.move == Move.MERGE else None
+    return MailEntry(
+        status=str(Status(status).label) if status in Status.values else "",
+        public_note=entry.public_note,
+        merged_into_title=other.public_title if other is not None else "",
+    )
