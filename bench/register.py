@@ -116,6 +116,7 @@ def build_data() -> list[str]:
         for problem in problems:
             problem.support_count = counts.get(problem.pk, 0)
         Problem.objects.bulk_update(problems, ["support_count"], batch_size=1000)
+    vacuum_analyze()  # as autovacuum would have by now: fresh statistics, a visibility map
     first_page = (
         Problem.objects.filter(neighbourhood__slug=SLUG)
         .public()
@@ -124,6 +125,14 @@ def build_data() -> list[str]:
     titles = [p.public_title for p in first_page.select_related("category")]
     say(f"data: {len(problems)} problems, {len(supports)} supports")
     return titles
+
+
+def vacuum_analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("problems_problem", "problems_support", "problems_category"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 def run() -> None:

@@ -170,6 +170,8 @@ class Problem(models.Model):
                 fields=["neighbourhood", "-support_count", "-activity_at", "-id"],
                 name="problem_register_by_support",
             ),
+            # Counting a neighbourhood's public problems (the register's total, the pages).
+            models.Index(fields=["neighbourhood", "status"], name="problem_by_status"),
         ]
         constraints = [
             models.CheckConstraint(
