@@ -71,12 +71,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--quiet", action="store_true", help="Do not print the personas.")
 
-    @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
         if Neighbourhood.objects.filter(slug="kanaleneiland-noord").exists():
             self.stdout.write("Demo data is already there.")
         else:
-            self._load()
+            with transaction.atomic():  # work queued on commit runs (and logs) before the list
+                self._load()
         if not options["quiet"]:
             self._print_personas()
 
