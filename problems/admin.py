@@ -25,6 +25,13 @@ class CategoryAdmin(admin.ModelAdmin):
     list_editable = ["sensitive", "position"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.sensitive:
+            # Its existing problems become sensitive too; never the other way round, which
+            # would publish details that were given in confidence.
+            obj.problems.filter(sensitive=False).update(sensitive=True)
+
 
 class TimelineInline(admin.TabularInline):
     model = TimelineEntry
@@ -50,6 +57,10 @@ class ProblemAdmin(admin.ModelAdmin):
     """Read-only: every change goes through the services, so it is on the timeline."""
 
     list_display = ["public_title", "neighbourhood", "category", "status", "support_count"]
+    # Confidential details and who reported are read in the app, where each view is logged.
+    exclude = ["title", "description", "location_detail", "confidential_details", "since"]
+    exclude += ["reporter", "reported_for", "entered_by", "latitude", "longitude"]
+    actions = None
     list_filter = ["status", "category", "neighbourhood"]
     search_fields = ["title", "street"]
     list_select_related = ["neighbourhood", "category"]
@@ -60,6 +71,9 @@ class ProblemAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the history and the log of confidential views go with it
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -78,6 +92,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(TimelineEntry)
 class TimelineEntryAdmin(ReadOnlyAdmin):
     list_display = ["problem", "move", "actor_role", "at"]
+    exclude = ["confidential_note", "changes"]
     list_filter = ["move"]
     list_select_related = ["problem__category"]
 

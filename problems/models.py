@@ -47,13 +47,18 @@ class Category(models.Model):
         return self.name
 
 
+# Everyone sees a problem once the team accepted it (a report declined or merged as a duplicate
+# before that stays with its reporter and the team).
+PUBLIC_Q = Q(status__in=PUBLIC, accepted_at__isnull=False)
+
+
 class ProblemQuerySet(models.QuerySet["Problem"]):
     def for_neighbourhood(self, neighbourhood: Any) -> ProblemQuerySet:
         return self.filter(neighbourhood=neighbourhood)
 
     def public(self) -> ProblemQuerySet:
-        """Seen by a person of the team: what everyone may see."""
-        return self.filter(status__in=PUBLIC)
+        """Accepted by a person of the team at some time: what everyone may see."""
+        return self.filter(PUBLIC_Q)
 
     def open(self) -> ProblemQuerySet:
         return self.filter(status__in=OPEN)
@@ -63,7 +68,7 @@ class ProblemQuerySet(models.QuerySet["Problem"]):
         if team:
             return self
         if user.is_authenticated:
-            return self.filter(Q(status__in=PUBLIC) | Q(reporter=user))
+            return self.filter(PUBLIC_Q | Q(reporter=user))
         return self.public()
 
     def for_list(self) -> ProblemQuerySet:
@@ -215,7 +220,12 @@ class Problem(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status in PUBLIC
+        return self.status in PUBLIC and self.accepted_at is not None
+
+    @property
+    def public_since(self) -> str:
+        """Free text typed by the reporter: for a sensitive problem it stays with the team."""
+        return "" if self.sensitive else self.since
 
     def chronic_signals(self) -> list[str]:
         """Why the app thinks this problem is likely chronic (empty: it does not)."""

@@ -143,10 +143,12 @@ def problem_report(
 
 def problem_support(*, problem: Problem, user: User) -> bool:
     """'Ik heb hier ook last van'. Returns False if this resident already supports it."""
-    if problem.status not in OPEN or problem.status == Status.NEW:
-        raise ValidationError(_("Only accepted, open problems can be supported."))
     try:
         with transaction.atomic():
+            # Under the row lock: a merge or status change committing meanwhile is seen.
+            locked = Problem.objects.select_for_update().get(pk=problem.pk)
+            if locked.status not in OPEN or locked.status == Status.NEW:
+                raise ValidationError(_("Only accepted, open problems can be supported."))
             Support.objects.create(problem=problem, user=user)
             Problem.objects.filter(pk=problem.pk).update(
                 support_count=F("support_count") + 1, activity_at=timezone.now()
@@ -225,6 +227,9 @@ def problem_transition(
     if move == Move.REOPEN:
         locked.reopened_count += 1
         changed.append("reopened_count")
+        if locked.accepted_at is None:  # a declined report, accepted now
+            locked.accepted_at = now
+            changed.append("accepted_at")
         ReopenRequest.objects.filter(problem=locked, handled_at__isnull=True).update(handled_at=now)
     if move == Move.MERGE:
         locked.merged_into = into
@@ -243,10 +248,12 @@ def problem_transition(
         other=into,
         at=now,
     )
+    # The followers of this problem hear of the change (for a merge: before they move on to
+    # the problem that stays, whose followers need not hear of a report they never saw).
+    problem_followers_notify(problem=locked, entry=entry)
     if into is not None:
         _move_supporters(locked, into)
         _entry(into, Move.MERGED_IN, actor, role, other=locked, at=now)
-    problem_followers_notify(problem=locked, entry=entry)
     problem.status, problem.merged_into = locked.status, locked.merged_into
     return entry
 
@@ -278,10 +285,6 @@ def problem_followers_notify(*, problem: Problem, entry: TimelineEntry) -> Maili
     followers = User.objects.filter(follows__problem=problem, is_active=True).exclude(
         pk=entry.actor_id or 0
     )
-    if problem.status == Status.MERGED and problem.merged_into is not None:
-        # They follow the problem that stays now; tell them about that one.
-        followers = User.objects.filter(follows__problem=problem.merged_into, is_active=True)
-        followers = followers.exclude(pk=entry.actor_id or 0)
     recipients = recipients_for(followers.exclude(email=None).order_by("pk"))
     if not recipients:
         return None
@@ -319,7 +322,8 @@ def problem_edit(
     if not changes:
         return None
     if "category" in changes:
-        locked.sensitive = locked.category.sensitive
+        # Once sensitive, always: a move to another category never publishes the details.
+        locked.sensitive = locked.sensitive or locked.category.sensitive
     locked.activity_at = timezone.now()
     locked.save()
     return _entry(locked, Move.EDIT, actor, role, changes=changes)

@@ -154,7 +154,9 @@ def _back(request: AuthenticatedHttpRequest, problem: Problem) -> str:
 
 
 def _title_for(problem: Problem, access: Access) -> str:
-    return problem.title if access.team else problem.public_title
+    # The public title also for the team: these pages are about the status, not the details
+    # (a sensitive problem's real title is a confidential detail, logged where it is shown).
+    return problem.public_title
 
 
 @never_cache

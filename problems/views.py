@@ -35,7 +35,7 @@ from buurtoverleg.http import AuthenticatedHttpRequest
 from problems import services
 from problems.access import Access, access_in, problem_for
 from problems.links import UNFOLLOW
-from problems.models import Category, Follow, Problem, Support, TimelineEntry
+from problems.models import PUBLIC_Q, Category, Follow, Problem, Support, TimelineEntry
 from problems.team_forms import ReopenRequestForm
 from problems.workflow import BY_MOVE, PUBLIC, Move, Status
 from residents.links import LinkError, LinkExpired, read_action_link_token
@@ -263,6 +263,7 @@ def _people(problem: Problem, access: Access) -> dict[int, User]:
     return User.objects.in_bulk(ids) if ids else {}
 
 
+@never_cache  # the team's page holds confidential details: never kept in a shared browser
 @require_GET
 def problem(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     found, access = problem_for(request, slug, pk)
@@ -400,7 +401,8 @@ def my_problems(request: AuthenticatedHttpRequest) -> HttpResponse:
     # What one follows or supports and may still see: public problems (others' new reports
     # stay with the team).
     involved = list(
-        base.filter(Q(follows__user=user) | Q(supports__user=user), status__in=PUBLIC)
+        base.filter(Q(follows__user=user) | Q(supports__user=user))
+        .filter(PUBLIC_Q)
         .exclude(reporter=user)
         .distinct()
         .order_by("-activity_at", "-pk")

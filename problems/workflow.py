@@ -29,7 +29,8 @@ class Status(models.TextChoices):
 
 # Still being worked on: these can be supported, merged and flagged as chronic.
 OPEN = frozenset({Status.NEW, Status.ACCEPTED, Status.CANDIDATE, Status.PRIORITY})
-# Seen by a person of the team: visible to everyone from here on.
+# Statuses a public problem can have; it must also have been accepted once (models.PUBLIC_Q):
+# a report declined, or merged as a duplicate, straight from "new" stays private.
 PUBLIC = frozenset(Status) - {Status.NEW}
 
 # Actors that are not roles.

@@ -75,12 +75,35 @@ def test_a_new_report_is_seen_only_by_its_reporter_and_the_team(
 
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
-@pytest.mark.parametrize("status", [s for s in Status if s not in (Status.NEW, Status.MERGED)])
+@pytest.mark.parametrize(
+    "status", [s for s in Status if s not in (Status.NEW, Status.MERGED, Status.DECLINED)]
+)
 def test_an_accepted_problem_is_public(as_persona, personas, make_problem, persona, status):
     problem = make_problem(status, title="Voor iedereen")
     response = as_persona(persona).get(page_url(problem))
     assert response.status_code == 200, persona
     assert b"Voor iedereen" in response.content
+
+
+@pytest.mark.parametrize("persona", PERSONA_NAMES)
+@pytest.mark.parametrize("how", ["declined", "merged"])
+def test_a_report_never_accepted_stays_with_its_reporter_and_the_team(
+    as_persona, personas, make_problem, persona, how
+):
+    """Declined, or merged as a duplicate, straight from "new": nobody else sees its text."""
+    problem = make_problem(Status.NEW, title="Nooit geaccepteerd")
+    keep = make_problem(title="Blijft staan")
+    chair = {"actor": personas.chair, "actors": {"chair"}}
+    if how == "declined":
+        problem_transition(problem=problem, move=Move.DECLINE, public_note="Eenmalig", **chair)
+    else:
+        problem_transition(problem=problem, move=Move.MERGE, into=keep, **chair)
+    response = as_persona(persona).get(page_url(problem))
+    visible = persona in TEAM | {"resident"}
+    assert response.status_code == (200 if visible else 404), persona
+    if how == "merged":  # the problem that stays names it on its timeline for the team only
+        kept = as_persona(persona).get(page_url(keep)).content
+        assert (b"Nooit geaccepteerd" in kept) == (persona in TEAM), persona
 
 
 def test_a_problem_of_another_neighbourhood_is_404(client, personas, make_problem):
