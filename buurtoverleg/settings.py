@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -265,12 +266,24 @@ ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", "")
 # Members who left lose their personal data after this many days (AVG/GDPR retention).
 RETENTION_DAYS_AFTER_LEAVING = envint("RETENTION_DAYS_AFTER_LEAVING", 365)
 
+# The map on the report form (static/js/report-map.js): a tile server with {z}/{x}/{y} in Web
+# Mercator. Default: PDOK's BRT-Achtergrondkaart, the Dutch government's free base map.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL") or (
+    "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png"
+)
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION") or "Kaartgegevens © Kadaster"
+_map_tiles = urlsplit(MAP_TILE_URL)
+if _map_tiles.scheme not in {"https", "http"} or not _map_tiles.hostname:
+    raise ImproperlyConfigured(f"MAP_TILE_URL must be an http(s) address, not {MAP_TILE_URL!r}")
+# Only the tile server's origin may serve images, besides this site.
+MAP_TILE_ORIGIN = f"{_map_tiles.scheme}://{_map_tiles.netloc.rpartition('@')[2]}"
+
 # Content-Security-Policy: no inline scripts or styles anywhere.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", MAP_TILE_ORIGIN],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "form-action": [CSP.SELF],

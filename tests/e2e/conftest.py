@@ -7,20 +7,24 @@ server runs in this process, so mail lands in django.core.mail.outbox and the lo
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from playwright.sync_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
     Page,
+    Route,
     ViewportSize,
     sync_playwright,
 )
@@ -49,6 +53,10 @@ TIMEOUT_MS = 10_000
 # Security Policy directive ...".
 CSP_REPORT = re.compile(r"Refused to|Content[ -]Security[ -]Policy", re.IGNORECASE)
 PROBLEMS = pytest.StashKey[list[str]]()
+# What the tests answer for map tiles: nothing leaves this machine (settings.MAP_TILE_URL).
+BLANK_TILE = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -125,14 +133,25 @@ def new_page(
     """
     problems = browser_problems
     contexts: list[BrowserContext] = []
+    here = urlsplit(live_server.url).netloc
 
     def new_context(viewport: ViewportSize, **options: Any) -> BrowserContext:
         context = browser.new_context(
             base_url=live_server.url, locale="nl-NL", viewport=viewport, **options
         )
         context.set_default_timeout(TIMEOUT_MS)
+        context.route(lambda url: url.startswith("http") and urlsplit(url).netloc != here, offline)
         contexts.append(context)
         return context
+
+    def offline(route: Route) -> None:
+        """No request leaves this machine: tiles get a blank image, anything else fails."""
+        url = route.request.url
+        if urlsplit(url).hostname == urlsplit(settings.MAP_TILE_URL).hostname:
+            route.fulfill(body=BLANK_TILE, content_type="image/png")
+        else:
+            problems.append(f"request to another host: {url}")
+            route.abort()
 
     def open_page(
         *,
