@@ -175,8 +175,13 @@ class Problem(models.Model):
                 fields=["neighbourhood", "-support_count", "-activity_at", "-id"],
                 name="problem_register_by_support",
             ),
-            # Counting a neighbourhood's public problems (the register's total, the pages).
-            models.Index(fields=["neighbourhood", "status"], name="problem_by_status"),
+            # Counting a neighbourhood's public problems (the register's total, the pages):
+            # an index-only scan of the problems that were ever accepted (PUBLIC_Q).
+            models.Index(
+                fields=["neighbourhood", "status"],
+                condition=Q(accepted_at__isnull=False),
+                name="problem_public_by_status",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
