@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from meetings.models import Delivery, DueWorkRun, Mailing, MailSuppression
+from meetings.models import Delivery, DueWorkRun, Mailing, MailSuppression, Meeting
 
 
 class DeliveryInline(admin.TabularInline):
@@ -41,3 +41,11 @@ class MailSuppressionAdmin(admin.ModelAdmin):
 @admin.register(DueWorkRun)
 class DueWorkRunAdmin(admin.ModelAdmin):
     list_display = ["name", "next_run_at", "last_started_at", "last_finished_at", "last_error"]
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ["neighbourhood", "starts_at", "place", "status"]
+    list_filter = ["status", "neighbourhood"]
+    list_select_related = ["neighbourhood"]
+    date_hierarchy = "starts_at"

@@ -41,6 +41,7 @@ DUE_WORK: list[DueWork] = [
         "residents.links.action_link_uses_prune",
         timedelta(days=1),
     ),
+    DueWork("meetings.plan_from_rhythm", "meetings.schedule.meetings_plan_all", timedelta(days=1)),
 ]
 
 

@@ -170,3 +170,51 @@ def counts_of(mailing: Any) -> dict[str, int]:
         s: getattr(mailing, s)
         for s in ("total", "queued", "sending", "sent", "failed", "suppressed")
     }
+
+
+class Meeting(models.Model):
+    """One neighbourhood meeting. Planned from the neighbourhood's rhythm or by hand."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        AGENDA_PUBLISHED = "agenda_published", _("Agenda published")
+        IN_PROGRESS = "in_progress", _("In progress")
+        CLOSED = "closed", _("Closed")
+        MINUTES_PUBLISHED = "minutes_published", _("Minutes published")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    neighbourhood = models.ForeignKey(
+        "residents.Neighbourhood",
+        on_delete=models.CASCADE,
+        related_name="meetings",
+        verbose_name=_("neighbourhood"),
+    )
+    starts_at = models.DateTimeField(_("starts at"), db_index=True)
+    ends_at = models.DateTimeField(_("ends at"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
+    )
+    # The date the rhythm gave this meeting. It stays when the meeting is moved or cancelled,
+    # so planning from the rhythm again never brings a moved or cancelled meeting back.
+    rhythm_date = models.DateField(_("date in the rhythm"), null=True, blank=True)
+    cancelled_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["neighbourhood", "rhythm_date"],
+                condition=Q(rhythm_date__isnull=False),
+                name="one_meeting_per_rhythm_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="meeting_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.neighbourhood_id} {self.starts_at:%Y-%m-%d %H:%M}"

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 POSTCODE_RE = re.compile(r"^\s*([1-9][0-9]{3})\s*([A-Za-z]{2})?\s*$")
 
@@ -135,6 +136,24 @@ class NeighbourhoodQuerySet(models.QuerySet["Neighbourhood"]):
         ).distinct()
 
 
+WEEKDAYS = [
+    (0, pgettext_lazy("day of the week", "Monday")),
+    (1, pgettext_lazy("day of the week", "Tuesday")),
+    (2, pgettext_lazy("day of the week", "Wednesday")),
+    (3, pgettext_lazy("day of the week", "Thursday")),
+    (4, pgettext_lazy("day of the week", "Friday")),
+    (5, pgettext_lazy("day of the week", "Saturday")),
+    (6, pgettext_lazy("day of the week", "Sunday")),
+]
+WEEKS_OF_MONTH = [
+    (1, pgettext_lazy("week of the month", "first")),
+    (2, pgettext_lazy("week of the month", "second")),
+    (3, pgettext_lazy("week of the month", "third")),
+    (4, pgettext_lazy("week of the month", "fourth")),
+    (-1, pgettext_lazy("week of the month", "last")),
+]
+
+
 class Neighbourhood(models.Model):
     municipality = models.ForeignKey(
         Municipality,
@@ -155,6 +174,17 @@ class Neighbourhood(models.Model):
         blank=True,
         help_text=_("For example: every second Tuesday of the month, 19:30."),
     )
+    # The meeting rhythm, e.g. "every second Tuesday of the month, 19:30": upcoming meetings
+    # are planned from it (meetings.schedule). Empty weekday: no rhythm, meetings by hand.
+    meeting_weekday = models.PositiveSmallIntegerField(
+        _("meeting day"), choices=WEEKDAYS, null=True, blank=True
+    )
+    meeting_week = models.SmallIntegerField(
+        _("week of the month"), choices=WEEKS_OF_MONTH, null=True, blank=True
+    )
+    meeting_time = models.TimeField(_("meeting time"), null=True, blank=True)
+    meeting_minutes = models.PositiveSmallIntegerField(_("meeting length in minutes"), default=120)
+    meetings_ahead = models.PositiveSmallIntegerField(_("meetings planned ahead"), default=3)
     # When the app flags a problem as "likely chronic" (the chair confirms it).
     chronic_after_days = models.PositiveSmallIntegerField(
         _("likely chronic after this many days open"), default=90
@@ -176,6 +206,12 @@ class Neighbourhood(models.Model):
             models.CheckConstraint(
                 condition=Q(max_active_priorities__gte=1),
                 name="neighbourhood_priorities_at_least_one",
+            ),
+            models.CheckConstraint(
+                # A rhythm is complete or absent: day, week and time together.
+                condition=Q(meeting_weekday__isnull=True)
+                | Q(meeting_week__isnull=False, meeting_time__isnull=False),
+                name="neighbourhood_rhythm_complete",
             ),
         ]
 

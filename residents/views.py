@@ -9,12 +9,14 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from buurtoverleg.celery import app as celery_app
 from buurtoverleg.http import AuthenticatedHttpRequest
+from meetings.models import Meeting
 from problems.workflow import Status
 from residents.forms import JoinForm, JoinSignupForm
 from residents.models import Membership, Municipality, Neighbourhood, Role
@@ -58,6 +60,9 @@ def neighbourhood(request: HttpRequest, slug: str) -> HttpResponse:
                 .order_by("-support_count", "pk")
             ),
             "open_problems": hood.problems.open().public().count(),
+            "next_meeting": hood.meetings.filter(starts_at__gte=timezone.now())
+            .exclude(status=Meeting.Status.CANCELLED)
+            .first(),
             "can_report": can(request.user, Perm.REPORT_PROBLEM, hood),
         },
     )

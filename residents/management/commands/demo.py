@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -11,6 +12,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from meetings.schedule import meetings_plan_from_rhythm
 from problems import demo as problems_demo
 from residents.models import (
     Coordinator,
@@ -90,6 +92,9 @@ class Command(BaseCommand):
             "en de Churchilllaan.",
             meeting_place="Buurthuis De Linde, Marshalllaan 10",
             meeting_rhythm="elke tweede dinsdag van de maand, 19:30",
+            meeting_weekday=1,  # Tuesday
+            meeting_week=2,
+            meeting_time=time(19, 30),
         )
         PostcodeArea.objects.create(neighbourhood=kanaleneiland, postcode="3527")
         ondiep = Neighbourhood.objects.create(
@@ -98,6 +103,9 @@ class Command(BaseCommand):
             slug="ondiep",
             meeting_place="Buurtcentrum De Leeuw, Amsterdamsestraatweg 300",
             meeting_rhythm="elke eerste donderdag van de maand, 19:30",
+            meeting_weekday=3,  # Thursday
+            meeting_week=1,
+            meeting_time=time(19, 30),
         )
         PostcodeArea.objects.create(neighbourhood=ondiep, postcode="3553")
 
@@ -184,6 +192,8 @@ class Command(BaseCommand):
         )
         invite_codes_create(neighbourhood=kanaleneiland, by=chair, count=10)
         problems_demo.load(kanaleneiland, ondiep)
+        for hood in (kanaleneiland, ondiep):
+            meetings_plan_from_rhythm(neighbourhood=hood)
         assert Authenticator.objects.filter(user=chair).count() == 2
 
     def _print_personas(self) -> None:
