@@ -135,6 +135,11 @@ def test_filters(client, personas, make_problem):
     }
     combined = client.get(register_url(personas, street="talma", status="accepted"))
     assert titles(combined) == ["Lamp Talmalaan"]
+    # The total counts what matches the filters, in this neighbourhood only.
+    make_problem(neighbourhood=personas.other_hood, reporter=personas.outsider, street="Talmalaan")
+    talma = client.get(register_url(personas, street="talma"))
+    assert talma.context["page"].paginator.count == 2
+    assert client.get(register_url(personas)).context["page"].paginator.count == 3
 
 
 @pytest.mark.parametrize(
