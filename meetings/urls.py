@@ -5,6 +5,8 @@ from django.urls import path
 from meetings import views
 
 urlpatterns = [
+    path("buurt/<slug:slug>/overleg/agenda.ics", views.neighbourhood_calendar, name="calendar"),
+    path("buurt/<slug:slug>/overleg/<int:pk>.ics", views.meeting_ics, name="meeting_ics"),
     path("buurt/<slug:slug>/e-mails/", views.mailings, name="mailings"),
     path("buurt/<slug:slug>/e-mails/<int:pk>/", views.mailing, name="mailing"),
     path(

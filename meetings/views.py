@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,7 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from buurtoverleg.http import AuthenticatedHttpRequest
-from meetings.models import Delivery, Mailing, MailSuppression, counts_of
+from meetings.calendar import calendar_for, feed_meetings
+from meetings.models import Delivery, Mailing, MailSuppression, Meeting, counts_of
 from meetings.services import deliveries_retry_failed
 from residents.models import Neighbourhood
 from residents.permissions import Perm, can, neighbourhood_for
@@ -202,3 +203,28 @@ def mailing_retry(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
         ) % {"count": blocked}
     (messages.success if count else messages.info)(request, notice)
     return redirect("mailing", slug=hood.slug, pk=found.pk)
+
+
+def _ics_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def meeting_ics(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """One meeting to add to a calendar. Meetings are public, like the neighbourhood page."""
+    neighbourhood = get_object_or_404(Neighbourhood, slug=slug)
+    meeting = get_object_or_404(Meeting, pk=pk, neighbourhood=neighbourhood)
+    body = calendar_for([meeting], neighbourhood)
+    return _ics_response(body, f"overleg-{neighbourhood.slug}-{meeting.starts_at:%Y-%m-%d}.ics")
+
+
+@require_GET
+def neighbourhood_calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    """The neighbourhood's meetings as a feed to subscribe to."""
+    neighbourhood = get_object_or_404(Neighbourhood, slug=slug)
+    body = calendar_for(feed_meetings(neighbourhood), neighbourhood)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
