@@ -19,12 +19,11 @@ from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from buurtoverleg.http import AuthenticatedHttpRequest
+from buurtoverleg.http import AuthenticatedHttpRequest, local_next
 from problems import services
 from problems.access import Access, access_in, problem_for
 from problems.models import ConfidentialView, Problem, ReopenRequest
@@ -142,17 +141,6 @@ def team_panel_context(problem: Problem, access: Access) -> dict[str, Any]:
     return {"moves": access.moves(problem)}
 
 
-def _back(request: AuthenticatedHttpRequest, problem: Problem) -> str:
-    """Where to go after a change: the page the team came from (the queue), else the problem."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # A path on this site only; redirect() would take anything else for a view name.
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return problem.get_absolute_url()
-
-
 def _title_for(problem: Problem, access: Access) -> str:
     # The public title also for the team: these pages are about the status, not the details
     # (a sensitive problem's real title is a confidential detail, logged where it is shown).
@@ -201,7 +189,7 @@ def problem_transition(request: AuthenticatedHttpRequest, slug: str, pk: int) ->
                     _("Saved: %(what)s. Followers get an e-mail about it.")
                     % {"what": form.transition.label()},
                 )
-                return HttpResponseRedirect(_back(request, problem))
+                return HttpResponseRedirect(local_next(request, problem.get_absolute_url()))
     return render(
         request,
         "problems/team_transition.html",

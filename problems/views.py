@@ -23,7 +23,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -31,7 +31,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from buurtoverleg.http import AuthenticatedHttpRequest
+from buurtoverleg.http import AuthenticatedHttpRequest, local_next
 from problems import services
 from problems.access import Access, access_in, problem_for
 from problems.links import UNFOLLOW
@@ -297,19 +297,6 @@ def problem(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
-def _safe_next(request: HttpRequest, problem: Problem) -> str:
-    target = request.POST.get("next", "")
-    if (
-        target.startswith("/")
-        and not target.startswith("//")
-        and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        return target
-    return problem.get_absolute_url()
-
-
 def _answer(
     request: AuthenticatedHttpRequest, problem: Problem, access: Access, notice: str
 ) -> HttpResponse:
@@ -319,7 +306,7 @@ def _answer(
         context = {**_actions_context(request, problem, access), "notice": notice}
         return render(request, "problems/problem.html#actions", context)
     messages.success(request, notice)
-    return redirect(_safe_next(request, problem))
+    return redirect(local_next(request, problem.get_absolute_url()))
 
 
 @login_required
