@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +35,8 @@ class Mailing(models.Model):
         MEMBERSHIP_APPROVED = "membership_approved", _("Application approved")
         INVITATION = "invitation", _("Invitation")
         PROBLEM_STATUS = "problem_status", _("Problem status changed")
+        MEETING_MOVED = "meeting_moved", _("Meeting moved")
+        MEETING_CANCELLED = "meeting_cancelled", _("Meeting cancelled")
 
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
     neighbourhood = models.ForeignKey(
@@ -172,6 +175,22 @@ def counts_of(mailing: Any) -> dict[str, int]:
     }
 
 
+def new_projector_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class MeetingQuerySet(models.QuerySet["Meeting"]):
+    def for_neighbourhood(self, neighbourhood: Any) -> MeetingQuerySet:
+        return self.filter(neighbourhood=neighbourhood)
+
+    def upcoming(self) -> MeetingQuerySet:
+        """Not cancelled and not over: what residents can still come to, soonest first."""
+        return self.filter(
+            status__in=[Meeting.Status.PLANNED, Meeting.Status.AGENDA_PUBLISHED],
+            ends_at__gte=timezone.now(),
+        ).order_by("starts_at")
+
+
 class Meeting(models.Model):
     """One neighbourhood meeting. Planned from the neighbourhood's rhythm or by hand."""
 
@@ -199,7 +218,45 @@ class Meeting(models.Model):
     # so planning from the rhythm again never brings a moved or cancelled meeting back.
     rhythm_date = models.DateField(_("date in the rhythm"), null=True, blank=True)
     cancelled_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    # Set when the meeting was moved: residents see "moved from ...".
+    moved_from = models.DateTimeField(_("moved from"), null=True, blank=True)
+    # Roles rotate: a resident may chair or take the minutes of one meeting.
+    chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chair"),
+    )
+    minute_taker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("minute-taker"),
+    )
+    agenda_published_at = models.DateTimeField(_("agenda published at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    current_item = models.ForeignKey(
+        "AgendaItem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("current item"),
+    )
+    walk_ins = models.PositiveSmallIntegerField(_("anonymous walk-ins"), default=0)
+    # The venue PC opens the projector view with this key instead of logging in. The chair
+    # revokes a key by making a new one.
+    projector_key = models.CharField(max_length=40, unique=True, default=new_projector_key)
+    # Raised by every change the projector shows: its poll is one indexed read of this number.
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MeetingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("meeting")
@@ -218,3 +275,251 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.neighbourhood_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def agenda_public(self) -> bool:
+        """The agenda is published: everyone may read it (also after the meeting)."""
+        return self.status in PUBLIC_AGENDA
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == Meeting.Status.CANCELLED
+
+
+PUBLIC_AGENDA = frozenset(
+    {
+        Meeting.Status.AGENDA_PUBLISHED,
+        Meeting.Status.IN_PROGRESS,
+        Meeting.Status.CLOSED,
+        Meeting.Status.MINUTES_PUBLISHED,
+    }
+)
+# The agenda can be edited until the meeting closes (also live, during the meeting).
+AGENDA_EDITABLE = frozenset(
+    {Meeting.Status.PLANNED, Meeting.Status.AGENDA_PUBLISHED, Meeting.Status.IN_PROGRESS}
+)
+
+
+class AgendaItem(models.Model):
+    """One item of a meeting's agenda, with its time-box, what was said and what was decided."""
+
+    class Kind(models.TextChoices):
+        OPENING = "opening", _("Opening and introductions")
+        REPORT_BACK = "report_back", _("Report back")
+        STATE = "state", _("State of the neighbourhood")
+        NEW_PROBLEMS = "new_problems", _("New problems")
+        PRIORITISE = "prioritise", _("Prioritise")
+        APPROACH = "approach", _("Approach")
+        ANY_OTHER = "any_other", _("Any other business")
+        CLOSING = "closing", _("Closing")
+        OTHER = "other", _("Other item")
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="items", verbose_name=_("meeting")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    # Blank: the kind's name in the reader's language.
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    description = models.TextField(_("explanation"), blank=True)
+    minutes = models.PositiveSmallIntegerField(_("time-box in minutes"), default=10)
+    # Actual time: the seconds of earlier turns plus the running turn since started_at.
+    started_at = models.DateTimeField(_("current turn started at"), null=True, blank=True)
+    spent_seconds = models.PositiveIntegerField(_("seconds spent"), default=0)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    # Saved as you type; every save names the version it was based on (no lost updates).
+    notes = models.TextField(_("notes"), blank=True)
+    notes_version = models.PositiveIntegerField(default=0)
+    notes_saved_at = models.DateTimeField(null=True, blank=True)
+    decision = models.TextField(_("decision"), blank=True)
+    decision_version = models.PositiveIntegerField(default=0)
+    decision_saved_at = models.DateTimeField(null=True, blank=True)
+    problems = models.ManyToManyField(
+        "problems.Problem",
+        through="AgendaItemProblem",
+        related_name="agenda_items",
+        verbose_name=_("problems"),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["meeting", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gte=1, minutes__lte=240), name="agenda_item_timebox_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["meeting", "position"])]
+
+    def __str__(self) -> str:
+        return self.heading
+
+    @property
+    def heading(self) -> str:
+        return self.title or str(self.get_kind_display())
+
+
+class AgendaItemProblem(models.Model):
+    """A problem discussed under an agenda item (e.g. the new problems of the month)."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="links")
+    problem = models.ForeignKey(
+        "problems.Problem", on_delete=models.CASCADE, related_name="agenda_links"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("problem on the agenda")
+        verbose_name_plural = _("problems on the agenda")
+        ordering = ["item", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "problem"], name="one_link_per_item_problem")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}:{self.problem_id}"
+
+
+class AgendaProposal(models.Model):
+    """A resident's proposal for the agenda. The chair accepts it (it becomes an item) or
+    declines it with a reason. The proposer's name is for the team only."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the chair")
+        ACCEPTED = "accepted", _("On the agenda")
+        DECLINED = "declined", _("Declined")
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="proposals", verbose_name=_("meeting")
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="agenda_proposals",
+        verbose_name=_("proposed by"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("explanation"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    item = models.OneToOneField(
+        AgendaItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposal",
+        verbose_name=_("agenda item"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("agenda proposal")
+        verbose_name_plural = _("agenda proposals")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(reason=""),
+                name="declined_proposal_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Rsvp(models.Model):
+    """Whether a member is coming. One answer per person per meeting, changeable."""
+
+    class Answer(models.TextChoices):
+        YES = "yes", _("I am coming")
+        MAYBE = "maybe", _("Maybe")
+        NO = "no", _("I cannot come")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="rsvps")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rsvps"
+    )
+    answer = models.CharField(_("answer"), max_length=5, choices=Answer.choices)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("RSVP")
+        verbose_name_plural = _("RSVPs")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="one_rsvp_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id}:{self.user_id}:{self.answer}"
+
+
+class Attendance(models.Model):
+    """Someone who was at the meeting: a member (or paper resident) by account, or a visiting
+    professional by name and organisation. Anonymous walk-ins are a count on the meeting."""
+
+    class Kind(models.TextChoices):
+        RESIDENT = "resident", _("Resident")
+        PROFESSIONAL = "professional", _("Professional")
+
+    class Source(models.TextChoices):
+        RECORDED = "recorded", _("Recorded by the chair or minute-taker")
+        CHECK_IN = "check_in", _("Checked in themselves")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attendance",
+    )
+    # Only for someone without an account (a visiting professional).
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    organisation = models.ForeignKey(
+        "residents.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.RECORDED)
+    # First meeting of this neighbourhood ever: welcomed at the opening.
+    newcomer = models.BooleanField(_("first meeting"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "user"],
+                condition=Q(user__isnull=False),
+                name="one_attendance_per_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id}:{self.user_id or self.name}"

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from meetings.meeting_services import agenda_default_create
 from meetings.models import Meeting
 from residents.models import Neighbourhood
 
@@ -72,7 +73,7 @@ def meetings_plan_from_rhythm(*, neighbourhood: Neighbourhood, today: date | Non
         starts = datetime.combine(
             day, neighbourhood.meeting_time, tzinfo=ZoneInfo(settings.TIME_ZONE)
         )
-        _meeting, created = Meeting.objects.get_or_create(
+        meeting, created = Meeting.objects.get_or_create(
             neighbourhood=neighbourhood,
             rhythm_date=day,
             defaults={
@@ -81,6 +82,8 @@ def meetings_plan_from_rhythm(*, neighbourhood: Neighbourhood, today: date | Non
                 "place": neighbourhood.meeting_place,
             },
         )
+        if created:
+            agenda_default_create(meeting=meeting)
         added += created
     return added
 

@@ -1,10 +1,18 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from meetings import views
 
 urlpatterns = [
+    # Planning: the meeting page, RSVP, proposals, move/cancel, the agenda editor.
+    path("", include("meetings.plan_urls")),
+    # Running it: the chair's agenda screen and its panels.
+    path("", include("meetings.run_urls")),
+    # Attendance and self check-in.
+    path("", include("meetings.attendance_urls")),
+    # The projector view (secret link, no login).
+    path("", include("meetings.projector_urls")),
     path("buurt/<slug:slug>/overleg/agenda.ics", views.neighbourhood_calendar, name="calendar"),
     path("buurt/<slug:slug>/overleg/<int:pk>.ics", views.meeting_ics, name="meeting_ics"),
     path("buurt/<slug:slug>/e-mails/", views.mailings, name="mailings"),

@@ -31,6 +31,10 @@ class Perm(StrEnum):
     SUPPORT_PROBLEM = "support_problem"
     EDIT_PROBLEM = "edit_problem"
     VIEW_CONFIDENTIAL_LOG = "view_confidential_log"
+    PLAN_MEETING = "plan_meeting"
+    RUN_MEETING = "run_meeting"
+    ATTEND_MEETING = "attend_meeting"
+    PROPOSE_AGENDA_ITEM = "propose_agenda_item"
 
 
 RULES: dict[Perm, frozenset[str]] = {
@@ -50,6 +54,18 @@ RULES: dict[Perm, frozenset[str]] = {
     Perm.SUPPORT_PROBLEM: frozenset({Role.RESIDENT, Role.CHAIR, Role.MINUTE_TAKER}),
     Perm.EDIT_PROBLEM: frozenset({Role.CHAIR, Role.OFFICE}),
     Perm.VIEW_CONFIDENTIAL_LOG: frozenset({Role.CHAIR, COORDINATOR}),
+    # Plan: move, cancel, build and publish the agenda, decide on proposals, the projector
+    # link. Run: the agenda screen and attendance. A meeting's own chair and minute-taker
+    # (a resident, when roles rotate) run that meeting too: see meetings.access.
+    Perm.PLAN_MEETING: frozenset({Role.CHAIR, COORDINATOR}),
+    Perm.RUN_MEETING: frozenset({Role.CHAIR, Role.MINUTE_TAKER, COORDINATOR}),
+    # RSVP and check in: every member.
+    Perm.ATTEND_MEETING: frozenset(
+        {Role.RESIDENT, Role.CHAIR, Role.MINUTE_TAKER, Role.PROFESSIONAL, Role.OFFICE}
+    ),
+    Perm.PROPOSE_AGENDA_ITEM: frozenset(
+        {Role.RESIDENT, Role.CHAIR, Role.MINUTE_TAKER, Role.PROFESSIONAL, Role.OFFICE}
+    ),
 }
 
 # Whoever can see confidential details must log in with a second factor.

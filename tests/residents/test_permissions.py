@@ -38,6 +38,28 @@ EXPECTED: dict[Perm, set[str]] = {
     },
     Perm.EDIT_PROBLEM: {"chair", "office"},
     Perm.VIEW_CONFIDENTIAL_LOG: {"chair", "coordinator"},
+    Perm.PLAN_MEETING: {"chair", "coordinator"},
+    Perm.RUN_MEETING: {"chair", "minute_taker", "coordinator"},
+    Perm.ATTEND_MEETING: {
+        "resident",
+        "second_resident",
+        "paper_resident",
+        "chair",
+        "minute_taker",
+        "wijkagent",
+        "housing_contact",
+        "office",
+    },
+    Perm.PROPOSE_AGENDA_ITEM: {
+        "resident",
+        "second_resident",
+        "paper_resident",
+        "chair",
+        "minute_taker",
+        "wijkagent",
+        "housing_contact",
+        "office",
+    },
 }
 PEOPLE = [
     "anonymous",

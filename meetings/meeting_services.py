@@ -1,0 +1,629 @@
+"""Writes for meetings: the agenda, proposals, RSVPs, attendance and running the meeting live.
+
+(The outgoing-mail pipeline is in meetings/services.py.) Every change the projector shows
+raises `Meeting.version`, so the projector's poll is one indexed read of that number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from meetings.models import (
+    AGENDA_EDITABLE,
+    AgendaItem,
+    AgendaItemProblem,
+    AgendaProposal,
+    Attendance,
+    Mailing,
+    Meeting,
+    Rsvp,
+    new_projector_key,
+)
+from meetings.services import mailing_create, recipients_for
+from problems.models import Problem
+from problems.workflow import Status as ProblemStatus
+from residents.models import Membership, Neighbourhood, Organisation, User
+
+Kind = AgendaItem.Kind
+MS = Meeting.Status
+
+# PRODUCT.md "The meeting": the CAPS agenda, each item time-boxed (minutes).
+DEFAULT_AGENDA: tuple[tuple[str, int], ...] = (
+    (Kind.OPENING, 5),
+    (Kind.REPORT_BACK, 20),
+    (Kind.STATE, 10),
+    (Kind.NEW_PROBLEMS, 15),
+    (Kind.PRIORITISE, 15),
+    (Kind.APPROACH, 25),
+    (Kind.ANY_OTHER, 10),
+    (Kind.CLOSING, 5),
+)
+TEXT_FIELDS = ("notes", "decision")
+
+
+class MeetingStateError(Exception):
+    """The meeting is not in a state that allows this (e.g. editing a closed agenda)."""
+
+
+def meeting_touch(meeting: Meeting) -> None:
+    """Something the projector shows has changed."""
+    Meeting.objects.filter(pk=meeting.pk).update(version=F("version") + 1)
+
+
+def _require(meeting: Meeting, allowed: frozenset[str] | set[str]) -> None:
+    if meeting.status not in allowed:
+        raise MeetingStateError(meeting.status)
+
+
+# --- Planning --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def meeting_create(
+    *, neighbourhood: Neighbourhood, starts_at: datetime, ends_at: datetime, place: str
+) -> Meeting:
+    """A meeting planned by hand, with the default agenda."""
+    meeting = Meeting.objects.create(
+        neighbourhood=neighbourhood, starts_at=starts_at, ends_at=ends_at, place=place
+    )
+    agenda_default_create(meeting=meeting)
+    return meeting
+
+
+@transaction.atomic
+def agenda_default_create(*, meeting: Meeting) -> list[AgendaItem]:
+    """Give a meeting without items the default CAPS agenda. Does nothing when it has items."""
+    if meeting.items.exists():
+        return []
+    items = AgendaItem.objects.bulk_create(
+        AgendaItem(meeting=meeting, position=n, kind=kind, minutes=minutes)
+        for n, (kind, minutes) in enumerate(DEFAULT_AGENDA, start=1)
+    )
+    agenda_new_problems_fill(meeting=meeting)
+    return items
+
+
+def new_problems_for(meeting: Meeting) -> list[Problem]:
+    """Candidates for the priority round, and problems accepted since the previous meeting."""
+    previous = (
+        Meeting.objects.for_neighbourhood(meeting.neighbourhood_id)
+        .filter(starts_at__lt=meeting.starts_at)
+        .exclude(status=MS.CANCELLED)
+        .order_by("-starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    since = previous or meeting.starts_at - timedelta(days=31)
+    return list(
+        Problem.objects.for_neighbourhood(meeting.neighbourhood_id)
+        .public()
+        .filter(
+            Q(status=ProblemStatus.CANDIDATE)
+            | Q(status=ProblemStatus.ACCEPTED, accepted_at__gte=since)
+        )
+        .order_by("-support_count", "pk")
+    )
+
+
+@transaction.atomic
+def agenda_new_problems_fill(*, meeting: Meeting) -> int:
+    """Add to the "New problems" item what belongs there now; never removes the chair's
+    choices. Returns how many problems were added."""
+    item = meeting.items.filter(kind=Kind.NEW_PROBLEMS).order_by("position").first()
+    if item is None:
+        return 0
+    known = set(item.links.values_list("problem_id", flat=True))
+    start = (item.links.aggregate(last=Max("position"))["last"] or 0) + 1
+    new = [p for p in new_problems_for(meeting) if p.pk not in known]
+    AgendaItemProblem.objects.bulk_create(
+        AgendaItemProblem(item=item, problem=p, position=start + n) for n, p in enumerate(new)
+    )
+    if new:
+        meeting_touch(meeting)
+    return len(new)
+
+
+def _next_position(meeting: Meeting, before_kind: str | None = None) -> int:
+    """The end of the agenda, or the place of the first item of `before_kind` (the others
+    shift down one)."""
+    if before_kind:
+        anchor = meeting.items.filter(kind=before_kind).order_by("position").first()
+        if anchor:
+            meeting.items.filter(position__gte=anchor.position).update(position=F("position") + 1)
+            return anchor.position
+    return (meeting.items.aggregate(last=Max("position"))["last"] or 0) + 1
+
+
+@transaction.atomic
+def agenda_item_add(
+    *,
+    meeting: Meeting,
+    title: str,
+    description: str = "",
+    minutes: int = 10,
+    kind: str = Kind.OTHER,
+    before_kind: str | None = Kind.ANY_OTHER,
+) -> AgendaItem:
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _require(meeting, AGENDA_EDITABLE)
+    item = AgendaItem.objects.create(
+        meeting=meeting,
+        position=_next_position(meeting, before_kind),
+        kind=kind,
+        title=title,
+        description=description,
+        minutes=minutes,
+    )
+    meeting_touch(meeting)
+    return item
+
+
+@transaction.atomic
+def agenda_item_edit(*, item: AgendaItem, title: str, description: str, minutes: int) -> AgendaItem:
+    _require(item.meeting, AGENDA_EDITABLE)
+    AgendaItem.objects.filter(pk=item.pk).update(
+        title=title, description=description, minutes=minutes
+    )
+    meeting_touch(item.meeting)
+    item.refresh_from_db()
+    return item
+
+
+@transaction.atomic
+def agenda_item_remove(*, item: AgendaItem) -> None:
+    meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)
+    _require(meeting, AGENDA_EDITABLE)
+    if meeting.current_item_id == item.pk:
+        raise MeetingStateError("current item")
+    AgendaProposal.objects.filter(item=item).update(status=AgendaProposal.Status.PENDING, item=None)
+    item.delete()
+    meeting_touch(meeting)
+
+
+@transaction.atomic
+def agenda_item_move(*, item: AgendaItem, direction: Literal["up", "down"]) -> bool:
+    """Swap an item with its neighbour. Returns False at the top or bottom."""
+    meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)
+    _require(meeting, AGENDA_EDITABLE)
+    items = list(meeting.items.order_by("position", "pk"))
+    index = next(n for n, i in enumerate(items) if i.pk == item.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(items):
+        return False
+    items[index], items[other] = items[other], items[index]
+    for n, row in enumerate(items, start=1):  # renumber: also repairs gaps and ties
+        if row.position != n:
+            AgendaItem.objects.filter(pk=row.pk).update(position=n)
+    meeting_touch(meeting)
+    return True
+
+
+@transaction.atomic
+def agenda_item_problems_set(*, item: AgendaItem, problems: list[Problem]) -> None:
+    """The problems under an item, in this order (public problems of the same neighbourhood)."""
+    _require(item.meeting, AGENDA_EDITABLE)
+    wrong = [p.pk for p in problems if p.neighbourhood_id != item.meeting.neighbourhood_id]
+    if wrong or not all(p.is_public for p in problems):
+        raise ValueError("problems must be public problems of the meeting's neighbourhood")
+    item.links.all().delete()
+    AgendaItemProblem.objects.bulk_create(
+        AgendaItemProblem(item=item, problem=p, position=n) for n, p in enumerate(problems)
+    )
+    meeting_touch(item.meeting)
+
+
+@transaction.atomic
+def agenda_publish(*, meeting: Meeting) -> Meeting:
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _require(meeting, {MS.PLANNED})
+    agenda_default_create(meeting=meeting)
+    agenda_new_problems_fill(meeting=meeting)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        status=MS.AGENDA_PUBLISHED, agenda_published_at=timezone.now(), version=F("version") + 1
+    )
+    meeting.refresh_from_db()
+    return meeting
+
+
+@transaction.atomic
+def agenda_unpublish(*, meeting: Meeting) -> Meeting:
+    """Back to draft, e.g. published by mistake (only before the meeting starts)."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _require(meeting, {MS.AGENDA_PUBLISHED})
+    Meeting.objects.filter(pk=meeting.pk).update(status=MS.PLANNED, version=F("version") + 1)
+    meeting.refresh_from_db()
+    return meeting
+
+
+# --- Moving and cancelling (residents are told through the mail ledger) ---------------------
+
+
+def _told_about_changes(meeting: Meeting) -> list[User]:
+    """Active members who want the agenda mail, and everyone who said they would come."""
+    members = User.objects.filter(
+        is_active=True,
+        memberships__neighbourhood=meeting.neighbourhood_id,
+        memberships__status=Membership.Status.ACTIVE,
+    ).exclude(email=None)
+    coming = Q(rsvps__meeting=meeting, rsvps__answer__in=[Rsvp.Answer.YES, Rsvp.Answer.MAYBE])
+    return list(members.filter(Q(wants_agenda_mail=True) | coming).distinct().order_by("pk"))
+
+
+def _meeting_mail(meeting: Meeting, kind: str, template: str, by: User, key: str) -> Mailing:
+    return mailing_create(
+        kind=kind,
+        template=template,
+        recipients=recipients_for(_told_about_changes(meeting)),
+        neighbourhood=meeting.neighbourhood,
+        subject=meeting,
+        context={
+            "meeting_id": meeting.pk,
+            "meeting_url": settings.SITE_URL
+            + reverse("meeting", args=[meeting.neighbourhood.slug, meeting.pk]),
+        },
+        transactional=False,
+        created_by=by,
+        key=key,
+    )
+
+
+@transaction.atomic
+def meeting_move(
+    *, meeting: Meeting, starts_at: datetime, ends_at: datetime, place: str, by: User
+) -> Meeting:
+    meeting = Meeting.objects.select_for_update().select_related("neighbourhood").get(pk=meeting.pk)
+    _require(meeting, {MS.PLANNED, MS.AGENDA_PUBLISHED})
+    if ends_at <= starts_at:
+        raise ValueError("ends before it starts")
+    changed_time = starts_at != meeting.starts_at
+    if not changed_time and place == meeting.place and ends_at == meeting.ends_at:
+        return meeting
+    if changed_time and meeting.moved_from is None:
+        meeting.moved_from = meeting.starts_at
+    meeting.starts_at, meeting.ends_at, meeting.place = starts_at, ends_at, place
+    meeting.version = F("version") + 1
+    meeting.save()
+    meeting.refresh_from_db()
+    _meeting_mail(
+        meeting,
+        Mailing.Kind.MEETING_MOVED,
+        "emails/meeting_moved",
+        by,
+        key=f"meeting-moved:{meeting.pk}:{starts_at.isoformat()}:{place}",
+    )
+    return meeting
+
+
+@transaction.atomic
+def meeting_cancel(*, meeting: Meeting, reason: str, by: User) -> Meeting:
+    meeting = Meeting.objects.select_for_update().select_related("neighbourhood").get(pk=meeting.pk)
+    _require(meeting, {MS.PLANNED, MS.AGENDA_PUBLISHED})
+    if not reason.strip():
+        raise ValueError("a cancelled meeting needs a reason")
+    meeting.status, meeting.cancelled_reason = MS.CANCELLED, reason.strip()
+    meeting.version = F("version") + 1
+    meeting.save()
+    meeting.refresh_from_db()
+    _meeting_mail(
+        meeting,
+        Mailing.Kind.MEETING_CANCELLED,
+        "emails/meeting_cancelled",
+        by,
+        key=f"meeting-cancelled:{meeting.pk}",
+    )
+    return meeting
+
+
+@transaction.atomic
+def meeting_roles_set(
+    *, meeting: Meeting, chair: User | None, minute_taker: User | None
+) -> Meeting:
+    """Who chairs and who takes the minutes (roles rotate; set at the previous closing)."""
+    for person in (chair, minute_taker):
+        if (
+            person is not None
+            and not Membership.objects.active()
+            .filter(user=person, neighbourhood=meeting.neighbourhood_id)
+            .exists()
+        ):
+            raise ValueError("not a member of this neighbourhood")
+    Meeting.objects.filter(pk=meeting.pk).update(chair=chair, minute_taker=minute_taker)
+    meeting.refresh_from_db()
+    return meeting
+
+
+def meeting_after(meeting: Meeting) -> Meeting | None:
+    """The next meeting of the neighbourhood that is not cancelled."""
+    return (
+        Meeting.objects.for_neighbourhood(meeting.neighbourhood_id)
+        .filter(starts_at__gt=meeting.starts_at)
+        .exclude(status=MS.CANCELLED)
+        .order_by("starts_at")
+        .first()
+    )
+
+
+@transaction.atomic
+def projector_key_rotate(*, meeting: Meeting) -> str:
+    """Revoke the projector link: the old one stops working at once."""
+    key = new_projector_key()
+    Meeting.objects.filter(pk=meeting.pk).update(projector_key=key, version=F("version") + 1)
+    return key
+
+
+# --- Proposals and RSVPs ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def proposal_create(
+    *, meeting: Meeting, by: User, title: str, description: str = ""
+) -> AgendaProposal:
+    _require(meeting, {MS.PLANNED, MS.AGENDA_PUBLISHED})
+    return AgendaProposal.objects.create(
+        meeting=meeting, proposed_by=by, title=title.strip(), description=description.strip()
+    )
+
+
+@transaction.atomic
+def proposal_decide(
+    *, proposal: AgendaProposal, accept: bool, by: User, reason: str = "", minutes: int = 10
+) -> AgendaProposal:
+    proposal = AgendaProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != AgendaProposal.Status.PENDING:
+        raise MeetingStateError("already decided")
+    if not accept and not reason.strip():
+        raise ValueError("a declined proposal needs a reason")
+    if accept:
+        proposal.item = agenda_item_add(
+            meeting=proposal.meeting,
+            title=proposal.title,
+            description=proposal.description,
+            minutes=minutes,
+        )
+    proposal.status = AgendaProposal.Status.ACCEPTED if accept else AgendaProposal.Status.DECLINED
+    proposal.reason = reason.strip()
+    proposal.decided_by, proposal.decided_at = by, timezone.now()
+    proposal.save()
+    return proposal
+
+
+@transaction.atomic
+def rsvp_set(*, meeting: Meeting, user: User, answer: str) -> Rsvp:
+    _require(meeting, {MS.PLANNED, MS.AGENDA_PUBLISHED, MS.IN_PROGRESS})
+    if answer not in Rsvp.Answer.values:
+        raise ValueError(answer)
+    rsvp, _created = Rsvp.objects.update_or_create(
+        meeting=meeting, user=user, defaults={"answer": answer, "updated_at": timezone.now()}
+    )
+    return rsvp
+
+
+# --- Attendance --------------------------------------------------------------------------------
+
+
+def _is_newcomer(meeting: Meeting, user: User | None) -> bool:
+    if user is None:
+        return False
+    return not Attendance.objects.filter(
+        user=user,
+        meeting__neighbourhood=meeting.neighbourhood_id,
+        meeting__starts_at__lt=meeting.starts_at,
+    ).exists()
+
+
+def attendance_record(
+    *,
+    meeting: Meeting,
+    by: User | None,
+    user: User | None = None,
+    name: str = "",
+    organisation: Organisation | None = None,
+    kind: str = Attendance.Kind.RESIDENT,
+    source: str = Attendance.Source.RECORDED,
+) -> tuple[Attendance, bool]:
+    """Someone was there. Idempotent per person: (the row, whether it is new)."""
+    _require(meeting, {MS.AGENDA_PUBLISHED, MS.PLANNED, MS.IN_PROGRESS, MS.CLOSED})
+    if user is None and not name.strip():
+        raise ValueError("a person without an account needs a name")
+    if user is not None:
+        existing = Attendance.objects.filter(meeting=meeting, user=user).first()
+        if existing:
+            return existing, False
+    try:
+        with transaction.atomic():
+            row = Attendance.objects.create(
+                meeting=meeting,
+                user=user,
+                name="" if user else name.strip(),
+                organisation=organisation,
+                kind=kind,
+                source=source,
+                newcomer=_is_newcomer(meeting, user),
+                recorded_by=by,
+            )
+    except IntegrityError:  # a second tab or a double click got there first
+        return Attendance.objects.get(meeting=meeting, user=user), False
+    meeting_touch(meeting)
+    return row, True
+
+
+@transaction.atomic
+def attendance_remove(*, attendance: Attendance) -> None:
+    _require(attendance.meeting, {MS.AGENDA_PUBLISHED, MS.PLANNED, MS.IN_PROGRESS, MS.CLOSED})
+    attendance.delete()
+    meeting_touch(attendance.meeting)
+
+
+@transaction.atomic
+def walk_ins_set(*, meeting: Meeting, count: int) -> None:
+    if not 0 <= count <= 1000:
+        raise ValueError(count)
+    Meeting.objects.filter(pk=meeting.pk).update(walk_ins=count, version=F("version") + 1)
+
+
+def check_in(*, meeting: Meeting, user: User) -> tuple[Attendance, bool]:
+    """A logged-in member checks themselves in (QR code on the projector), on the day."""
+    _require(meeting, {MS.AGENDA_PUBLISHED, MS.PLANNED, MS.IN_PROGRESS})
+    if timezone.localdate(meeting.starts_at) != timezone.localdate():
+        raise MeetingStateError("not today")
+    kind = (
+        Attendance.Kind.PROFESSIONAL
+        if Membership.objects.active()
+        .filter(user=user, neighbourhood=meeting.neighbourhood_id, role="professional")
+        .exists()
+        else Attendance.Kind.RESIDENT
+    )
+    return attendance_record(
+        meeting=meeting, by=user, user=user, kind=kind, source=Attendance.Source.CHECK_IN
+    )
+
+
+# --- Running the meeting -----------------------------------------------------------------------
+
+
+def _stop_turn(item: AgendaItem | None, now: datetime) -> None:
+    if item is not None and item.started_at is not None:
+        spent = int((now - item.started_at).total_seconds())
+        AgendaItem.objects.filter(pk=item.pk).update(
+            started_at=None, spent_seconds=F("spent_seconds") + max(spent, 0)
+        )
+
+
+def _locked(meeting: Meeting) -> Meeting:
+    return Meeting.objects.select_for_update().select_related("current_item").get(pk=meeting.pk)
+
+
+@transaction.atomic
+def meeting_start(*, meeting: Meeting) -> Meeting:
+    """Start the meeting at its first item. Starting a started meeting does nothing."""
+    meeting = _locked(meeting)
+    if meeting.status == MS.IN_PROGRESS:
+        return meeting
+    _require(meeting, {MS.PLANNED, MS.AGENDA_PUBLISHED})
+    agenda_default_create(meeting=meeting)
+    first = meeting.items.order_by("position", "pk").first()
+    now = timezone.now()
+    if first is not None:
+        AgendaItem.objects.filter(pk=first.pk).update(started_at=now)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        status=MS.IN_PROGRESS, started_at=now, current_item=first, version=F("version") + 1
+    )
+    meeting.refresh_from_db()
+    return meeting
+
+
+@transaction.atomic
+def meeting_go_to(
+    *,
+    meeting: Meeting,
+    item: AgendaItem | None = None,
+    step: int = 0,
+    mark_done: bool = False,
+    seen: int | None = None,
+) -> Meeting:
+    """Make `item` (or the item `step` places from the current one) current.
+
+    `seen` is the current item the chair's screen showed when "next" was clicked. When the
+    database has moved on since (a double click, a second tab), the click is not applied
+    again: the meeting moves one item per intended click."""
+    meeting = _locked(meeting)
+    _require(meeting, {MS.IN_PROGRESS})
+    if seen is not None and meeting.current_item_id != seen:
+        return meeting
+    items = list(meeting.items.order_by("position", "pk"))
+    current = meeting.current_item
+    if item is None:
+        index = next((n for n, i in enumerate(items) if current and i.pk == current.pk), -1)
+        target = index + step
+        if not 0 <= target < len(items):
+            if mark_done and current is not None:
+                item_done(item=current, meeting=meeting)
+            return meeting
+        item = items[target]
+    elif item.meeting_id != meeting.pk:
+        raise ValueError("item of another meeting")
+    now = timezone.now()
+    if current is not None and current.pk != item.pk:
+        _stop_turn(current, now)
+        if mark_done:
+            AgendaItem.objects.filter(pk=current.pk, done_at=None).update(done_at=now)
+    if item.started_at is None and (current is None or current.pk != item.pk):
+        AgendaItem.objects.filter(pk=item.pk).update(started_at=now)
+    Meeting.objects.filter(pk=meeting.pk).update(current_item=item, version=F("version") + 1)
+    meeting.refresh_from_db()
+    return meeting
+
+
+@transaction.atomic
+def item_done(*, item: AgendaItem, meeting: Meeting | None = None) -> None:
+    """Mark an item done (its timer stops); it stays current until the chair moves on."""
+    now = timezone.now()
+    item.refresh_from_db()
+    _stop_turn(item, now)
+    AgendaItem.objects.filter(pk=item.pk, done_at=None).update(done_at=now)
+    meeting_touch(meeting or item.meeting)
+
+
+@transaction.atomic
+def item_reopen(*, item: AgendaItem) -> None:
+    AgendaItem.objects.filter(pk=item.pk).update(done_at=None)
+    meeting_touch(item.meeting)
+
+
+@transaction.atomic
+def meeting_close(*, meeting: Meeting) -> Meeting:
+    """End the meeting: the running item's timer stops. Closing twice does nothing."""
+    meeting = _locked(meeting)
+    if meeting.status == MS.CLOSED:
+        return meeting
+    _require(meeting, {MS.IN_PROGRESS})
+    now = timezone.now()
+    _stop_turn(meeting.current_item, now)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        status=MS.CLOSED, closed_at=now, current_item=None, version=F("version") + 1
+    )
+    meeting.refresh_from_db()
+    return meeting
+
+
+@dataclass(frozen=True)
+class TextConflict(Exception):  # noqa: N818 - it is an outcome the screen shows, not a crash
+    """Someone else saved this text since the version the browser started from."""
+
+    field: str
+    theirs: str
+    version: int
+
+
+@transaction.atomic
+def item_text_save(*, item: AgendaItem, field: str, text: str, base_version: int) -> int:
+    """Save notes or a decision when nobody saved in between; returns the new version.
+
+    The update is conditional on the version the browser based its text on, so two tabs or a
+    late retry never overwrite each other: the loser gets TextConflict with the other text.
+    Saving the text that is already there is not a conflict (a retry of a save that landed).
+    """
+    if field not in TEXT_FIELDS:
+        raise ValueError(field)
+    meeting = Meeting.objects.only("status").get(pk=item.meeting_id)
+    _require(meeting, {MS.PLANNED, MS.AGENDA_PUBLISHED, MS.IN_PROGRESS, MS.CLOSED})
+    version_field = f"{field}_version"
+    updated = AgendaItem.objects.filter(pk=item.pk, **{version_field: base_version}).update(
+        **{
+            field: text,
+            version_field: F(version_field) + 1,
+            f"{field}_saved_at": timezone.now(),
+        }
+    )
+    current = AgendaItem.objects.values(field, version_field).get(pk=item.pk)
+    if not updated and current[field] != text:
+        raise TextConflict(field=field, theirs=current[field], version=current[version_field])
+    return int(current[version_field])
