@@ -10,3 +10,4 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from meetings import privacy  # noqa: F401 - registers export and anonymiser
+        from meetings import panel_views  # noqa: F401 - registers the agenda screen's panels
