@@ -5,18 +5,41 @@ Statuses and who may change them: problems.workflow. Writes: problems.services.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from problems.workflow import OPEN, PUBLIC, Move, Status
+
+# The category list is read on every register page and changes a few times a year: each
+# process keeps it for a minute. Saving or deleting a category forgets it in this process at
+# once; other processes follow within CATEGORY_CACHE_SECONDS, and a problem whose category is
+# newer than the kept list makes the caller read it again (Category.objects.listed(fresh=True)).
+CATEGORY_CACHE_SECONDS = 60
+_listed: tuple[float, list[Category]] | None = None
+
+
+class CategoryManager(models.Manager["Category"]):
+    def listed(self, *, fresh: bool = False) -> list[Category]:
+        global _listed
+        now = time.monotonic()
+        if fresh or _listed is None or _listed[0] < now:
+            _listed = (now + CATEGORY_CACHE_SECONDS, list(self.all()))
+        return _listed[1]
+
+
+def categories_forget(**_kwargs: Any) -> None:
+    global _listed
+    _listed = None
 
 
 class Category(models.Model):
@@ -32,6 +55,8 @@ class Category(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
+    objects = CategoryManager()
+
     class Meta:
         verbose_name = _("category")
         verbose_name_plural = _("categories")
@@ -45,6 +70,10 @@ class Category(models.Model):
         if self.name_en and (get_language() or "nl").startswith("en"):
             return self.name_en
         return self.name
+
+
+post_save.connect(categories_forget, sender=Category, dispatch_uid="categories_forget_save")
+post_delete.connect(categories_forget, sender=Category, dispatch_uid="categories_forget_delete")
 
 
 # Everyone sees a problem once the team accepted it (a report declined or merged as a duplicate

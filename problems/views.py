@@ -23,7 +23,9 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -37,6 +39,7 @@ from problems.access import Access, access_in, problem_for
 from problems.links import UNFOLLOW
 from problems.models import PUBLIC_Q, Category, Follow, Problem, Support, TimelineEntry
 from problems.team_forms import ReopenRequestForm
+from problems.templatetags.problem_tags import status_badge
 from problems.workflow import BY_MOVE, PUBLIC, Move, Status
 from residents.links import LinkError, LinkExpired, read_action_link_token
 from residents.models import Neighbourhood, Role, User
@@ -126,11 +129,9 @@ class RegisterRow:
     url: str
     title: str  # the public title: a sensitive problem's summary
     category: str
-    location: str  # the public location
     status: str
-    status_label: str
-    support: str
-    age: str
+    badge: SafeString  # the status as word and icon, made once per status
+    facts: SafeString  # "where · how many have it too · how old"
     chronic: bool
     likely_chronic: bool
 
@@ -141,9 +142,15 @@ class _Words:
     def __init__(self) -> None:
         self.now = timezone.now()
         self.statuses = _status_labels()
+        self._badges: dict[str, SafeString] = {}
         self.ago = _("reported %(age)s ago")
         self._supports: dict[int, str] = {}
         self._ages: dict[tuple[str, int], str] = {}
+
+    def badge(self, status: str) -> SafeString:
+        if status not in self._badges:
+            self._badges[status] = status_badge(status, self.statuses[status])
+        return self._badges[status]
 
     def support(self, count: int) -> str:
         if count not in self._supports:
@@ -171,7 +178,7 @@ def problem_list(request: HttpRequest, slug: str) -> HttpResponse:
     """The public register: accepted problems of one neighbourhood, for everyone."""
     hood = get_object_or_404(Neighbourhood, slug=slug)
     access = access_in(request.user, hood)
-    categories = list(Category.objects.all())
+    categories = Category.objects.listed()
     form = _filters(request, categories)
     chosen = form.cleaned_data
     # The categories are loaded for the filter anyway: rows take theirs from there, so the
@@ -191,6 +198,8 @@ def problem_list(request: HttpRequest, slug: str) -> HttpResponse:
     rows = []
     for problem in page.object_list:
         problem.neighbourhood = hood  # all of one neighbourhood: no query per row
+        if problem.category_id not in by_id:  # newer than this process's list
+            by_id = {category.pk: category for category in Category.objects.listed(fresh=True)}
         problem.category = by_id[problem.category_id]
         rows.append(
             RegisterRow(
@@ -198,11 +207,14 @@ def problem_list(request: HttpRequest, slug: str) -> HttpResponse:
                 url=f"{list_url}{problem.pk}/",  # = reverse("problem", ...), without 50 reverses
                 title=problem.public_title,
                 category=problem.category.label,
-                location=problem.public_location,
                 status=problem.status,
-                status_label=words.statuses[problem.status],
-                support=words.support(problem.support_count),
-                age=words.age(problem.created_at),
+                badge=words.badge(problem.status),
+                facts=format_html(
+                    "{} · <strong>{}</strong> · {}",
+                    problem.public_location,
+                    words.support(problem.support_count),
+                    words.age(problem.created_at),
+                ),
                 chronic=problem.chronic_confirmed_at is not None,
                 # The team sees why a problem may be chronic; the chair confirms it.
                 likely_chronic=access.team

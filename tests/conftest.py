@@ -98,7 +98,10 @@ def redis_url() -> str:
 def _fresh_cache() -> None:
     from django.core.cache import cache
 
+    from problems.models import categories_forget
+
     cache.clear()
+    categories_forget()  # the per-process category list: a rolled-back test leaves no trace
 
 
 def make_person(name: str, email: str | None, **extra) -> User:

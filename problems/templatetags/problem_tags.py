@@ -8,6 +8,8 @@ from typing import Any
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import pgettext_lazy
 
 from problems import services
@@ -31,6 +33,18 @@ ACTOR_LABELS = {
     ROUND: pgettext_lazy("timeline actor", "the priority round"),
     MEETING: pgettext_lazy("timeline actor", "the meeting"),
 }
+# A status is a word with its icon, never colour alone (the icons: problem.html#status-icons).
+STATUS_BADGE = (
+    '<span class="problem-status problem-status--{0}"><svg aria-hidden="true" '
+    'focusable="false"><use href="#icon-{0}"></use></svg><span>{1}</span></span>'
+)
+
+
+@register.simple_tag
+def status_badge(status: str, label: Any) -> SafeString:
+    return format_html(STATUS_BADGE, status, label)
+
+
 # The values the report form stores in times_of_day and days_of_week, with their labels.
 WHEN_LABELS = dict(TIMES_OF_DAY + DAYS_OF_WEEK)
 
