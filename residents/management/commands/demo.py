@@ -12,6 +12,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from meetings import demo as meetings_demo
 from meetings.schedule import meetings_plan_from_rhythm
 from problems import demo as problems_demo
 from residents.models import (
@@ -192,6 +193,7 @@ class Command(BaseCommand):
         )
         invite_codes_create(neighbourhood=kanaleneiland, by=chair, count=10)
         problems_demo.load(kanaleneiland, ondiep)
+        meetings_demo.load(kanaleneiland, chair=chair, minute_taker=minute_taker)
         for hood in (kanaleneiland, ondiep):
             meetings_plan_from_rhythm(neighbourhood=hood)
         assert Authenticator.objects.filter(user=chair).count() == 2

@@ -1,0 +1,128 @@
+"""Demo meetings for `manage.py demo`: one held last month, one in progress now, and the
+upcoming ones planned from the neighbourhood's rhythm.
+
+Everything goes through the services, as in real use; only the clock is set back afterwards
+for the meeting that was held last month (the services stamp "now").
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from meetings.meeting_services import (
+    agenda_publish,
+    attendance_record,
+    item_text_save,
+    meeting_close,
+    meeting_create,
+    meeting_go_to,
+    meeting_start,
+    walk_ins_set,
+)
+from meetings.models import AgendaItem, Attendance, Meeting
+from residents.models import Membership, Neighbourhood, Role, User
+
+PAST_NOTES = {
+    AgendaItem.Kind.OPENING: (
+        "Welkom aan iedereen, in het bijzonder aan twee nieuwe bewoners van de Columbuslaan.",
+        "",
+    ),
+    AgendaItem.Kind.REPORT_BACK: (
+        "De gemeente heeft de extra containers bij de Marshalllaan geplaatst. Bewoners zien "
+        "minder afval naast de containers, maar in het weekend is het nog vol.",
+        "Containers blijven; de gemeente leegt ze in het weekend een keer extra.",
+    ),
+    AgendaItem.Kind.NEW_PROBLEMS: (
+        "Drie nieuwe problemen besproken. Het donkere fietspad langs het kanaal noemden "
+        "meerdere bewoners.",
+        "",
+    ),
+    AgendaItem.Kind.CLOSING: ("Volgende keer is Annie notulist.", ""),
+}
+NOW_NOTES = "Bewoners vertellen dat het rustiger is op het plein sinds de nieuwe verlichting."
+
+
+def _attend(meeting: Meeting, hood: Neighbourhood, by: User, residents: int) -> None:
+    for membership in (
+        Membership.objects.active()
+        .filter(neighbourhood=hood, role=Role.RESIDENT)
+        .select_related("user")
+        .order_by("pk")[:residents]
+    ):
+        attendance_record(meeting=meeting, by=by, user=membership.user)
+    for membership in (
+        Membership.objects.active()
+        .filter(neighbourhood=hood, role=Role.PROFESSIONAL)
+        .select_related("user", "organisation")
+    ):
+        attendance_record(
+            meeting=meeting,
+            by=by,
+            user=membership.user,
+            organisation=membership.organisation,
+            kind=Attendance.Kind.PROFESSIONAL,
+        )
+
+
+def load(hood: Neighbourhood, chair: User, minute_taker: User) -> None:
+    now = timezone.now().replace(second=0, microsecond=0)
+
+    # Last month's meeting, held and closed.
+    past_start = timezone.localtime(now - timedelta(days=28)).replace(hour=19, minute=30)
+    past = meeting_create(
+        neighbourhood=hood,
+        starts_at=past_start,
+        ends_at=past_start + timedelta(hours=2),
+        place=hood.meeting_place,
+    )
+    Meeting.objects.filter(pk=past.pk).update(chair=chair, minute_taker=minute_taker)
+    agenda_publish(meeting=past)
+    _attend(past, hood, minute_taker, residents=9)
+    walk_ins_set(meeting=past, count=3)
+    meeting_start(meeting=past)
+    items = list(past.items.order_by("position"))
+    for item in items:
+        notes, decision = PAST_NOTES.get(AgendaItem.Kind(item.kind), ("", ""))
+        if notes:
+            item_text_save(item=item, field="notes", text=notes, base_version=0)
+        if decision:
+            item_text_save(item=item, field="decision", text=decision, base_version=0)
+        meeting_go_to(meeting=past, step=1, mark_done=True)
+    meeting_close(meeting=past)
+    # Set the clock back: the services stamped today.
+    for item in past.items.all():
+        AgendaItem.objects.filter(pk=item.pk).update(
+            spent_seconds=item.minutes * 60 + 60 * (item.position % 3 - 1),
+            done_at=past_start + timedelta(minutes=12 * item.position),
+            started_at=None,
+        )
+    Meeting.objects.filter(pk=past.pk).update(
+        started_at=past_start, closed_at=past_start + timedelta(minutes=115)
+    )
+    past.attendance.update(created_at=past_start)
+
+    # The meeting in progress now, at its third item: open it on the agenda screen.
+    live_start = now - timedelta(minutes=35)
+    live = meeting_create(
+        neighbourhood=hood,
+        starts_at=live_start,
+        ends_at=live_start + timedelta(hours=2),
+        place=hood.meeting_place,
+    )
+    Meeting.objects.filter(pk=live.pk).update(chair=chair, minute_taker=minute_taker)
+    agenda_publish(meeting=live)
+    _attend(live, hood, minute_taker, residents=6)
+    walk_ins_set(meeting=live, count=2)
+    meeting_start(meeting=live)
+    meeting_go_to(meeting=live, step=1, mark_done=True)
+    meeting_go_to(meeting=live, step=1, mark_done=True)
+    live.refresh_from_db()
+    if live.current_item is not None:
+        item_text_save(item=live.current_item, field="notes", text=NOW_NOTES, base_version=0)
+    # The first two items took their time; the third started five minutes ago.
+    for item in live.items.filter(done_at__isnull=False):
+        AgendaItem.objects.filter(pk=item.pk).update(spent_seconds=item.minutes * 60 + 90)
+    AgendaItem.objects.filter(pk=live.current_item_id).update(started_at=now - timedelta(minutes=5))
+    Meeting.objects.filter(pk=live.pk).update(started_at=live_start)
