@@ -30,7 +30,7 @@ from meetings.models import (
 from meetings.services import mailing_create, recipients_for
 from problems.models import Problem
 from problems.workflow import Status as ProblemStatus
-from residents.models import Membership, Neighbourhood, Organisation, User
+from residents.models import Membership, Neighbourhood, Organisation, Role, User
 
 Kind = AgendaItem.Kind
 MS = Meeting.Status
@@ -464,6 +464,7 @@ def attendance_remove(*, attendance: Attendance) -> None:
 
 @transaction.atomic
 def walk_ins_set(*, meeting: Meeting, count: int) -> None:
+    _require(meeting, {MS.PLANNED, MS.AGENDA_PUBLISHED, MS.IN_PROGRESS, MS.CLOSED})
     if not 0 <= count <= 1000:
         raise ValueError(count)
     Meeting.objects.filter(pk=meeting.pk).update(walk_ins=count, version=F("version") + 1)
@@ -474,15 +475,19 @@ def check_in(*, meeting: Meeting, user: User) -> tuple[Attendance, bool]:
     _require(meeting, {MS.AGENDA_PUBLISHED, MS.PLANNED, MS.IN_PROGRESS})
     if timezone.localdate(meeting.starts_at) != timezone.localdate():
         raise MeetingStateError("not today")
-    kind = (
-        Attendance.Kind.PROFESSIONAL
-        if Membership.objects.active()
-        .filter(user=user, neighbourhood=meeting.neighbourhood_id, role="professional")
-        .exists()
-        else Attendance.Kind.RESIDENT
+    professional = (
+        Membership.objects.active()
+        .filter(user=user, neighbourhood=meeting.neighbourhood_id, role=Role.PROFESSIONAL)
+        .select_related("organisation")
+        .first()
     )
     return attendance_record(
-        meeting=meeting, by=user, user=user, kind=kind, source=Attendance.Source.CHECK_IN
+        meeting=meeting,
+        by=user,
+        user=user,
+        kind=Attendance.Kind.PROFESSIONAL if professional else Attendance.Kind.RESIDENT,
+        organisation=professional.organisation if professional else None,
+        source=Attendance.Source.CHECK_IN,
     )
 
 
