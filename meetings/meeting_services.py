@@ -503,7 +503,12 @@ def _stop_turn(item: AgendaItem | None, now: datetime) -> None:
 
 
 def _locked(meeting: Meeting) -> Meeting:
-    return Meeting.objects.select_for_update().select_related("current_item").get(pk=meeting.pk)
+    # of=self: PostgreSQL cannot lock the nullable side of the outer join to current_item.
+    return (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("current_item")
+        .get(pk=meeting.pk)
+    )
 
 
 @transaction.atomic

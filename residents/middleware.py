@@ -24,6 +24,7 @@ EXEMPT_PREFIXES = (
     "/toegankelijkheid/",
     "/mail-afmelden/",
     "/link/",  # action links from mails act without the session
+    "/scherm/",  # the projector: opened with its own key, whoever is logged in on the venue PC
     "/api/",  # anonymous open data; never uses the session
 )
 RECHECK_SECONDS = 300
