@@ -9,5 +9,7 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self) -> None:
-        from meetings import privacy  # noqa: F401 - registers export and anonymiser
-        from meetings import panel_views  # noqa: F401 - registers the agenda screen's panels
+        from meetings import (
+            panel_views,  # noqa: F401 - registers the agenda screen's panels
+            privacy,  # noqa: F401 - registers export and anonymiser
+        )

@@ -560,6 +560,8 @@ def meeting_go_to(
         item = items[target]
     elif item.meeting_id != meeting.pk:
         raise ValueError("item of another meeting")
+    else:
+        item = next((i for i in items if i.pk == item.pk), item)  # as the database has it now
     now = timezone.now()
     if current is not None and current.pk != item.pk:
         _stop_turn(current, now)
