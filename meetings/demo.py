@@ -119,10 +119,11 @@ def load(hood: Neighbourhood, chair: User, minute_taker: User) -> None:
     meeting_go_to(meeting=live, step=1, mark_done=True)
     meeting_go_to(meeting=live, step=1, mark_done=True)
     live.refresh_from_db()
-    if live.current_item is not None:
-        item_text_save(item=live.current_item, field="notes", text=NOW_NOTES, base_version=0)
+    current = live.current_item
+    assert current is not None  # the default agenda has eight items
+    item_text_save(item=current, field="notes", text=NOW_NOTES, base_version=0)
     # The first two items took their time; the third started five minutes ago.
     for item in live.items.filter(done_at__isnull=False):
         AgendaItem.objects.filter(pk=item.pk).update(spent_seconds=item.minutes * 60 + 90)
-    AgendaItem.objects.filter(pk=live.current_item_id).update(started_at=now - timedelta(minutes=5))
+    AgendaItem.objects.filter(pk=current.pk).update(started_at=now - timedelta(minutes=5))
     Meeting.objects.filter(pk=live.pk).update(started_at=live_start)
