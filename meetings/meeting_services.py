@@ -297,7 +297,7 @@ def meeting_move(
         Mailing.Kind.MEETING_MOVED,
         "emails/meeting_moved",
         by,
-        key=f"meeting-moved:{meeting.pk}:{starts_at.isoformat()}:{place}",
+        key=f"meeting-moved:{meeting.pk}:{meeting.version}",  # one mail per move
     )
     return meeting
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from buurtoverleg.celery import app as celery_app
 from buurtoverleg.http import AuthenticatedHttpRequest
 from meetings.models import Meeting
+from meetings.plan_views import upcoming_agenda
 from problems.workflow import Status
 from residents.forms import JoinForm, JoinSignupForm
 from residents.models import Membership, Municipality, Neighbourhood, Role
@@ -44,6 +45,19 @@ def neighbourhood(request: HttpRequest, slug: str) -> HttpResponse:
     own = []
     if request.user.is_authenticated:
         own = list(Membership.objects.filter(user=request.user, neighbourhood=hood))
+    # The next meeting that is still to come or under way; its agenda once it is published.
+    next_meeting = (
+        hood.meetings.filter(ends_at__gte=timezone.now())
+        .filter(
+            status__in=[
+                Meeting.Status.PLANNED,
+                Meeting.Status.AGENDA_PUBLISHED,
+                Meeting.Status.IN_PROGRESS,
+            ]
+        )
+        .order_by("starts_at")
+        .first()
+    )
     return render(
         request,
         "residents/neighbourhood.html",
@@ -60,9 +74,8 @@ def neighbourhood(request: HttpRequest, slug: str) -> HttpResponse:
                 .order_by("-support_count", "pk")
             ),
             "open_problems": hood.problems.open().public().count(),
-            "next_meeting": hood.meetings.filter(starts_at__gte=timezone.now())
-            .exclude(status=Meeting.Status.CANCELLED)
-            .first(),
+            "next_meeting": next_meeting,
+            "next_agenda": upcoming_agenda(next_meeting),
             "can_report": can(request.user, Perm.REPORT_PROBLEM, hood),
         },
     )
