@@ -10,6 +10,7 @@ PostgreSQL test database as this process; the sweep runs here, as beat would run
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import threading
 import time
@@ -31,7 +32,13 @@ from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from meetings.due import run_due
-from meetings.models import Delivery, Mailing
+from meetings.meeting_services import (
+    MeetingStateError,
+    meeting_cancel,
+    meeting_create,
+    meeting_move,
+)
+from meetings.models import Delivery, Mailing, Meeting
 from meetings.services import (
     TransientMailError,
     deliveries_requeue_stale,
@@ -422,7 +429,37 @@ SENDERS: dict[str, Callable[[Personas, InviteCode], None]] = {
     ),
     "invitation": lambda _p, invite: send_invitation_mail(invite_id=invite.pk, name="Sanne"),
     "problem_status": lambda p, _invite: problem_status_mail(p),
+    "meeting_moved": lambda p, _invite: meeting_moved_mail(p),
+    "meeting_cancelled": lambda p, _invite: meeting_cancelled_mail(p),
 }
+MOVED_TO = datetime(2031, 3, 11, 19, 30, tzinfo=timezone.get_default_timezone())
+
+
+def the_meeting(p: Personas) -> Meeting:
+    found = Meeting.objects.filter(neighbourhood=p.hood, rhythm_date=None).first()
+    return found or meeting_create(
+        neighbourhood=p.hood,
+        starts_at=MOVED_TO - timedelta(days=7),
+        ends_at=MOVED_TO - timedelta(days=7, hours=-2),
+        place="Buurthuis De Linde",
+    )
+
+
+def meeting_moved_mail(p: Personas) -> None:
+    """Moved to the same new time again (a double click): no second mail."""
+    meeting_move(
+        meeting=the_meeting(p),
+        starts_at=MOVED_TO,
+        ends_at=MOVED_TO + timedelta(hours=2),
+        place="Sporthal Kanaleneiland",
+        by=p.chair,
+    )
+
+
+def meeting_cancelled_mail(p: Personas) -> None:
+    """Cancelled again: the meeting is cancelled already, nothing more goes out."""
+    with contextlib.suppress(MeetingStateError):
+        meeting_cancel(meeting=the_meeting(p), reason="De zaal is niet beschikbaar.", by=p.chair)
 
 
 def problem_status_mail(p: Personas) -> None:
@@ -462,4 +499,7 @@ def test_every_kind_of_mailing_sends_once_however_often_it_is_asked(
             SENDERS[kind](personas, invite_code)
     mailing = Mailing.objects.get(kind=kind)
     assert mailing_send(mailing_id=mailing.pk) == 0
-    assert len(mail.outbox) == 1
+    # Everyone it was for got it once.
+    addressed = sorted(Delivery.objects.filter(mailing=mailing).values_list("email", flat=True))
+    assert addressed, "nobody to send to: the test proves nothing"
+    assert sorted(to for message in mail.outbox for to in message.to) == addressed
