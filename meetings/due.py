@@ -42,6 +42,7 @@ DUE_WORK: list[DueWork] = [
         timedelta(days=1),
     ),
     DueWork("meetings.plan_from_rhythm", "meetings.schedule.meetings_plan_all", timedelta(days=1)),
+    DueWork("rounds.close_due", "problems.round_services.rounds_close_due", timedelta(minutes=1)),
 ]
 
 

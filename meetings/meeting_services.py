@@ -28,7 +28,8 @@ from meetings.models import (
     new_projector_key,
 )
 from meetings.services import mailing_create, recipients_for
-from problems.models import Problem
+from problems.models import PriorityRound, Problem
+from problems.round_services import round_create, round_open
 from problems.workflow import Status as ProblemStatus
 from residents.models import Membership, Neighbourhood, Organisation, Role, User
 
@@ -230,6 +231,12 @@ def agenda_publish(*, meeting: Meeting) -> Meeting:
         status=MS.AGENDA_PUBLISHED, agenda_published_at=timezone.now(), version=F("version") + 1
     )
     meeting.refresh_from_db()
+    # The priority round opens with the published agenda (when there is something to vote on).
+    candidates = any(p.status == ProblemStatus.CANDIDATE for p in new_problems_for(meeting))
+    if candidates or PriorityRound.objects.filter(meeting=meeting).exists():
+        round = round_create(meeting=meeting)
+        if round.status == PriorityRound.Status.DRAFT:
+            round_open(round=round)
     return meeting
 
 

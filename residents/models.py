@@ -167,6 +167,11 @@ class Neighbourhood(models.Model):
     max_active_priorities = models.PositiveSmallIntegerField(
         _("maximum number of active priorities"), default=3
     )
+    # Dot voting: each resident spreads vote_points, at most vote_max_per_problem on one.
+    vote_points = models.PositiveSmallIntegerField(_("points per resident in a round"), default=5)
+    vote_max_per_problem = models.PositiveSmallIntegerField(
+        _("most points on one problem"), default=3
+    )
     meeting_place = models.CharField(_("usual meeting place"), max_length=200, blank=True)
     meeting_rhythm = models.CharField(
         _("usual meeting rhythm"),
@@ -206,6 +211,12 @@ class Neighbourhood(models.Model):
             models.CheckConstraint(
                 condition=Q(max_active_priorities__gte=1),
                 name="neighbourhood_priorities_at_least_one",
+            ),
+            models.CheckConstraint(
+                condition=Q(vote_points__gte=1, vote_points__lte=50)
+                & Q(vote_max_per_problem__gte=1)
+                & Q(vote_max_per_problem__lte=models.F("vote_points")),
+                name="neighbourhood_vote_budget_sane",
             ),
             models.CheckConstraint(
                 # A rhythm is complete or absent: day, week and time together.

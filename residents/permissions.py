@@ -35,6 +35,7 @@ class Perm(StrEnum):
     RUN_MEETING = "run_meeting"
     ATTEND_MEETING = "attend_meeting"
     PROPOSE_AGENDA_ITEM = "propose_agenda_item"
+    VOTE = "vote"
 
 
 RULES: dict[Perm, frozenset[str]] = {
@@ -66,6 +67,8 @@ RULES: dict[Perm, frozenset[str]] = {
     Perm.PROPOSE_AGENDA_ITEM: frozenset(
         {Role.RESIDENT, Role.CHAIR, Role.MINUTE_TAKER, Role.PROFESSIONAL, Role.OFFICE}
     ),
+    # Residents set the priorities; professionals, office staff and coordinators do not vote.
+    Perm.VOTE: frozenset({Role.RESIDENT}),
 }
 
 # Whoever can see confidential details must log in with a second factor.

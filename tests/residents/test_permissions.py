@@ -50,6 +50,7 @@ EXPECTED: dict[Perm, set[str]] = {
         "housing_contact",
         "office",
     },
+    Perm.VOTE: {"resident", "second_resident", "paper_resident", "minute_taker"},
     Perm.PROPOSE_AGENDA_ITEM: {
         "resident",
         "second_resident",
