@@ -9,4 +9,7 @@ class ProblemsConfig(AppConfig):
     verbose_name = _("Problem register")
 
     def ready(self) -> None:
-        from problems import privacy  # noqa: F401 - registers export and anonymiser
+        from problems import (
+            privacy,  # noqa: F401 - registers export and anonymiser
+            round_panels,  # noqa: F401 - registers the vote panel of the agenda screen
+        )

@@ -23,6 +23,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from meetings.models import Meeting
 from problems.models import (
     Ballot,
     BallotPoint,
@@ -101,6 +102,12 @@ def _touch_open(round: PriorityRound) -> None:
     )
     if not updated:
         raise RoundNotOpen(round.pk)
+    _meeting_touch(round)
+
+
+def _meeting_touch(round: PriorityRound) -> None:
+    # The projector polls its meeting's version: live results show there within a second.
+    Meeting.objects.filter(pk=round.meeting_id).update(version=F("version") + 1)
 
 
 def _touch(round: PriorityRound, statuses: Iterable[str]) -> PriorityRound:
@@ -108,6 +115,7 @@ def _touch(round: PriorityRound, statuses: Iterable[str]) -> PriorityRound:
     if locked.status not in statuses:
         raise RoundNotOpen(round.pk)
     PriorityRound.objects.filter(pk=round.pk).update(version=F("version") + 1)
+    _meeting_touch(round)
     return locked
 
 
@@ -161,6 +169,7 @@ def round_open(*, round: PriorityRound, closes_at: Any = None) -> PriorityRound:
         status=RS.OPEN, opened_at=timezone.now(), closes_at=closes_at, version=F("version") + 1
     )
     locked.refresh_from_db()
+    _meeting_touch(locked)
     return locked
 
 
@@ -416,6 +425,7 @@ def round_close(
         tie_note=tie_note.strip(),
         version=F("version") + 1,
     )
+    _meeting_touch(locked)
     return winners
 
 

@@ -6,5 +6,8 @@ urlpatterns = [
     path("", include("problems.report_urls")),  # reporting, similar-title suggestions, photos
     path("", include("problems.register_urls")),  # public register, a problem, support, follow
     path("", include("problems.team_urls")),  # moderation queue, status changes, edits
+    path("", include("problems.ballot_urls")),  # a resident's ballot, logged in or by link
+    path("", include("problems.round_urls")),  # the chair's round: candidates, paper, hands
+    path("", include("problems.results_urls")),  # published results, the paper ballot PDF
     path("api/", include("problems.api_urls")),  # read-only open data, OpenAPI schema
 ]

@@ -1,0 +1,3 @@
+"""The vote panel of the agenda screen and the projector (meetings/panels.py)."""
+
+from __future__ import annotations
