@@ -2,7 +2,18 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from meetings.models import Delivery, DueWorkRun, Mailing, MailSuppression, Meeting
+from meetings.models import (
+    AgendaItem,
+    AgendaItemProblem,
+    AgendaProposal,
+    Attendance,
+    Delivery,
+    DueWorkRun,
+    Mailing,
+    MailSuppression,
+    Meeting,
+    Rsvp,
+)
 
 
 class DeliveryInline(admin.TabularInline):
@@ -49,3 +60,51 @@ class MeetingAdmin(admin.ModelAdmin):
     list_filter = ["status", "neighbourhood"]
     list_select_related = ["neighbourhood"]
     date_hierarchy = "starts_at"
+
+
+class AgendaItemInline(admin.TabularInline):
+    model = AgendaItem
+    extra = 0
+    fields = ["position", "kind", "title", "minutes", "done_at"]
+    readonly_fields = ["done_at"]
+    show_change_link = True
+
+
+MeetingAdmin.inlines = [AgendaItemInline]
+MeetingAdmin.readonly_fields = ["projector_key", "version", "current_item"]
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "meeting", "position", "kind", "minutes", "done_at"]
+    list_filter = ["kind"]
+    list_select_related = ["meeting"]
+    # Notes and decisions are saved with a version by the agenda screen: edit them there.
+    readonly_fields = ["notes_version", "decision_version", "notes_saved_at", "decision_saved_at"]
+
+
+@admin.register(AgendaItemProblem)
+class AgendaItemProblemAdmin(admin.ModelAdmin):
+    list_display = ["item", "problem", "position"]
+    raw_id_fields = ["item", "problem"]
+
+
+@admin.register(AgendaProposal)
+class AgendaProposalAdmin(admin.ModelAdmin):
+    list_display = ["title", "meeting", "status", "created_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["meeting", "proposed_by", "decided_by", "item"]
+
+
+@admin.register(Rsvp)
+class RsvpAdmin(admin.ModelAdmin):
+    list_display = ["meeting", "user", "answer", "updated_at"]
+    list_filter = ["answer"]
+    raw_id_fields = ["meeting", "user"]
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = ["meeting", "user", "name", "kind", "source", "newcomer"]
+    list_filter = ["kind", "source", "newcomer"]
+    raw_id_fields = ["meeting", "user", "organisation", "recorded_by"]
