@@ -22,6 +22,10 @@ from meetings.meeting_services import (
     walk_ins_set,
 )
 from meetings.models import AgendaItem, Attendance, Meeting
+from problems.models import PriorityRound, Problem
+from problems.round_services import ballot_cast, hand_count_set, round_close
+from problems.services import problem_transition
+from problems.workflow import Move, Status
 from residents.models import Membership, Neighbourhood, Role, User
 
 PAST_NOTES = {
@@ -66,6 +70,32 @@ def _attend(meeting: Meeting, hood: Neighbourhood, by: User, residents: int) -> 
         )
 
 
+def _votes(round: PriorityRound, hood: Neighbourhood, voters: int) -> None:
+    """Residents spread their points: each favours a different candidate (the same every run)."""
+    candidates = list(round.candidates.order_by("position"))
+    residents = [
+        m.user
+        for m in Membership.objects.active()
+        .filter(neighbourhood=hood, role=Role.RESIDENT)
+        .select_related("user")
+        .order_by("pk")[:voters]
+    ]
+    for n, voter in enumerate(residents):
+        first = candidates[n % 3 % len(candidates)]
+        second = candidates[(n + 1) % len(candidates)]
+        points = {first.pk: round.max_per_problem}
+        if second.pk != first.pk:
+            points[second.pk] = round.points - round.max_per_problem
+        paper = voter.email is None
+        ballot_cast(
+            round=round,
+            voter=voter,
+            points=points,
+            source="paper" if paper else "online",
+            entered_by=None,
+        )
+
+
 def load(hood: Neighbourhood, chair: User, minute_taker: User) -> None:
     now = timezone.now().replace(second=0, microsecond=0)
 
@@ -81,6 +111,11 @@ def load(hood: Neighbourhood, chair: User, minute_taker: User) -> None:
     agenda_publish(meeting=past)
     _attend(past, hood, minute_taker, residents=9)
     walk_ins_set(meeting=past, count=3)
+    past_round = PriorityRound.objects.get(meeting=past)  # opened with the published agenda
+    _votes(past_round, hood, voters=11)
+    first = past_round.candidates.order_by("position").first()
+    if first is not None:
+        hand_count_set(round=past_round, candidate=first, hands=4, by=minute_taker)
     meeting_start(meeting=past)
     items = list(past.items.order_by("position"))
     for item in items:
@@ -90,6 +125,7 @@ def load(hood: Neighbourhood, chair: User, minute_taker: User) -> None:
         if decision:
             item_text_save(item=item, field="decision", text=decision, base_version=0)
         meeting_go_to(meeting=past, step=1, mark_done=True)
+    round_close(round=past_round, by=chair)
     meeting_close(meeting=past)
     # Set the clock back: the services stamped today.
     for item in past.items.all():
@@ -100,6 +136,9 @@ def load(hood: Neighbourhood, chair: User, minute_taker: User) -> None:
         )
     Meeting.objects.filter(pk=past.pk).update(
         started_at=past_start, closed_at=past_start + timedelta(minutes=115)
+    )
+    PriorityRound.objects.filter(pk=past_round.pk).update(
+        opened_at=past_start - timedelta(days=7), closed_at=past_start + timedelta(minutes=80)
     )
     past.attendance.update(created_at=past_start)
 
@@ -112,7 +151,16 @@ def load(hood: Neighbourhood, chair: User, minute_taker: User) -> None:
         place=hood.meeting_place,
     )
     Meeting.objects.filter(pk=live.pk).update(chair=chair, minute_taker=minute_taker)
+    # Three problems put forward for tonight's round; residents have started voting.
+    for problem in (
+        Problem.objects.for_neighbourhood(hood)
+        .public()
+        .filter(status=Status.ACCEPTED)
+        .order_by("-support_count", "pk")[:3]
+    ):
+        problem_transition(problem=problem, move=Move.NOMINATE, actor=chair, actors={"chair"})
     agenda_publish(meeting=live)
+    _votes(PriorityRound.objects.get(meeting=live), hood, voters=5)
     _attend(live, hood, minute_taker, residents=6)
     walk_ins_set(meeting=live, count=2)
     meeting_start(meeting=live)

@@ -96,6 +96,7 @@ class Command(BaseCommand):
             meeting_weekday=1,  # Tuesday
             meeting_week=2,
             meeting_time=time(19, 30),
+            max_active_priorities=5,  # room for last month's round to add one
         )
         PostcodeArea.objects.create(neighbourhood=kanaleneiland, postcode="3527")
         ondiep = Neighbourhood.objects.create(
