@@ -22,6 +22,7 @@ from meetings.meeting_services import (
     walk_ins_set,
 )
 from meetings.models import AgendaItem, Attendance, Meeting
+from problems.demo import as_if_sent_back_then
 from problems.models import PriorityRound, Problem
 from problems.round_services import ballot_cast, hand_count_set, round_close
 from problems.services import problem_transition
@@ -175,3 +176,4 @@ def load(hood: Neighbourhood, chair: User, minute_taker: User) -> None:
         AgendaItem.objects.filter(pk=item.pk).update(spent_seconds=item.minutes * 60 + 90)
     AgendaItem.objects.filter(pk=current.pk).update(started_at=now - timedelta(minutes=5))
     Meeting.objects.filter(pk=live.pk).update(started_at=live_start)
+    as_if_sent_back_then([hood])  # the status mails of the rounds above: history, not news

@@ -386,10 +386,10 @@ def load(hood: Neighbourhood, ondiep: Neighbourhood) -> None:
         tests=dict.fromkeys((key for key, _label in CHRONIC_TESTS), True),
         note="Besproken in drie overleggen; blijft terugkomen.",
     )
-    _as_if_sent_back_then([hood, ondiep])
+    as_if_sent_back_then([hood, ondiep])
 
 
-def _as_if_sent_back_then(neighbourhoods: list[Neighbourhood]) -> None:
+def as_if_sent_back_then(neighbourhoods: list[Neighbourhood]) -> None:
     """The followers heard of these changes when they happened, months ago: the demo's
     history goes into the ledger as sent, and `make run` mails nobody about it now."""
     deliveries = Delivery.objects.filter(
