@@ -22,6 +22,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -56,9 +57,18 @@ TEMPLATE = "meetings/projector.html"
 # --- The poll's ETag --------------------------------------------------------------------------
 
 
-def projector_etag(version: int, status: str) -> str:
-    """What the browser shows: this version of the meeting, in this language."""
-    return f'"p{version}-{status}-{get_language() or settings.LANGUAGE_CODE}"'
+def projector_etag(version: int, status: str, round_version: int | None = None) -> str:
+    """What the browser shows: this version of the meeting and of its priority round (every
+    vote raises the round's), in this language."""
+    language = get_language() or settings.LANGUAGE_CODE
+    return f'"p{version}-r{round_version or 0}-{status}-{language}"'
+
+
+def _round_version(meeting: Meeting) -> int | None:
+    try:
+        return meeting.priority_round.version  # select_related: no query
+    except ObjectDoesNotExist:
+        return None
 
 
 def _etag_matches(request: HttpRequest, etag: str) -> bool:
@@ -73,7 +83,8 @@ def _etag_matches(request: HttpRequest, etag: str) -> bool:
 
 def _meeting_by_key(key: str) -> Meeting:
     return get_object_or_404(
-        Meeting.objects.select_related("neighbourhood", "current_item"), projector_key=key
+        Meeting.objects.select_related("neighbourhood", "current_item", "priority_round"),
+        projector_key=key,
     )
 
 
@@ -188,7 +199,7 @@ def _stage(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
         "live": status == MS.IN_PROGRESS,
         "over": status in OVER,
         "cancelled": status == MS.CANCELLED,
-        "etag": projector_etag(meeting.version, status),
+        "etag": projector_etag(meeting.version, status, _round_version(meeting)),
         "check_in": check_in_for(meeting) if status in CHECK_IN_OPEN else None,
     }
     show_agenda = status == MS.AGENDA_PUBLISHED or status == MS.IN_PROGRESS
@@ -250,10 +261,12 @@ def projector(request: HttpRequest, key: str) -> HttpResponse:
 def projector_state(request: HttpRequest, key: str) -> HttpResponse:
     """The poll: one query when nothing changed (304), else the stage partial with its ETag."""
     try:
-        version, status = Meeting.objects.values_list("version", "status").get(projector_key=key)
+        version, status, round_version = Meeting.objects.values_list(
+            "version", "status", "priority_round__version"
+        ).get(projector_key=key)
     except Meeting.DoesNotExist:
         raise Http404 from None
-    etag = projector_etag(version, status)
+    etag = projector_etag(version, status, round_version)
     if _etag_matches(request, etag):
         response: HttpResponse = HttpResponseNotModified()
     else:

@@ -4,7 +4,8 @@ Integrity lives in the database and in one rule: every write to a round's votes 
 `UPDATE round SET version = version + 1 WHERE id = … AND status = 'open'`. That one statement
 checks that the round is open, takes the round's row lock until the transaction commits (so
 closing waits for votes in flight and no vote lands after the close), and raises the number
-the live results poll. One ballot per resident per round is a unique constraint; the budget is
+the live results poll (the chair's panel, and the projector, whose ETag holds the meeting's
+version and its round's). One ballot per resident per round is a unique constraint; the budget is
 checked here, on the server, before anything is written.
 
 Ranking: ballot points (online and paper) plus hands counted in the room. Results always show
@@ -19,11 +20,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meetings.models import Meeting
 from problems.models import (
     Ballot,
     BallotPoint,
@@ -92,22 +93,31 @@ def round_create(*, meeting: Any) -> PriorityRound:
     return round
 
 
-def _touch_open(round: PriorityRound) -> None:
-    """Lock the round for this transaction if it is open for votes; else RoundNotOpen."""
-    now = timezone.now()
-    updated = (
-        PriorityRound.objects.filter(pk=round.pk, status=RS.OPEN)
-        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
-        .update(version=F("version") + 1)
-    )
-    if not updated:
-        raise RoundNotOpen(round.pk)
-    _meeting_touch(round)
+def _open_now() -> Q:
+    return Q(status=RS.OPEN) & (Q(closes_at__isnull=True) | Q(closes_at__gt=timezone.now()))
 
 
-def _meeting_touch(round: PriorityRound) -> None:
-    # The projector polls its meeting's version: live results show there within a second.
-    Meeting.objects.filter(pk=round.meeting_id).update(version=F("version") + 1)
+def _touch_open(round: PriorityRound, named: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+    """Lock the round for this transaction if it is open for votes and every candidate in
+    `named` is on its ballot (checked in the same statement: a ballot costs no extra read);
+    else RoundNotOpen or BallotInvalid."""
+    rounds = PriorityRound.objects.filter(_open_now(), pk=round.pk)
+    if named:
+        on_ballot = (
+            RoundCandidate.objects.filter(round=OuterRef("pk"), pk__in=named)
+            .order_by()
+            .values("round")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        # A condition in the UPDATE's own WHERE (no annotation: that would move the open check
+        # into a subquery, which PostgreSQL does not re-check after waiting for the lock).
+        rounds = rounds.filter(Exact(Subquery(on_ballot), len(named)))
+    if rounds.update(version=F("version") + 1):
+        return
+    if PriorityRound.objects.filter(_open_now(), pk=round.pk).exists():
+        raise BallotInvalid(_("Your ballot names a problem that is not in this round."))
+    raise RoundNotOpen(round.pk)
 
 
 def _touch(round: PriorityRound, statuses: Iterable[str]) -> PriorityRound:
@@ -115,7 +125,6 @@ def _touch(round: PriorityRound, statuses: Iterable[str]) -> PriorityRound:
     if locked.status not in statuses:
         raise RoundNotOpen(round.pk)
     PriorityRound.objects.filter(pk=round.pk).update(version=F("version") + 1)
-    _meeting_touch(round)
     return locked
 
 
@@ -169,7 +178,6 @@ def round_open(*, round: PriorityRound, closes_at: Any = None) -> PriorityRound:
         status=RS.OPEN, opened_at=timezone.now(), closes_at=closes_at, version=F("version") + 1
     )
     locked.refresh_from_db()
-    _meeting_touch(locked)
     return locked
 
 
@@ -183,16 +191,14 @@ def round_results_show(*, round: PriorityRound, shown: bool = True) -> None:
 
 
 def _checked(round: PriorityRound, points: Mapping[int, Any]) -> dict[int, int]:
-    """{candidate id: points} within the budget, without zeros; BallotInvalid otherwise."""
-    known = set(round.candidates.values_list("pk", flat=True))
+    """{candidate id: points} within the budget, without zeros; BallotInvalid otherwise.
+    Whether the candidates are this round's is checked when the round is locked."""
     clean: dict[int, int] = {}
     for key, value in points.items():
         try:
             candidate, amount = int(key), int(value)
         except (TypeError, ValueError):
             raise BallotInvalid(_("Give whole numbers of points.")) from None
-        if candidate not in known:
-            raise BallotInvalid(_("Your ballot names a problem that is not in this round."))
         if amount < 0:
             raise BallotInvalid(_("Points cannot be negative."))
         if amount > round.max_per_problem:
@@ -228,7 +234,7 @@ def ballot_cast(
     clean = _checked(round, points)
     if not voter_may_vote(voter, round):
         raise BallotInvalid(_("Only residents who are members of this neighbourhood vote."))
-    _touch_open(round)  # from here on, this round is locked for this transaction
+    _touch_open(round, set(clean))  # from here on, the round is locked for this transaction
     ballot = Ballot.objects.filter(round=round, voter=voter).first()
     if ballot is not None and ballot.source != source:
         if ballot.source == Ballot.Source.ONLINE:
@@ -425,7 +431,6 @@ def round_close(
         tie_note=tie_note.strip(),
         version=F("version") + 1,
     )
-    _meeting_touch(locked)
     return winners
 
 

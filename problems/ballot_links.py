@@ -1,0 +1,47 @@
+"""The personal ballot link in the agenda mail: "vote in this round", on a phone, without
+logging in.
+
+Like every action link (residents.links) it is signed, bound to one person and one round, and
+never logs anyone in: the page it opens acts for that person in that round only. It is not
+single-use: a resident may change their ballot until the round closes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from problems.models import PriorityRound
+from residents.links import MAX_LIFETIME, make_action_link_token, register_purpose
+from residents.models import User
+
+BALLOT = register_purpose("ballot", model="problems.PriorityRound", single_use=False)
+# Without a closing time the round closes in the room: the link works until the day after.
+AFTER_MEETING = timedelta(days=1)
+# A link made for a round that is past its closing time still opens a page (which says that
+# voting is closed) rather than failing the mail it is in.
+AT_LEAST = timedelta(days=1)
+
+
+def ballot_link_expires_at(round: PriorityRound, *, now: datetime | None = None) -> datetime:
+    """When the link stops working: the round's closing time, else a day after the meeting."""
+    now = now or timezone.now()
+    expires_at = round.closes_at or round.meeting.ends_at + AFTER_MEETING
+    # Within what residents.links accepts: in the future, and not longer than its maximum.
+    latest = now + MAX_LIFETIME - timedelta(minutes=1)
+    return min(max(expires_at, now + AT_LEAST), latest)
+
+
+def ballot_link_token(*, round: PriorityRound, user: User) -> str:
+    return make_action_link_token(
+        user=user, purpose=BALLOT, obj=round, expires_at=ballot_link_expires_at(round)
+    )
+
+
+def ballot_link_url(*, round: PriorityRound, user: User) -> str:
+    """The absolute URL of `user`'s ballot in `round`, valid until the round closes."""
+    token = ballot_link_token(round=round, user=user)
+    return settings.SITE_URL + reverse("ballot_link", kwargs={"token": token})
