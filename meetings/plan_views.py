@@ -49,7 +49,7 @@ from meetings.plan_forms import (
     ProposalForm,
     RsvpForm,
 )
-from problems.models import PUBLIC_Q, Problem
+from problems.models import PUBLIC_Q, PriorityRound, Problem
 from residents.models import Neighbourhood
 from residents.permissions import Perm, can, neighbourhood_for
 
@@ -282,6 +282,12 @@ def _meeting_page(
             )
         )
     may_propose = access.propose and _proposals_open(meeting)
+    # Residents are called to vote while the meeting's priority round is open.
+    vote_round = None
+    if can(request.user, Perm.VOTE, meeting.neighbourhood):
+        vote_round = PriorityRound.objects.filter(
+            meeting=meeting, status=PriorityRound.Status.OPEN
+        ).first()
     return render(
         request,
         "meetings/meeting.html",
@@ -296,6 +302,7 @@ def _meeting_page(
             "own_proposals": own_proposals,
             "changeable": access.plan and meeting.status in CHANGEABLE,
             "is_past": meeting.ends_at < timezone.now(),
+            "vote_round": vote_round,
         },
     )
 
