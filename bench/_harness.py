@@ -13,8 +13,10 @@ Not a benchmark itself. A benchmark script does, roughly:
 
 For a logged-in POST: Target(..., method="POST", cookies={**login_cookies(user), **csrf_cookies},
 headers=csrf_headers, body="a=1") with `csrf_cookies, csrf_headers = csrf_credentials()`; the
-bare view accepts POST too. The benchmark settings (ROOT_URLCONF = bench_urls, STATIC_ROOT in
-the work directory) are generated per run, so bench/ holds no settings module.
+bare view accepts POST too. Distinct users per connection and a body that varies per request:
+Target.lua (a request() and a thread_setup(), with as many wrk threads as connections). The
+benchmark settings (ROOT_URLCONF = bench_urls, STATIC_ROOT in the work directory) are generated
+per run, so bench/ holds no settings module.
 
 Offline benchmarks (mail, PDF) need no wrk: `Bench(name, needs_wrk=False)`. For mail,
 `bench.smtp_sink()` starts a counting, discarding aiosmtpd server in a separate process and
@@ -232,6 +234,10 @@ class Target:
     cookies: dict[str, str] = field(default_factory=dict)
     body: bytes | str | None = None
     expected_status: int = 200  # anything else (every non-2xx included) is a failure
+    # Extra Lua before the status counting: a request() that varies each request, and
+    # thread_setup(thread, n), called for the n-th wrk thread, to give each thread (with as
+    # many threads as connections: each connection) its own session (see bench/vote.py).
+    lua: str = ""
 
     def all_headers(self) -> dict[str, str]:
         headers = dict(self.headers)
@@ -298,7 +304,10 @@ def _lua_string(value: str | bytes) -> str:
 # runs in the main Lua state and sums the threads' counters through thread:get().
 _LUA_COLLECT = """
 local threads = {}
-function setup(thread) table.insert(threads, thread) end
+function setup(thread)
+  table.insert(threads, thread)
+  if thread_setup then thread_setup(thread, #threads) end
+end
 function init(args) bad = 0; first_bad = 0 end
 function response(status, headers, body)
   if status ~= EXPECTED then
@@ -333,7 +342,7 @@ def wrk_script(target: Target) -> str:
     for name, value in target.all_headers().items():
         lines.append(f"wrk.headers[{_lua_string(name)}] = {_lua_string(value)}")
     lines.append(f"EXPECTED = {int(target.expected_status)}")
-    return "\n".join(lines) + "\n" + _LUA_COLLECT
+    return "\n".join(lines) + "\n" + target.lua + "\n" + _LUA_COLLECT
 
 
 def require_wrk() -> str:

@@ -18,6 +18,7 @@ from buurtoverleg.celery import app as celery_app
 from buurtoverleg.http import AuthenticatedHttpRequest
 from meetings.models import Meeting
 from meetings.plan_views import upcoming_agenda
+from problems.results_views import neighbourhood_rounds
 from problems.workflow import Status
 from residents.forms import JoinForm, JoinSignupForm
 from residents.models import Membership, Municipality, Neighbourhood, Role
@@ -77,6 +78,9 @@ def neighbourhood(request: HttpRequest, slug: str) -> HttpResponse:
             "next_meeting": next_meeting,
             "next_agenda": upcoming_agenda(next_meeting),
             "can_report": can(request.user, Perm.REPORT_PROBLEM, hood),
+            "can_vote": can(request.user, Perm.VOTE, hood),
+            # The round open for votes and the last one's results: one query, three with results.
+            **neighbourhood_rounds(hood),
         },
     )
 

@@ -1,0 +1,53 @@
+"""The printable paper ballot of a priority round: one A4 page (more only for a very long
+ballot) with the candidates, a box per problem to write points in, a line for the resident's
+name and a QR code to the online ballot. Rendered by WeasyPrint, like the invite-code sheet.
+
+The chair or minute-taker enters a filled-in paper ballot as that resident's ballot (source
+"paper"); the sheet itself names nobody.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+
+from problems.models import PriorityRound
+from residents.member_views import qr_data_uri
+
+
+def ballot_page_url(round: PriorityRound) -> str:
+    """The full address of the round's online ballot (the neighbourhood page until the ballot
+    page exists)."""
+    try:
+        path = reverse("ballot", args=[round.neighbourhood.slug, round.pk])
+    except NoReverseMatch:
+        path = reverse("neighbourhood", args=[round.neighbourhood.slug])
+    return settings.SITE_URL + path
+
+
+def ballot_paper_html(*, round: PriorityRound) -> str:
+    """The paper ballot as HTML for WeasyPrint. Two queries (the candidates and categories)."""
+    candidates = list(
+        round.candidates.select_related("problem__category").order_by("position", "pk")
+    )
+    url = ballot_page_url(round)
+    return render_to_string(
+        "problems/ballot_paper_pdf.html",
+        {
+            "neighbourhood": round.neighbourhood,
+            "meeting": round.meeting,
+            "round": round,
+            "candidates": candidates,
+            "ballot_url": url,
+            "qr": qr_data_uri(url),
+        },
+    )
+
+
+def ballot_paper_pdf(*, round: PriorityRound) -> bytes:
+    from weasyprint import HTML
+
+    # Only inline data (the QR code is a data URI): WeasyPrint fetches nothing.
+    pdf: bytes = HTML(string=ballot_paper_html(round=round)).write_pdf()
+    return pdf
