@@ -272,7 +272,7 @@ def test_the_agenda_screen_shows_the_vote_panel(as_persona, voted):
     assert str(HIDDEN_HANDS) in html
 
 
-def test_the_projector_page_shows_the_vote_panel(client, with_ballot_page, voted):
+def test_the_projector_page_shows_the_vote_panel(client, english_pages, with_ballot_page, voted):
     meeting = voted.meeting
     meeting_services.meeting_go_to(meeting=meeting, item=item_of(meeting, Kind.PRIORITISE))
     meeting.refresh_from_db()
