@@ -38,6 +38,7 @@ from meetings.access import meeting_for_runner
 from meetings.attendance_views import check_in_qr, check_in_url
 from meetings.models import AgendaItem, AgendaItemProblem, Meeting
 from meetings.panels import PanelContext, panel_render_context
+from meetings.run_views import amber_seconds, clock  # the chair's timer rule
 from problems.workflow import PUBLIC
 
 MS = Meeting.Status
@@ -45,10 +46,6 @@ BEFORE = frozenset({MS.PLANNED, MS.AGENDA_PUBLISHED})
 OVER = frozenset({MS.CLOSED, MS.MINUTES_PUBLISHED})
 # Residents can check themselves in (meeting_services.check_in) in these states.
 CHECK_IN_OPEN = frozenset({MS.PLANNED, MS.AGENDA_PUBLISHED, MS.IN_PROGRESS})
-# How many seconds before the end of its time-box an item's timer turns amber: a fifth of the
-# time-box, at least one minute and at most two.
-AMBER_MIN_SECONDS = 60
-AMBER_MAX_SECONDS = 120
 # Agenda items shown beside the current one during the meeting (two before, the rest after).
 AGENDA_SHOWN = 7
 TEMPLATE = "meetings/projector.html"
@@ -88,14 +85,6 @@ def _meeting_by_key(key: str) -> Meeting:
     )
 
 
-def _clock(seconds: int) -> str:
-    """4:05, or 1:02:05 past an hour (as projector.js writes it)."""
-    hours, rest = divmod(max(seconds, 0), 3600)
-    if hours:
-        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
-    return f"{rest // 60}:{rest % 60:02d}"
-
-
 def timer_state(*, elapsed: int, limit: int, running: bool) -> str:
     """ok, amber (the end of the time-box is near), red (over time) or done (not running)."""
     if not running:
@@ -104,10 +93,6 @@ def timer_state(*, elapsed: int, limit: int, running: bool) -> str:
     if remaining < 0:
         return "red"
     return "amber" if remaining <= amber_seconds(limit) else "ok"
-
-
-def amber_seconds(limit: int) -> int:
-    return min(max(limit // 5, AMBER_MIN_SECONDS), AMBER_MAX_SECONDS)
 
 
 def _timer(item: AgendaItem, now: datetime) -> dict[str, Any]:
@@ -132,11 +117,11 @@ def _timer(item: AgendaItem, now: datetime) -> dict[str, Any]:
         "done": _("Finished"),
     }
     if state == "done":
-        clock_text = text["done"] % {"clock": _clock(elapsed)}
+        clock_text = text["done"] % {"clock": clock(elapsed)}
     elif state == "red":
-        clock_text = text["over"] % {"clock": _clock(elapsed - limit)}
+        clock_text = text["over"] % {"clock": clock(elapsed - limit)}
     else:
-        clock_text = text["left"] % {"clock": _clock(limit - elapsed)}
+        clock_text = text["left"] % {"clock": clock(limit - elapsed)}
     return {
         "elapsed": elapsed,
         "limit": limit,
