@@ -37,6 +37,10 @@ class Mailing(models.Model):
         PROBLEM_STATUS = "problem_status", _("Problem status changed")
         MEETING_MOVED = "meeting_moved", _("Meeting moved")
         MEETING_CANCELLED = "meeting_cancelled", _("Meeting cancelled")
+        ACTION_REMINDER = "action_reminder", _("Action due soon")
+        ACTION_OVERDUE = "action_overdue", _("Action overdue")
+        PROBLEM_SURVEY = "problem_survey", _("Has it got better?")
+        SURVEY_WORSE = "survey_worse", _("A resident says it got worse")
 
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
     neighbourhood = models.ForeignKey(

@@ -198,6 +198,7 @@ def problem_transition(
     public_note: str = "",
     confidential_note: str = "",
     into: Problem | None = None,
+    meeting: Any = None,
 ) -> TimelineEntry:
     """Change a problem's status, if the table allows these actors this move from its status.
 
@@ -246,6 +247,7 @@ def problem_transition(
         public_note=public_note,
         confidential_note=confidential_note.strip(),
         other=into,
+        meeting=meeting,
         at=now,
     )
     # The followers of this problem hear of the change (for a merge: before they move on to

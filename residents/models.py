@@ -201,6 +201,15 @@ class Neighbourhood(models.Model):
         _("likely chronic after this many meetings"), default=3
     )
 
+    # Actions: the owner is reminded this many days before the due date; residents are asked
+    # "Is het beter geworden?" this many days after a problem was resolved.
+    action_reminder_days = models.PositiveSmallIntegerField(
+        _("remind action owners this many days before the due date"), default=7
+    )
+    survey_after_days = models.PositiveSmallIntegerField(
+        _("ask residents whether it got better this many days after resolving"), default=21
+    )
+
     objects = NeighbourhoodQuerySet.as_manager()
 
     class Meta:

@@ -36,6 +36,9 @@ class Perm(StrEnum):
     ATTEND_MEETING = "attend_meeting"
     PROPOSE_AGENDA_ITEM = "propose_agenda_item"
     VOTE = "vote"
+    CREATE_ACTION = "create_action"
+    UPDATE_ACTION = "update_action"
+    VOLUNTEER = "volunteer"
 
 
 RULES: dict[Perm, frozenset[str]] = {
@@ -69,6 +72,12 @@ RULES: dict[Perm, frozenset[str]] = {
     ),
     # Residents set the priorities; professionals, office staff and coordinators do not vote.
     Perm.VOTE: frozenset({Role.RESIDENT}),
+    # Actions: the team agrees them between meetings (the agenda screen's Aanpak panel follows
+    # RUN_MEETING). A professional creates and updates only their own organisation's actions
+    # (problems.action_access); the chair and coordinators any. Residents sign up and judge.
+    Perm.CREATE_ACTION: frozenset({Role.CHAIR, Role.PROFESSIONAL, COORDINATOR}),
+    Perm.UPDATE_ACTION: frozenset({Role.CHAIR, Role.PROFESSIONAL, COORDINATOR}),
+    Perm.VOLUNTEER: frozenset({Role.RESIDENT}),
 }
 
 # Whoever can see confidential details must log in with a second factor.

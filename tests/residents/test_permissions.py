@@ -51,6 +51,9 @@ EXPECTED: dict[Perm, set[str]] = {
         "office",
     },
     Perm.VOTE: {"resident", "second_resident", "paper_resident", "minute_taker"},
+    Perm.CREATE_ACTION: {"chair", "wijkagent", "housing_contact", "coordinator"},
+    Perm.UPDATE_ACTION: {"chair", "wijkagent", "housing_contact", "coordinator"},
+    Perm.VOLUNTEER: {"resident", "second_resident", "paper_resident", "minute_taker"},
     Perm.PROPOSE_AGENDA_ITEM: {
         "resident",
         "second_resident",
