@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -124,7 +124,7 @@ def _update(
 
 def _lock(action: Action, version: int | None = None) -> Action:
     locked = (
-        Action.objects.select_for_update()
+        Action.objects.select_for_update(of=("self",))
         .select_related("neighbourhood", "owner_organisation")
         .get(pk=action.pk)
     )
@@ -169,7 +169,7 @@ def analysis_save(
             "location": location.strip(),
             "victims": victims.strip(),
             "offenders": offenders.strip(),
-            "meeting": meeting,
+            **({"meeting": meeting} if meeting is not None else {}),
             "updated_by": actor,
             "updated_at": timezone.now(),
         },
@@ -203,8 +203,8 @@ def action_create(
     outcome = _check_outcome(outcome)
     if due_date < timezone.localdate():
         raise ValidationError({"due_date": _("The due date cannot be in the past.")})
-    if volunteers_needed > 99:
-        raise ValidationError({"volunteers_needed": _("At most 99 volunteers.")})
+    if not 0 <= volunteers_needed <= 99:
+        raise ValidationError({"volunteers_needed": _("Between 0 and 99 volunteers.")})
     hood = locked.neighbourhood
     _check_people(hood, owner_organisation, owner_person, contact_person)
     same = (
@@ -488,11 +488,12 @@ def meeting_before(meeting: Meeting) -> Meeting | None:
 
 
 def report_back_since(meeting: Meeting) -> Any:
-    """When 'changed since the previous meeting' starts: that meeting's start (or None)."""
+    """When "changed since the previous meeting" starts: when that meeting closed (what it
+    judged and closed itself is not news), else when it started, else its planned start."""
     previous = meeting_before(meeting)
     if previous is None:
         return None
-    return previous.started_at or previous.starts_at
+    return previous.closed_at or previous.started_at or previous.starts_at
 
 
 def report_back_q(meeting: Meeting, since: Any) -> Q:
@@ -612,6 +613,9 @@ def _chairs(neighbourhood_id: int) -> list[User]:
 def _action_mail(
     action: Action, kind: str, template: str, to: list[User], key: str
 ) -> Mailing | None:
+    """A new mailing about this action; None if this one was made before (or nobody to tell)."""
+    if Mailing.objects.filter(key=key).exists():
+        return None
     recipients = recipients_for(to)
     if not recipients:
         return None
@@ -681,6 +685,14 @@ def surveys_send_due(now: Any = None) -> int:
             move=Move.RESOLVE,
             problem__status=Status.RESOLVED,
             at__gte=now - timedelta(days=365),
+        )
+        # Only the latest resolution of a problem: resolved again, the question is asked again.
+        .exclude(
+            Exists(
+                TimelineEntry.objects.filter(
+                    problem=OuterRef("problem"), move=Move.RESOLVE, pk__gt=OuterRef("pk")
+                )
+            )
         )
         .select_related("problem__neighbourhood", "problem__category")
         .order_by("pk")
