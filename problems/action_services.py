@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -342,6 +343,7 @@ def _status(locked: Action, actor: User | None, role: str, status: str, reason: 
         from_status=previous,
         to_status=status,
         text=reason,
+        organisation=locked.owner_organisation,
     )
 
 
@@ -544,8 +546,9 @@ def judgement_record(
         kind=ActionUpdate.Kind.JUDGED,
         author=actor,
         author_role=MEETING,
-        text=f"{judgement.get_effect_display()} · {judgement.get_verdict_display()}"
-        + (f" — {judgement.note}" if judgement.note else ""),
+        text=judgement.note,
+        effect=effect,
+        verdict=verdict,
         meeting=meeting,
     )
     if verdict == Judgement.Verdict.CLOSE and locked.status in ACTION_ACTIVE:
@@ -581,20 +584,30 @@ def priority_resolve(
 
 def _owners(action: Action) -> list[User]:
     """Whom a reminder goes to: the named owner; else the organisation's professionals here;
-    for a residents' action the contact person, else the chairs."""
+    else (a residents' action, or nobody of the organisation here) the contact person, else
+    the chairs. Only people with an e-mail address count."""
     owner, contact = action.owner_person, action.contact_person
-    if owner is not None and owner.is_active:
+    if owner is not None and owner.is_active and owner.email:
         return [owner]
-    members = Membership.objects.active().filter(neighbourhood_id=action.neighbourhood_id)
     if action.owner_organisation_id:
-        members = members.filter(role=Role.PROFESSIONAL, organisation=action.owner_organisation_id)
-    elif contact is not None and contact.is_active:
+        professionals = list(
+            User.objects.filter(
+                memberships__in=Membership.objects.active().filter(
+                    neighbourhood_id=action.neighbourhood_id,
+                    role=Role.PROFESSIONAL,
+                    organisation=action.owner_organisation_id,
+                ),
+                is_active=True,
+            )
+            .exclude(email=None)
+            .distinct()
+            .order_by("pk")
+        )
+        if professionals:
+            return professionals
+    if contact is not None and contact.is_active and contact.email:
         return [contact]
-    else:
-        members = members.filter(role=Role.CHAIR)
-    return list(
-        User.objects.filter(memberships__in=members, is_active=True).distinct().order_by("pk")
-    )
+    return _chairs(action.neighbourhood_id)
 
 
 def _chairs(neighbourhood_id: int) -> list[User]:
@@ -611,12 +624,12 @@ def _chairs(neighbourhood_id: int) -> list[User]:
 
 
 def _action_mail(
-    action: Action, kind: str, template: str, to: list[User], key: str
+    action: Action, kind: str, template: str, to: Callable[[Action], list[User]], key: str
 ) -> Mailing | None:
     """A new mailing about this action; None if this one was made before (or nobody to tell)."""
     if Mailing.objects.filter(key=key).exists():
         return None
-    recipients = recipients_for(to)
+    recipients = recipients_for(to(action))
     if not recipients:
         return None
     return mailing_create(
@@ -654,7 +667,7 @@ def actions_remind_due(today: date | None = None) -> int:
             continue
         key = f"action-reminder:{action.pk}:{action.due_date.isoformat()}"
         if _action_mail(
-            action, Mailing.Kind.ACTION_REMINDER, "emails/action_reminder", _owners(action), key
+            action, Mailing.Kind.ACTION_REMINDER, "emails/action_reminder", _owners, key
         ):
             sent += 1
     overdue = (
@@ -668,7 +681,7 @@ def actions_remind_due(today: date | None = None) -> int:
             action,
             Mailing.Kind.ACTION_OVERDUE,
             "emails/action_overdue",
-            _chairs(action.neighbourhood_id),
+            lambda found: _chairs(found.neighbourhood_id),
             key,
         ):
             sent += 1

@@ -170,7 +170,14 @@ class ActionUpdateInline(admin.TabularInline):
     model = ActionUpdate
     extra = 0
     can_delete = False
-    fields = readonly_fields = ("at", "kind", "organisation", "text", "old_due_date", "new_due_date")
+    fields = readonly_fields = (
+        "at",
+        "kind",
+        "organisation",
+        "text",
+        "old_due_date",
+        "new_due_date",
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -790,6 +790,22 @@ class Action(models.Model):
         return self.owner_organisation.name
 
 
+class JudgementEffect(models.TextChoices):
+    BETTER = "better", pgettext_lazy("effect", "Better")
+    SAME = "same", pgettext_lazy("effect", "The same")
+    WORSE = "worse", pgettext_lazy("effect", "Worse")
+
+
+class JudgementVerdict(models.TextChoices):
+    CONTINUE = "continue", pgettext_lazy("verdict", "Continue")
+    ADJUST = "adjust", pgettext_lazy("verdict", "Adjust")
+    CLOSE = "close", pgettext_lazy("verdict", "Close")
+
+
+JUDGEMENT_EFFECTS = JudgementEffect.choices
+JUDGEMENT_VERDICTS = JudgementVerdict.choices
+
+
 class ActionUpdate(models.Model):
     """One entry of an action's public history. Appended, never edited."""
 
@@ -823,6 +839,9 @@ class ActionUpdate(models.Model):
     to_status = models.CharField(max_length=20, choices=ActionStatus.choices, blank=True)
     old_due_date = models.DateField(null=True, blank=True)
     new_due_date = models.DateField(null=True, blank=True)
+    # A judgement's words, stored as values: the history shows them in each reader's language.
+    effect = models.CharField(max_length=10, choices=JUDGEMENT_EFFECTS, blank=True)
+    verdict = models.CharField(max_length=10, choices=JUDGEMENT_VERDICTS, blank=True)
     meeting = models.ForeignKey(
         "meetings.Meeting", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -861,15 +880,8 @@ class Judgement(models.Model):
     """The room's judgement of an action at a meeting's report back. One per action per
     meeting; recording it again replaces it (the history keeps each recording)."""
 
-    class Effect(models.TextChoices):
-        BETTER = "better", pgettext_lazy("effect", "Better")
-        SAME = "same", pgettext_lazy("effect", "The same")
-        WORSE = "worse", pgettext_lazy("effect", "Worse")
-
-    class Verdict(models.TextChoices):
-        CONTINUE = "continue", pgettext_lazy("verdict", "Continue")
-        ADJUST = "adjust", pgettext_lazy("verdict", "Adjust")
-        CLOSE = "close", pgettext_lazy("verdict", "Close")
+    Effect = JudgementEffect
+    Verdict = JudgementVerdict
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="judgements")
     meeting = models.ForeignKey(
