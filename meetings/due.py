@@ -43,6 +43,10 @@ DUE_WORK: list[DueWork] = [
     ),
     DueWork("meetings.plan_from_rhythm", "meetings.schedule.meetings_plan_all", timedelta(days=1)),
     DueWork("rounds.close_due", "problems.round_services.rounds_close_due", timedelta(minutes=1)),
+    # Keyed mailings: however often these run, one reminder and one overdue notice per action
+    # and due date, and one survey per resolution. Hourly, so a missed hour is caught up soon.
+    DueWork("actions.remind", "problems.action_services.actions_remind_due", timedelta(hours=1)),
+    DueWork("problems.survey", "problems.action_services.surveys_send_due", timedelta(hours=1)),
 ]
 
 

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
@@ -37,12 +37,24 @@ from buurtoverleg.http import AuthenticatedHttpRequest, local_next
 from problems import services
 from problems.access import Access, access_in, problem_for
 from problems.links import UNFOLLOW
-from problems.models import PUBLIC_Q, Category, Follow, Problem, Support, TimelineEntry
+from problems.models import (
+    PUBLIC_Q,
+    Action,
+    ActionUpdate,
+    Analysis,
+    Category,
+    Follow,
+    Problem,
+    Support,
+    TimelineEntry,
+)
+from problems.survey_views import survey_summary
 from problems.team_forms import ReopenRequestForm
 from problems.templatetags.problem_tags import status_badge
 from problems.workflow import BY_MOVE, PUBLIC, Move, Status
 from residents.links import LinkError, LinkExpired, read_action_link_token
 from residents.models import Neighbourhood, Role, User
+from residents.permissions import Perm, can
 
 PER_PAGE = 50
 SORTS: dict[str, tuple[str, ...]] = {
@@ -275,6 +287,44 @@ def _people(problem: Problem, access: Access) -> dict[int, User]:
     return User.objects.in_bulk(ids) if ids else {}
 
 
+# Actions are agreed, and the analysis written, for accepted problems that are still open.
+ACTIONABLE = frozenset({Status.ACCEPTED, Status.CANDIDATE, Status.PRIORITY})
+
+
+def _approach(request: HttpRequest, problem: Problem, access: Access) -> dict[str, Any]:
+    """The "Aanpak" section: the analysis (a sensitive problem's for the team only) and the
+    actions with their latest progress. Two queries, whatever the number of actions."""
+    if problem.status == Status.NEW:
+        return {"approach": False}
+    hood = problem.neighbourhood
+    analysis = None
+    if access.team or not problem.sensitive:
+        analysis = Analysis.objects.filter(problem=problem).first()
+    latest = ActionUpdate.objects.filter(
+        action=OuterRef("pk"), kind=ActionUpdate.Kind.PROGRESS
+    ).order_by("-at", "-pk")
+    actions = list(
+        Action.objects.filter(problem=problem)
+        .select_related("owner_organisation")
+        .annotate(
+            latest_text=Subquery(latest.values("text")[:1]),
+            latest_at=Subquery(latest.values("at")[:1]),
+        )
+        .order_by("due_date", "pk")
+    )
+    for row in actions:
+        row.neighbourhood, row.problem = hood, problem  # their links: no query per row
+    actions.sort(key=lambda row: not row.is_active)  # still to be done first
+    may_plan = problem.status in ACTIONABLE and can(request.user, Perm.CREATE_ACTION, hood)
+    shown_analysis = analysis if analysis is not None and not analysis.is_empty else None
+    return {
+        "approach": bool(actions or shown_analysis or may_plan),
+        "analysis": shown_analysis,
+        "problem_actions": actions,
+        "may_plan": may_plan,
+    }
+
+
 @never_cache  # the team's page holds confidential details: never kept in a shared browser
 @require_GET
 def problem(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -305,6 +355,11 @@ def problem(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "signals": found.chronic_signals() if access.team else [],
             "reopen_form": reopen_form,
             "team_panel": (access.team or bool(moves)) and _team_panel_exists(),
+            **_approach(request, found, access),
+            # "Is het beter geworden?": what residents answered after the meeting resolved it.
+            "survey": survey_summary(found)
+            if access.team and (found.status == Status.RESOLVED or found.reopened_count)
+            else None,
         },
     )
 

@@ -48,9 +48,21 @@ from meetings.services import (
     recipients_for,
 )
 from meetings.tasks import send_mailing
-from problems.models import Category, Problem
-from problems.services import problem_followers_notify, problem_report, problem_transition
-from problems.workflow import Move
+from problems.action_services import (
+    action_create,
+    actions_remind_due,
+    priority_resolve,
+    survey_answer,
+    surveys_send_due,
+)
+from problems.models import Action, Category, Problem, TimelineEntry
+from problems.services import (
+    problem_follow,
+    problem_followers_notify,
+    problem_report,
+    problem_transition,
+)
+from problems.workflow import ROUND, Move
 from residents.models import InviteCode, Membership, User
 from residents.services import (
     membership_approve,
@@ -431,6 +443,10 @@ SENDERS: dict[str, Callable[[Personas, InviteCode], None]] = {
     "problem_status": lambda p, _invite: problem_status_mail(p),
     "meeting_moved": lambda p, _invite: meeting_moved_mail(p),
     "meeting_cancelled": lambda p, _invite: meeting_cancelled_mail(p),
+    "action_reminder": lambda p, _invite: action_reminder_mail(p),
+    "action_overdue": lambda p, _invite: action_overdue_mail(p),
+    "problem_survey": lambda p, _invite: problem_survey_mail(p),
+    "survey_worse": lambda p, _invite: survey_worse_mail(p),
 }
 MOVED_TO = datetime(2031, 3, 11, 19, 30, tzinfo=timezone.get_default_timezone())
 
@@ -476,6 +492,73 @@ def problem_status_mail(p: Personas) -> None:
         )
         problem_transition(problem=problem, move=Move.ACCEPT, actor=p.chair, actors={"chair"})
     problem_followers_notify(problem=problem, entry=problem.timeline.get(move=Move.ACCEPT))
+
+
+def quiet_priority(p: Personas, title: str) -> Problem:
+    """A priority nobody follows yet, so that making it mails nobody."""
+    problem = Problem.objects.filter(title=title).first()
+    if problem is None:
+        problem = problem_report(
+            neighbourhood=p.hood,
+            reporter=None,
+            category=Category.objects.get(slug="zwerfvuil"),
+            title=title,
+            description="Elke maandag ligt er afval naast de glasbak.",
+            street="Marshalllaan",
+        )
+        problem_transition(problem=problem, move=Move.ACCEPT, actor=p.chair, actors={"chair"})
+        problem_transition(problem=problem, move=Move.NOMINATE, actor=p.chair, actors={"chair"})
+        problem_transition(problem=problem, move=Move.PRIORITISE, actor=None, actors={ROUND})
+    return problem
+
+
+def the_action(p: Personas) -> Action:
+    """The wijkagent's action, due today (asked again: the same action)."""
+    return action_create(
+        problem=quiet_priority(p, "Zwerfvuil bij de glasbak"),
+        actor=p.chair,
+        role="chair",
+        outcome="De glasbak wordt twee keer per week geleegd",
+        due_date=timezone.localdate(),
+        owner_organisation=p.police,
+        owner_person=p.wijkagent,
+    )
+
+
+def action_reminder_mail(p: Personas) -> None:
+    """The due work on the due date: the owner is reminded (once, however often it runs)."""
+    the_action(p)
+    actions_remind_due()
+
+
+def action_overdue_mail(p: Personas) -> None:
+    """The due work two days later: the chairs hear that it is overdue (once)."""
+    the_action(p)
+    actions_remind_due(timezone.localdate() + timedelta(days=2))
+
+
+def the_resolution(p: Personas) -> TimelineEntry:
+    """A resolved priority that two residents follow (followed once resolved: no status mail)."""
+    problem = quiet_priority(p, "Hondenpoep in het park")
+    entry = problem.timeline.filter(move=Move.RESOLVE).first()
+    if entry is None:
+        entry = priority_resolve(
+            problem=problem, meeting=the_meeting(p), actor=p.chair, decision="Opgelost."
+        )
+        for user in (p.resident, p.second_resident):
+            problem_follow(problem=problem, user=user)
+    return entry
+
+
+def problem_survey_mail(p: Personas) -> None:
+    """The survey's due work, weeks after the resolution: its followers are asked (once)."""
+    entry = the_resolution(p)
+    surveys_send_due(entry.at + timedelta(days=p.hood.survey_after_days, hours=1))
+
+
+def survey_worse_mail(p: Personas) -> None:
+    """A resident answers "worse" (again): the chairs hear of it once."""
+    survey_answer(resolution=the_resolution(p), user=p.resident, answer="worse")
 
 
 @pytest.mark.parametrize("kind", sorted(SENDERS))

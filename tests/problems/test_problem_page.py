@@ -316,5 +316,6 @@ def test_problem_page_query_count_does_not_grow(
         response = client.get(large_url)
     assert len(response.context["timeline"]) == 30
     if persona == "second_resident":
-        # Session, user, problem, roles (2), timeline, photos, supported, following, the menu.
-        assert len(first) == 10
+        # Session, user, problem, roles (2), timeline, photos, supported, following, the menu,
+        # and the "Aanpak" section: the analysis and the actions with their latest progress.
+        assert len(first) == 12
