@@ -240,7 +240,7 @@ def _problem_rows(item: AgendaItem, *, team: bool, confidential: bool) -> list[P
     ]
 
 
-def _screen_context(
+def screen_context(
     request: AuthenticatedHttpRequest,
     meeting: Meeting,
     access: MeetingAccess,
@@ -329,7 +329,7 @@ def _answer(
 ) -> HttpResponse:
     """After a control: htmx gets the screen in place; without JS, back to the screen (PRG)."""
     if request.htmx:
-        context = _screen_context(
+        context = screen_context(
             request, _reloaded(meeting), access, notice=notice, notice_level=level
         )
         return render(request, f"{TEMPLATE}#screen", context)
@@ -372,7 +372,7 @@ def meeting_screen(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
     meeting, access = meeting_for_runner(request, slug, pk)
     confidential = request.GET.get(CONFIDENTIAL_PARAM) == "1"
     return render(
-        request, TEMPLATE, _screen_context(request, meeting, access, confidential=confidential)
+        request, TEMPLATE, screen_context(request, meeting, access, confidential=confidential)
     )
 
 

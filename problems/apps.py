@@ -10,6 +10,7 @@ class ProblemsConfig(AppConfig):
 
     def ready(self) -> None:
         from problems import (
+            action_panels,  # noqa: F401 - registers the Aanpak and Terugkoppeling panels
             privacy,  # noqa: F401 - registers export and anonymiser
             round_panels,  # noqa: F401 - registers the vote panel of the agenda screen
         )
