@@ -14,6 +14,7 @@ from django.db import transaction
 
 from meetings import demo as meetings_demo
 from meetings.schedule import meetings_plan_from_rhythm
+from problems import action_demo
 from problems import demo as problems_demo
 from residents.models import (
     Coordinator,
@@ -195,6 +196,7 @@ class Command(BaseCommand):
         invite_codes_create(neighbourhood=kanaleneiland, by=chair, count=10)
         problems_demo.load(kanaleneiland, ondiep)
         meetings_demo.load(kanaleneiland, chair=chair, minute_taker=minute_taker)
+        action_demo.load(kanaleneiland, chair=chair)
         for hood in (kanaleneiland, ondiep):
             meetings_plan_from_rhythm(neighbourhood=hood)
         assert Authenticator.objects.filter(user=chair).count() == 2
