@@ -41,6 +41,10 @@ class Mailing(models.Model):
         ACTION_OVERDUE = "action_overdue", _("Action overdue")
         PROBLEM_SURVEY = "problem_survey", _("Has it got better?")
         SURVEY_WORSE = "survey_worse", _("A resident says it got worse")
+        AGENDA = "agenda", _("Agenda")
+        MEETING_REMINDER = "meeting_reminder", _("Meeting tomorrow")
+        MINUTES = "minutes", _("Minutes")
+        DIGEST = "digest", _("Progress digest")
 
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
     neighbourhood = models.ForeignKey(

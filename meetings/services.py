@@ -16,7 +16,7 @@ import logging
 import operator
 import smtplib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
@@ -183,6 +183,23 @@ class LedgerMessage(EmailMultiAlternatives):
         return super().message(policy=base)
 
 
+# Files a kind of mailing attaches, per recipient: (mailing, delivery) -> [(name, bytes, type)].
+# Registered by the feature that sends that kind (the agenda's .ics, the minutes' PDF); called
+# at sending time, so a message sent again after a crash carries the same files.
+Attachment = tuple[str, bytes, str]
+ATTACHMENTS: dict[str, Callable[[Mailing, Delivery], list[Attachment]]] = {}
+
+
+def attachments_for(kind: str) -> Callable[[Callable[..., list[Attachment]]], Any]:
+    def register(build: Callable[..., list[Attachment]]) -> Any:
+        if kind in ATTACHMENTS:
+            raise ValueError(f"attachments for {kind!r} are registered twice")
+        ATTACHMENTS[kind] = build
+        return build
+
+    return register
+
+
 def _render(mailing: Mailing, delivery: Delivery, base: dict[str, Any]) -> EmailMultiAlternatives:
     context = {**base, "recipient": delivery.user, "email": delivery.email}
     headers = {"Message-ID": delivery.message_id}
@@ -202,6 +219,10 @@ def _render(mailing: Mailing, delivery: Delivery, base: dict[str, Any]) -> Email
         headers=headers,
     )
     message.attach_alternative(html, "text/html")
+    if (build := ATTACHMENTS.get(mailing.kind)) is not None:
+        with translation.override(delivery.language or settings.LANGUAGE_CODE):
+            for name, content, mimetype in build(mailing, delivery):
+                message.attach(name, content, mimetype)
     return message
 
 

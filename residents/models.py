@@ -72,6 +72,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     wants_agenda_mail = models.BooleanField(_("receive the agenda by e-mail"), default=True)
     wants_digest = models.BooleanField(_("receive the progress digest"), default=True)
+    wants_meeting_reminder = models.BooleanField(
+        _("remind me the day before each meeting"), default=False
+    )
+    minutes_as_pdf = models.BooleanField(
+        _("send me the minutes as a PDF attachment"), default=False
+    )
     consent_named_in_minutes = models.BooleanField(
         _("my name may appear in the minutes"), default=False
     )
@@ -201,6 +207,11 @@ class Neighbourhood(models.Model):
         _("likely chronic after this many meetings"), default=3
     )
 
+    # The agenda mail goes out once the agenda is published and the meeting is at most this
+    # many days away (meetings.agenda_mail).
+    agenda_mail_days = models.PositiveSmallIntegerField(
+        _("send the agenda this many days before the meeting"), default=7
+    )
     # Actions: the owner is reminded this many days before the due date; residents are asked
     # "Is het beter geworden?" this many days after a problem was resolved.
     action_reminder_days = models.PositiveSmallIntegerField(

@@ -39,6 +39,9 @@ class Perm(StrEnum):
     CREATE_ACTION = "create_action"
     UPDATE_ACTION = "update_action"
     VOLUNTEER = "volunteer"
+    EDIT_MINUTES = "edit_minutes"
+    PUBLISH_MINUTES = "publish_minutes"
+    PRINT_PACK = "print_pack"
 
 
 RULES: dict[Perm, frozenset[str]] = {
@@ -78,6 +81,11 @@ RULES: dict[Perm, frozenset[str]] = {
     Perm.CREATE_ACTION: frozenset({Role.CHAIR, Role.PROFESSIONAL, COORDINATOR}),
     Perm.UPDATE_ACTION: frozenset({Role.CHAIR, Role.PROFESSIONAL, COORDINATOR}),
     Perm.VOLUNTEER: frozenset({Role.RESIDENT}),
+    # Minutes: the minute-taker and the chair edit the draft; the chair finalises, publishes
+    # and corrects; the neighbourhood office prints the pack for its notice board and counter.
+    Perm.EDIT_MINUTES: frozenset({Role.CHAIR, Role.MINUTE_TAKER, COORDINATOR}),
+    Perm.PUBLISH_MINUTES: frozenset({Role.CHAIR, COORDINATOR}),
+    Perm.PRINT_PACK: frozenset({Role.CHAIR, Role.OFFICE, COORDINATOR}),
 }
 
 # Whoever can see confidential details must log in with a second factor.

@@ -54,6 +54,9 @@ EXPECTED: dict[Perm, set[str]] = {
     Perm.CREATE_ACTION: {"chair", "wijkagent", "housing_contact", "coordinator"},
     Perm.UPDATE_ACTION: {"chair", "wijkagent", "housing_contact", "coordinator"},
     Perm.VOLUNTEER: {"resident", "second_resident", "paper_resident", "minute_taker"},
+    Perm.EDIT_MINUTES: {"chair", "minute_taker", "coordinator"},
+    Perm.PUBLISH_MINUTES: {"chair", "coordinator"},
+    Perm.PRINT_PACK: {"chair", "office", "coordinator"},
     Perm.PROPOSE_AGENDA_ITEM: {
         "resident",
         "second_resident",
