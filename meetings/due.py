@@ -47,6 +47,18 @@ DUE_WORK: list[DueWork] = [
     # and due date, and one survey per resolution. Hourly, so a missed hour is caught up soon.
     DueWork("actions.remind", "problems.action_services.actions_remind_due", timedelta(hours=1)),
     DueWork("problems.survey", "problems.action_services.surveys_send_due", timedelta(hours=1)),
+    # Keyed too: one agenda mail per meeting and start time, once it is published and at most
+    # Neighbourhood.agenda_mail_days away; one reminder per meeting and date, the day before;
+    # one progress digest per neighbourhood and ISO week, only when something changed.
+    DueWork(
+        "meetings.agenda_mail", "meetings.agenda_mail.agenda_mail_send_due", timedelta(hours=1)
+    ),
+    DueWork(
+        "meetings.meeting_reminder",
+        "meetings.agenda_mail.meeting_reminders_send_due",
+        timedelta(hours=1),
+    ),
+    DueWork("meetings.digest", "meetings.digest.digests_send_due", timedelta(days=1)),
 ]
 
 

@@ -16,6 +16,7 @@ from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from meetings.agenda_mail import agenda_mail_after_publish
 from meetings.models import (
     AGENDA_EDITABLE,
     AgendaItem,
@@ -237,6 +238,7 @@ def agenda_publish(*, meeting: Meeting) -> Meeting:
         round = round_create(meeting=meeting)
         if round.status == PriorityRound.Status.DRAFT:
             round_open(round=round)
+    transaction.on_commit(lambda: agenda_mail_after_publish(meeting.pk))  # late: mail at once
     return meeting
 
 

@@ -37,6 +37,18 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=_("The progress on the problems and actions of your neighbourhood."),
     )
+    wants_meeting_reminder = forms.BooleanField(
+        label=_("Remind me the day before each meeting"),
+        required=False,
+        help_text=_(
+            "A short e-mail with the time and place. If you said you are coming, you get it anyway."
+        ),
+    )
+    minutes_as_pdf = forms.BooleanField(
+        label=_("Send me the minutes as a PDF attachment"),
+        required=False,
+        help_text=_("To print or keep. Without it, the e-mail has a link to the minutes."),
+    )
     consent_named_in_minutes = forms.BooleanField(
         label=_("My name may appear in the minutes"),
         required=False,

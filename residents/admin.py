@@ -38,7 +38,15 @@ class UserAdmin(BaseUserAdmin):
         (_("Address"), {"fields": ("postcode", "house_number", "contact_note")}),
         (
             _("Preferences"),
-            {"fields": ("wants_agenda_mail", "wants_digest", "consent_named_in_minutes")},
+            {
+                "fields": (
+                    "wants_agenda_mail",
+                    "wants_digest",
+                    "wants_meeting_reminder",
+                    "minutes_as_pdf",
+                    "consent_named_in_minutes",
+                )
+            },
         ),
         (
             _("Permissions"),

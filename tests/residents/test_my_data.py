@@ -139,6 +139,31 @@ def test_saving_changes_the_details(personas, login):
     assert user.email == "mohamed@example.nl"  # not editable here
 
 
+def test_the_reminder_and_the_minutes_as_pdf_are_settings_of_ones_own(personas, login):
+    client = login(personas.resident)
+    html = client.get(reverse("my_data")).content.decode()
+    for field, label in (
+        ("wants_meeting_reminder", "Remind me the day before each meeting"),
+        ("minutes_as_pdf", "Send me the minutes as a PDF attachment"),
+    ):
+        assert f'type="checkbox" name="{field}"' in html and label in html
+    client.post(
+        reverse("my_data"), {**PROFILE, "wants_meeting_reminder": "on", "minutes_as_pdf": "on"}
+    )
+    user = User.objects.get(pk=personas.resident.pk)
+    assert user.wants_meeting_reminder is True and user.minutes_as_pdf is True
+    html = client.get(reverse("my_data")).content.decode()
+    [tag] = re.findall(r'<input[^>]*name="wants_meeting_reminder"[^>]*>', html)
+    assert " checked" in tag
+    client.post(reverse("my_data"), PROFILE)  # unticked: off again
+    user = User.objects.get(pk=personas.resident.pk)
+    assert user.wants_meeting_reminder is False and user.minutes_as_pdf is False
+    assert User.objects.get(pk=personas.second_resident.pk).minutes_as_pdf is False
+    data = user_export_data(user=user)
+    assert data["account"]["wants_meeting_reminder"] is False
+    assert data["account"]["minutes_as_pdf"] is False
+
+
 def test_the_address_can_be_removed(personas, login):
     login(personas.resident).post(
         reverse("my_data"), {**PROFILE, "postcode": "", "house_number": ""}
