@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from meetings.models import (
     AgendaItem,
@@ -12,6 +15,8 @@ from meetings.models import (
     Mailing,
     MailSuppression,
     Meeting,
+    Minutes,
+    MinutesVersion,
     Rsvp,
 )
 
@@ -108,3 +113,32 @@ class AttendanceAdmin(admin.ModelAdmin):
     list_display = ["meeting", "user", "name", "kind", "source", "newcomer"]
     list_filter = ["kind", "source", "newcomer"]
     raw_id_fields = ["meeting", "user", "organisation", "recorded_by"]
+
+
+# Minutes change only through the editor and its services (sanitised text, versions, renders):
+# the admin shows them.
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Minutes)
+class MinutesAdmin(ReadOnly):
+    list_display = ["meeting", "status", "published_at"]
+    list_filter = ["status"]
+    list_select_related = ["meeting__neighbourhood"]
+    exclude = ["body"]
+
+
+@admin.register(MinutesVersion)
+class MinutesVersionAdmin(ReadOnly):
+    list_display = ["minutes", "number", "render_status", "published_at"]
+    list_filter = ["render_status"]
+    list_select_related = ["minutes__meeting__neighbourhood"]
+    exclude = ["body"]

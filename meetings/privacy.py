@@ -38,3 +38,12 @@ def forget_delivery_addresses(user: User) -> None:
         ),
         last_error="",
     )
+
+
+@register_anonymiser
+def remove_from_minutes(user: User) -> None:
+    """Minutes that named the person are made again without the name (before it is scrubbed:
+    the typed text is searched for it)."""
+    from meetings.minutes_services import minutes_person_withdrawn
+
+    minutes_person_withdrawn(user=user)

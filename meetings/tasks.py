@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from meetings.due import run_due
+from meetings.minutes_tasks import render_minutes  # noqa: F401
 from meetings.services import TransientMailError, mailing_send
 
 

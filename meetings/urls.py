@@ -13,6 +13,10 @@ urlpatterns = [
     path("", include("meetings.attendance_urls")),
     # The projector view (secret link, no login).
     path("", include("meetings.projector_urls")),
+    # The minutes: editor, versions, PDFs, publishing.
+    path("", include("meetings.minutes_urls")),
+    # The printed pack for the neighbourhood office: minutes, poster, paper ballots.
+    path("", include("meetings.pack_urls")),
     path("buurt/<slug:slug>/overleg/agenda.ics", views.neighbourhood_calendar, name="calendar"),
     path("buurt/<slug:slug>/overleg/<int:pk>.ics", views.meeting_ics, name="meeting_ics"),
     path("buurt/<slug:slug>/e-mails/", views.mailings, name="mailings"),

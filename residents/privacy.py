@@ -83,6 +83,8 @@ def user_update_profile(
     language: str | None = None,
     wants_agenda_mail: bool | None = None,
     wants_digest: bool | None = None,
+    wants_meeting_reminder: bool | None = None,
+    minutes_as_pdf: bool | None = None,
     consent_named_in_minutes: bool | None = None,
     postcode: str | None = None,
     house_number: str | None = None,
@@ -93,6 +95,8 @@ def user_update_profile(
         "language": language,
         "wants_agenda_mail": wants_agenda_mail,
         "wants_digest": wants_digest,
+        "wants_meeting_reminder": wants_meeting_reminder,
+        "minutes_as_pdf": minutes_as_pdf,
         "consent_named_in_minutes": consent_named_in_minutes,
         "postcode": postcode,
         "house_number": house_number.strip() if house_number is not None else None,
@@ -108,6 +112,11 @@ def user_update_profile(
         setattr(user, field, wanted[field])
     if changed:
         user.save(update_fields=changed)
+    if "consent_named_in_minutes" in changed and not user.consent_named_in_minutes:
+        # Every version of the minutes that named them is made again without the name.
+        from meetings.minutes_services import minutes_person_withdrawn
+
+        minutes_person_withdrawn(user=user)
     return changed
 
 
@@ -147,6 +156,8 @@ def _export_account(user: User) -> dict[str, Any]:
         "contact_note": user.contact_note,
         "wants_agenda_mail": user.wants_agenda_mail,
         "wants_digest": user.wants_digest,
+        "wants_meeting_reminder": user.wants_meeting_reminder,
+        "minutes_as_pdf": user.minutes_as_pdf,
         "consent_named_in_minutes": user.consent_named_in_minutes,
         "date_joined": _iso(user.date_joined),
         "last_login": _iso(user.last_login),

@@ -17,6 +17,8 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from datetime import time as dt_time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,14 +33,18 @@ from django.utils.translation import gettext
 from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from meetings.agenda_mail import agenda_mail_send_due, meeting_reminders_send_due
+from meetings.digest import digests_send_due
 from meetings.due import run_due
 from meetings.meeting_services import (
     MeetingStateError,
+    agenda_publish,
     meeting_cancel,
     meeting_create,
     meeting_move,
+    rsvp_set,
 )
-from meetings.models import Delivery, Mailing, Meeting
+from meetings.models import Delivery, Mailing, Meeting, Rsvp
 from meetings.services import (
     TransientMailError,
     deliveries_requeue_stale,
@@ -77,6 +83,7 @@ from tests.meetings.conftest import (
     Worker,
     wait_for,
 )
+from tests.meetings.test_minutes import minutes_mail
 
 # Small numbers so that the sweep can recover within seconds; the worker gets the same.
 BATCH_SIZE = 10
@@ -443,10 +450,14 @@ SENDERS: dict[str, Callable[[Personas, InviteCode], None]] = {
     "problem_status": lambda p, _invite: problem_status_mail(p),
     "meeting_moved": lambda p, _invite: meeting_moved_mail(p),
     "meeting_cancelled": lambda p, _invite: meeting_cancelled_mail(p),
+    "minutes": lambda p, _invite: minutes_mail(p),
     "action_reminder": lambda p, _invite: action_reminder_mail(p),
     "action_overdue": lambda p, _invite: action_overdue_mail(p),
     "problem_survey": lambda p, _invite: problem_survey_mail(p),
     "survey_worse": lambda p, _invite: survey_worse_mail(p),
+    "agenda": lambda p, _invite: agenda_mail(p),
+    "meeting_reminder": lambda p, _invite: meeting_reminder_mail(p),
+    "digest": lambda p, _invite: digest_mail(p),
 }
 MOVED_TO = datetime(2031, 3, 11, 19, 30, tzinfo=timezone.get_default_timezone())
 
@@ -561,14 +572,71 @@ def survey_worse_mail(p: Personas) -> None:
     survey_answer(resolution=the_resolution(p), user=p.resident, answer="worse")
 
 
+def the_published_meeting(p: Personas) -> Meeting:
+    """A meeting three days away whose agenda is published (late: its mail is due at once)."""
+    found = Meeting.objects.filter(neighbourhood=p.hood, place="Buurthuis De Linde").first()
+    if found is None:
+        start = timezone.now() + timedelta(days=3)
+        found = meeting_create(
+            neighbourhood=p.hood,
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            place="Buurthuis De Linde",
+        )
+    if found.status == Meeting.Status.PLANNED:
+        found = agenda_publish(meeting=found)
+    return found
+
+
+def agenda_mail(p: Personas) -> None:
+    """Published (once), and the hourly due work runs again: one agenda mail."""
+    the_published_meeting(p)
+    agenda_mail_send_due()
+
+
+def meeting_reminder_mail(p: Personas) -> None:
+    """The day before a meeting someone said yes to, the due work runs (again): one reminder."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    start = datetime.combine(tomorrow, dt_time(19, 30), tzinfo=timezone.get_default_timezone())
+    meeting = Meeting.objects.filter(neighbourhood=p.hood, starts_at=start).first()
+    if meeting is None:
+        meeting = meeting_create(
+            neighbourhood=p.hood, starts_at=start, ends_at=start + timedelta(hours=2), place=""
+        )
+        rsvp_set(meeting=meeting, user=p.resident, answer=Rsvp.Answer.YES)
+    midday = datetime.combine(
+        timezone.localdate(), dt_time(12, 0), tzinfo=timezone.get_default_timezone()
+    )
+    meeting_reminders_send_due(midday)
+
+
+def digest_mail(p: Personas) -> None:
+    """A problem was accepted this week; the daily due work runs (again): one digest."""
+    problem = Problem.objects.filter(title="Losliggende stoeptegels").first()
+    if problem is None:
+        problem = problem_report(
+            neighbourhood=p.hood,
+            reporter=None,
+            category=Category.objects.get(slug="zwerfvuil"),
+            title="Losliggende stoeptegels",
+            description="Bij de bushalte liggen de tegels los.",
+            street="Marshalllaan",
+        )
+        problem_transition(problem=problem, move=Move.ACCEPT, actor=p.chair, actors={"chair"})
+    digests_send_due()
+
+
 @pytest.mark.parametrize("kind", sorted(SENDERS))
 def test_every_kind_of_mailing_sends_once_however_often_it_is_asked(
     kind: str,
     personas: Personas,
     invite_code: InviteCode,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    settings: SettingsWrapper,
+    tmp_path: Path,
 ) -> None:
     assert set(SENDERS) == set(Mailing.Kind.values), "a new kind of mailing needs a sender here"
+    settings.MEDIA_ROOT = tmp_path  # the minutes' PDFs
     # Approve Tomasz and address the invitation; then start from an empty ledger and outbox.
     membership_approve(
         membership=Membership.objects.get(user=personas.pending_resident), by=personas.chair
