@@ -25,6 +25,7 @@ class MeetingAccess:
     attend: bool  # RSVP, check in
     propose: bool  # propose an agenda item
     team: bool  # sees confidential details of problems (logged)
+    pack: bool = False  # downloads the printed pack (chair, office, coordinator)
 
     @property
     def sees_draft_agenda(self) -> bool:
@@ -48,6 +49,7 @@ def access_to(user: Any, meeting: Meeting) -> MeetingAccess:
         attend=can(user, Perm.ATTEND_MEETING, hood),
         propose=can(user, Perm.PROPOSE_AGENDA_ITEM, hood),
         team=can(user, Perm.VIEW_CONFIDENTIAL, hood),
+        pack=can(user, Perm.PRINT_PACK, hood),
     )
 
 
