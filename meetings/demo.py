@@ -177,3 +177,35 @@ def load(hood: Neighbourhood, chair: User, minute_taker: User) -> None:
     AgendaItem.objects.filter(pk=current.pk).update(started_at=now - timedelta(minutes=5))
     Meeting.objects.filter(pk=live.pk).update(started_at=live_start)
     as_if_sent_back_then([hood])  # the status mails of the rounds above: history, not news
+
+
+def publish_next_agenda(hood: Neighbourhood) -> Meeting | None:
+    """Publish the agenda of the neighbourhood's next meeting, so `make run` shows the agenda
+    mail in var/mail/. This neighbourhood sends its agenda early enough to reach that date."""
+    upcoming = Meeting.objects.for_neighbourhood(hood).upcoming().first()
+    if upcoming is None:
+        return None
+    days = (upcoming.starts_at - timezone.now()).days + 1
+    if days > hood.agenda_mail_days:
+        Neighbourhood.objects.filter(pk=hood.pk).update(agenda_mail_days=days)
+    agenda_publish(meeting=upcoming)
+    return upcoming
+
+
+def publish_past_minutes(hood: Neighbourhood, chair: User) -> None:
+    """Last month's minutes: drafted from the record, finalised, made and published, so
+    `make run` shows them on the neighbourhood page and their mail in var/mail/."""
+    from meetings import minutes_services
+
+    past = (
+        Meeting.objects.for_neighbourhood(hood)
+        .filter(status=Meeting.Status.CLOSED)
+        .order_by("-starts_at")
+        .first()
+    )
+    if past is None:
+        return
+    minutes = minutes_services.minutes_draft(past, by=chair)
+    version = minutes_services.minutes_finalise(minutes, chair)
+    minutes_services.minutes_render(version_id=version.pk)  # the task would run at commit
+    minutes_services.minutes_publish(version, chair)

@@ -1,4 +1,6 @@
-"""`manage.py demo` builds a register that looks like a year of use, and mails nobody."""
+"""`manage.py demo` builds a register that looks like a year of use. Its history mails nobody:
+the only mail is news a real installation would send, the minutes of last month's meeting and
+the agenda of Ondiep's next one."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from collections import Counter
 from django.core import mail
 from django.core.management import call_command
 
-from meetings.models import Delivery
+from meetings.models import Delivery, Mailing
 from problems.models import Problem, Support, TimelineEntry
 from problems.workflow import Move, Status
 
@@ -29,9 +31,19 @@ def test_the_demo_register(db, django_capture_on_commit_callbacks):
     for problem in problems:  # the denormalised count agrees with the rows
         assert problem.support_count == problem.supports.count()
     assert Problem.objects.filter(neighbourhood__slug="ondiep").exists()
-    # History, not news: nobody is mailed about it when the demo loads.
-    assert mail.outbox == []
-    assert not Delivery.objects.exclude(status=Delivery.Status.SENT).exists()
+    # History, not news: nobody is mailed about it when the demo loads. News is: last month's
+    # minutes, published, and the agenda of Ondiep's next meeting.
+    kinds = set(
+        Delivery.objects.exclude(status=Delivery.Status.SENT).values_list(
+            "mailing__kind", flat=True
+        )
+    )
+    assert kinds <= {Mailing.Kind.MINUTES, Mailing.Kind.AGENDA}, kinds
+    subjects = [message.subject for message in mail.outbox]
+    assert any("Notulen" in subject for subject in subjects), subjects
+    assert any("Agenda" in subject or "agenda" in subject for subject in subjects), subjects
+    ondiep = {to for message in mail.outbox if "Ondiep" in message.subject for to in message.to}
+    assert "wim@example.nl" in ondiep
 
     call_command("demo", quiet=True)  # a second run changes nothing
     assert Problem.objects.filter(neighbourhood__slug="kanaleneiland-noord").count() == len(

@@ -197,8 +197,11 @@ class Command(BaseCommand):
         problems_demo.load(kanaleneiland, ondiep)
         meetings_demo.load(kanaleneiland, chair=chair, minute_taker=minute_taker)
         action_demo.load(kanaleneiland, chair=chair)
+        meetings_demo.publish_past_minutes(kanaleneiland, chair=chair)
         for hood in (kanaleneiland, ondiep):
             meetings_plan_from_rhythm(neighbourhood=hood)
+        # Ondiep's next meeting has its agenda out: its agenda mail is in var/mail/.
+        meetings_demo.publish_next_agenda(ondiep)
         assert Authenticator.objects.filter(user=chair).count() == 2
 
     def _print_personas(self) -> None:
