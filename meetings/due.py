@@ -42,6 +42,11 @@ DUE_WORK: list[DueWork] = [
         timedelta(days=1),
     ),
     DueWork("meetings.plan_from_rhythm", "meetings.schedule.meetings_plan_all", timedelta(days=1)),
+    DueWork(
+        "minutes.sweep",
+        "meetings.minutes_services.minutes_renders_requeue_stale",
+        timedelta(minutes=5),
+    ),
     DueWork("rounds.close_due", "problems.round_services.rounds_close_due", timedelta(minutes=1)),
     # Keyed mailings: however often these run, one reminder and one overdue notice per action
     # and due date, and one survey per resolution. Hourly, so a missed hour is caught up soon.

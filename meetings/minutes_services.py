@@ -303,7 +303,7 @@ def minutes_edit(*, minutes: Minutes, body: str, base_version: int, by: User) ->
 
 
 def render_enqueue(*, version_id: int) -> None:
-    """Ask a worker to render; a broker outage leaves the version waiting ("Try again")."""
+    """Ask a worker to render; after a broker outage the sweep queues it again."""
     from meetings.minutes_tasks import render_minutes
 
     try:
@@ -505,6 +505,21 @@ def minutes_render_again(*, version: MinutesVersion) -> bool:
     )
     transaction.on_commit(partial(render_enqueue, version_id=locked.pk))
     return True
+
+
+def minutes_renders_requeue_stale() -> int:
+    """The sweep (due work): a version left waiting by a lost broker message, or claimed by a
+    worker that died, is queued again. The task claims conditionally, so a version queued twice
+    is still made once. Returns the number queued."""
+    now = timezone.now()
+    stale = MinutesVersion.objects.filter(
+        Q(render_status=RS.QUEUED, queued_at__lt=now - RENDER_WAIT_TOO_LONG)
+        | Q(render_status=RS.RENDERING, claimed_at__lt=now - RENDER_STALE)
+    ).values_list("pk", flat=True)
+    ids = list(stale)
+    for version_id in ids:
+        render_enqueue(version_id=version_id)
+    return len(ids)
 
 
 # --- Publishing and the mail ----------------------------------------------------------------------

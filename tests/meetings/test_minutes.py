@@ -463,6 +463,21 @@ def test_a_render_claimed_by_a_dead_worker_is_taken_over(finalised):
     assert services.minutes_render(version_id=finalised.pk) == "skipped"
 
 
+def test_the_sweep_renders_a_version_whose_queue_message_was_lost(record, personas):
+    from meetings.due import run_due
+
+    minutes = services.minutes_draft(record.meeting, by=personas.chair)
+    version = services.minutes_finalise(minutes, personas.chair)  # on_commit never runs: lost
+    assert services.minutes_renders_requeue_stale() == 0  # not waiting long enough yet
+    MinutesVersion.objects.filter(pk=version.pk).update(
+        queued_at=timezone.now() - services.RENDER_WAIT_TOO_LONG - timedelta(seconds=1)
+    )
+    assert "minutes.sweep" in run_due()
+    version.refresh_from_db()
+    assert version.render_status == RS.DONE, version.render_error
+    assert services.minutes_renders_requeue_stale() == 0  # done: nothing more to do
+
+
 def test_a_failed_render_records_its_reason_and_can_be_tried_again(
     record, personas, monkeypatch, django_capture_on_commit_callbacks
 ):
