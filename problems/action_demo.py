@@ -118,6 +118,17 @@ PLANS = [
         status=AS.OPEN,
     ),
 ]
+# Which priority each plan is for: a word of its title (the problems' demo), in PLANS' order.
+ABOUT = ["jongeren", "afval", "leegstaand", "jongeren", "afval", "afval", "fietspad", "jongeren"]
+
+
+def _about(priorities: list[Problem], word: str, number: int) -> Problem:
+    for problem in priorities:
+        if word in problem.title.lower():
+            return problem
+    return priorities[number % len(priorities)]
+
+
 # The room's judgement at last month's meeting of the actions agreed before it.
 PAST_JUDGEMENTS = {
     PLANS[0].outcome: (Judgement.Effect.SAME, Judgement.Verdict.CONTINUE, "Nog weinig verschil."),
@@ -273,7 +284,7 @@ def load(hood: Neighbourhood, chair: User) -> None:
     assert priorities, "the problems' demo has priorities"
     made: dict[str, Action] = {}
     for number, plan in enumerate(PLANS):
-        problem = priorities[number % len(priorities)]
+        problem = _about(priorities, ABOUT[number], number)
         action = _agree(plan, problem, hood, chair, {28: past})
         _backdate(action, plan)
         made[plan.outcome] = action
