@@ -27,7 +27,6 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
 from django.template.defaultfilters import truncatechars
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -113,14 +112,6 @@ def neighbourhood_url(neighbourhood: Neighbourhood) -> str:
     return settings.SITE_URL + reverse("neighbourhood", args=[neighbourhood.slug])
 
 
-def _latest_progress_id() -> Subquery:
-    return Subquery(
-        ActionUpdate.objects.filter(action=OuterRef("pk"), kind=ActionUpdate.Kind.PROGRESS)
-        .order_by("-at", "-pk")
-        .values("pk")[:1]
-    )
-
-
 def poster_priorities(
     neighbourhood: Neighbourhood, today: date
 ) -> tuple[list[PosterPriority], int]:
@@ -151,7 +142,7 @@ def poster_priorities(
         Action.objects.filter(neighbourhood=neighbourhood, problem_id__in=list(priorities))
         .select_related("owner_organisation")
         .only("problem_id", "outcome", "owner_organisation__name", "status", "due_date")
-        .annotate(latest_progress_id=_latest_progress_id())
+        .with_latest_progress()
         .order_by("due_date", "pk")
     )
     # Still to do first (soonest date first), then what is finished.

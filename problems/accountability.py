@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from problems.models import (
     ACTION_ACTIVE,
     Action,
+    ActionQuerySet,
     ActionStatus,
     ActionUpdate,
     Judgement,
@@ -128,7 +129,7 @@ class Accountability:
     priorities: list[PriorityView]
 
 
-def public_actions(neighbourhood: Neighbourhood) -> QuerySet[Action]:
+def public_actions(neighbourhood: Neighbourhood) -> ActionQuerySet:
     """This neighbourhood's actions whose problem everyone may see."""
     return Action.objects.for_neighbourhood(neighbourhood).filter(
         problem__in=Problem.objects.public().for_neighbourhood(neighbourhood).values("pk")
@@ -222,15 +223,7 @@ def owner_rows(neighbourhood: Neighbourhood, today: date) -> tuple[list[OwnerRow
     return rows, total
 
 
-def _latest_progress_id() -> Subquery:
-    return Subquery(
-        ActionUpdate.objects.filter(action=OuterRef("pk"), kind=ActionUpdate.Kind.PROGRESS)
-        .order_by("-at", "-pk")
-        .values("pk")[:1]
-    )
-
-
-def _line(action: Action, today: date, progress: dict[int, Progress]) -> ActionLine:
+def _line(action: Any, today: date, progress: dict[int, Progress]) -> ActionLine:
     problem = action.problem
     return ActionLine(
         pk=action.pk,
@@ -246,7 +239,7 @@ def _line(action: Action, today: date, progress: dict[int, Progress]) -> ActionL
         done_on=timezone.localdate(action.done_at) if action.done_at else None,
         problem_pk=problem.pk,
         problem_title=str(problem.public_title),
-        latest_progress=progress.get(action.latest_progress_id),  # type: ignore[attr-defined]
+        latest_progress=progress.get(action.latest_progress_id),
     )
 
 
@@ -268,12 +261,12 @@ def accountability(neighbourhood: Neighbourhood, today: date | None = None) -> A
         .defer(*UNREAD_PROBLEM_FIELDS)
         .order_by("-support_count", "pk")
     ]
-    actions = list(
+    actions: list[Any] = list(  # annotated with their latest progress
         public_actions(neighbourhood)
         .filter(Q(status__in=ACTION_ACTIVE) | Q(problem__status=Status.PRIORITY))
         .select_related("problem__category", "owner_organisation")
         .defer("details", *(f"problem__{name}" for name in UNREAD_PROBLEM_FIELDS))
-        .annotate(latest_progress_id=_latest_progress_id())
+        .with_latest_progress()
         .order_by("due_date", "pk")
     )
     ids = [a.latest_progress_id for a in actions if a.latest_progress_id]

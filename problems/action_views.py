@@ -30,7 +30,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -516,23 +516,19 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     show_all = request.GET.get("alle") == "1"
     today = timezone.localdate()
-    latest = ActionUpdate.objects.filter(
-        action=OuterRef("pk"), kind=ActionUpdate.Kind.PROGRESS
-    ).order_by("-at", "-pk")
     actions = Action.objects.filter(_mine(user))
     if not show_all:
         actions = actions.active()
     rows_qs = (
         actions.for_list()
         .select_related("neighbourhood")
+        .with_latest_progress()
         .annotate(
             late=Case(
                 When(status__in=list(ACTION_ACTIVE), due_date__lt=today, then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
             ),
-            latest_text=Subquery(latest.values("text")[:1]),
-            latest_at=Subquery(latest.values("at")[:1]),
         )
         .order_by("late", "due_date", "neighbourhood__name", "pk")
     )

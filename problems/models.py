@@ -657,6 +657,18 @@ class ActionQuerySet(models.QuerySet["Action"]):
         today = today or timezone.localdate()
         return self.active().filter(due_date__lt=today)
 
+    def with_latest_progress(self) -> ActionQuerySet:
+        """Each action's latest progress note, in the same query: `latest_progress_id`,
+        `latest_text` and `latest_at` (None without one)."""
+        latest = ActionUpdate.objects.filter(
+            action=models.OuterRef("pk"), kind=ActionUpdate.Kind.PROGRESS
+        ).order_by("-at", "-pk")
+        return self.annotate(
+            latest_progress_id=models.Subquery(latest.values("pk")[:1]),
+            latest_text=models.Subquery(latest.values("text")[:1]),
+            latest_at=models.Subquery(latest.values("at")[:1]),
+        )
+
     def for_list(self) -> ActionQuerySet:
         """What a list of actions shows: the problem (public title), owner, contact."""
         return self.select_related(

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
@@ -40,7 +40,6 @@ from problems.links import UNFOLLOW
 from problems.models import (
     PUBLIC_Q,
     Action,
-    ActionUpdate,
     Analysis,
     Category,
     Follow,
@@ -300,16 +299,10 @@ def _approach(request: HttpRequest, problem: Problem, access: Access) -> dict[st
     analysis = None
     if access.team or not problem.sensitive:
         analysis = Analysis.objects.filter(problem=problem).first()
-    latest = ActionUpdate.objects.filter(
-        action=OuterRef("pk"), kind=ActionUpdate.Kind.PROGRESS
-    ).order_by("-at", "-pk")
     actions = list(
         Action.objects.filter(problem=problem)
         .select_related("owner_organisation")
-        .annotate(
-            latest_text=Subquery(latest.values("text")[:1]),
-            latest_at=Subquery(latest.values("at")[:1]),
-        )
+        .with_latest_progress()
         .order_by("due_date", "pk")
     )
     for row in actions:
