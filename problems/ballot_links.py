@@ -12,10 +12,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 
 from problems.models import PriorityRound
-from residents.links import MAX_LIFETIME, make_action_link_token, register_purpose
+from residents.links import make_action_link_token, register_purpose, usable_expiry
 from residents.models import User
 
 BALLOT = register_purpose("ballot", model="problems.PriorityRound", single_use=False)
@@ -28,11 +27,8 @@ AT_LEAST = timedelta(days=1)
 
 def ballot_link_expires_at(round: PriorityRound, *, now: datetime | None = None) -> datetime:
     """When the link stops working: the round's closing time, else a day after the meeting."""
-    now = now or timezone.now()
     expires_at = round.closes_at or round.meeting.ends_at + AFTER_MEETING
-    # Within what residents.links accepts: in the future, and not longer than its maximum.
-    latest = now + MAX_LIFETIME - timedelta(minutes=1)
-    return min(max(expires_at, now + AT_LEAST), latest)
+    return usable_expiry(expires_at, now=now, at_least=AT_LEAST)
 
 
 def ballot_link_token(*, round: PriorityRound, user: User) -> str:

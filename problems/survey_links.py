@@ -20,7 +20,7 @@ from django.utils.dateparse import parse_datetime
 from problems.action_services import SURVEY, SURVEY_LINK_DAYS
 from problems.models import TimelineEntry
 from problems.workflow import Move
-from residents.links import MAX_LIFETIME, make_action_link_token
+from residents.links import make_action_link_token, usable_expiry
 from residents.models import User
 
 # A mail sent (or sent again) after its mailing's expiry still carries a link that opens a
@@ -37,8 +37,7 @@ def survey_link_expires_at(expires_at: Any = None, *, now: datetime | None = Non
         when = now + timedelta(days=SURVEY_LINK_DAYS)
     if timezone.is_naive(when):
         when = timezone.make_aware(when)
-    latest = now + MAX_LIFETIME - timedelta(minutes=1)
-    return min(max(when, now + AT_LEAST), latest)
+    return usable_expiry(when, now=now, at_least=AT_LEAST)
 
 
 def survey_link_token(*, user: User, resolution: TimelineEntry, expires_at: Any = None) -> str:

@@ -128,6 +128,15 @@ def _signer(purpose: Purpose) -> signing.Signer:
     return signing.Signer(salt=f"{SALT_PREFIX}.{purpose.name}")
 
 
+def usable_expiry(
+    expires_at: datetime, *, now: datetime | None = None, at_least: timedelta = timedelta(days=1)
+) -> datetime:
+    """An expiry a link in a mail can carry: at least `at_least` ahead (a mail sent late still
+    opens a page that explains), and within MAX_LIFETIME."""
+    now = now or timezone.now()
+    return min(max(expires_at, now + at_least), now + MAX_LIFETIME - timedelta(minutes=1))
+
+
 def make_action_link_token(
     *, user: User, purpose: str | Purpose, obj: models.Model, expires_at: datetime
 ) -> str:
