@@ -187,3 +187,67 @@ def test_an_action_is_agreed_progressed_reported_back_judged_resolved_and_reside
     assert (answer.user_id, answer.answer) == (personas.second_resident.pk, "better")
     assert all(cookie["name"] != "sessionid" for cookie in resident.context.cookies())
     assert browser_problems == []
+
+
+def test_on_a_phone_without_javascript_residents_sign_up_and_owners_move_a_date(
+    new_page: NewPage, personas: Personas, browser_problems: list[str]
+) -> None:
+    """The action page's plain forms, in Dutch, at phone size, with scripts off: a resident
+    signs up to help; the wijkagent's date move without a reason is refused with a clear
+    message and changes nothing, and goes through with one."""
+    from problems.action_services import action_create
+
+    hood = personas.hood
+    problem = priority(personas)
+    soon = timezone.localdate() + timedelta(days=14)
+    cleanup = action_create(
+        problem=problem,
+        actor=personas.chair,
+        role="chair",
+        outcome="Buurtschoonmaak op het Columbusplein op zaterdag",
+        due_date=soon,
+        owner_organisation=None,
+        volunteers_needed=1,
+    )
+    patrol = action_create(
+        problem=problem,
+        actor=personas.chair,
+        role="chair",
+        outcome=OUTCOME,
+        due_date=soon,
+        owner_organisation=personas.police,
+        owner_person=personas.wijkagent,
+    )
+
+    resident = new_page(java_script_enabled=False)
+    resident.goto(hood.get_absolute_url())
+    log_in(resident, personas.resident.email)
+    resident.goto(reverse("action", args=[hood.slug, cleanup.pk]))
+    check_accessibility(resident)
+    resident.get_by_role("button", name="Ik help mee").click()
+    expect(resident.get_by_role("button", name="Ik help mee")).to_have_count(0)
+    check_accessibility(resident)
+    assert Action.objects.get(pk=cleanup.pk).status == ActionStatus.OPEN  # enough helpers
+
+    agent = new_page(java_script_enabled=False)
+    agent.goto(hood.get_absolute_url())
+    log_in(agent, personas.wijkagent.email, second_factor=True)
+    agent.goto(reverse("action", args=[hood.slug, patrol.pk]))
+    later = soon + timedelta(days=7)
+    form = agent.locator("#datum")
+    form.get_by_label("Nieuwe datum").fill(later.isoformat())
+    form.get_by_role("button", name="Nieuwe datum opslaan").click()
+    expect(agent.get_by_text("Geef een reden; iedereen kan die lezen.").first).to_be_visible()
+    check_accessibility(agent)
+    assert Action.objects.get(pk=patrol.pk).due_date == soon  # nothing half-saved
+    # The refused form answers 400 on purpose; the browser logs that status, nothing else.
+    refused = reverse("action_due_date", args=[hood.slug, patrol.pk])
+    browser_problems[:] = [p for p in browser_problems if not ("400" in p and refused in p)]
+    form = agent.locator("#datum")
+    form.get_by_label("Nieuwe datum").fill(later.isoformat())
+    form.get_by_label("Waarom verschuift de datum?").fill("Eerst overleg met de gemeente.")
+    form.get_by_role("button", name="Nieuwe datum opslaan").click()
+    expect(agent.get_by_role("main")).to_contain_text("Eerst overleg met de gemeente.")
+    moved = Action.objects.get(pk=patrol.pk)
+    assert (moved.due_date, moved.first_due_date) == (later, soon)
+    assert browser_problems == []
