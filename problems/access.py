@@ -39,7 +39,13 @@ class Access:
         return self.can_support and problem.status in OPEN and problem.status != Status.NEW
 
     def sees_reporter(self, problem: Problem) -> bool:
-        return self.team or self.is_reporter or problem.reporter_name_public
+        """The one reporter rule: the team and the reporter always; logged-in members of this
+        neighbourhood only if the reporter agreed and the problem is not sensitive; nobody
+        else (so never anonymous visitors, and never PDFs, mail, the projector or the API,
+        which have no Access)."""
+        if self.team or self.is_reporter:
+            return True
+        return bool(self.roles) and problem.reporter_name_public and not problem.sensitive
 
 
 def access_in(user: Any, neighbourhood: Neighbourhood) -> Access:

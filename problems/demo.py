@@ -337,10 +337,11 @@ def load(hood: Neighbourhood, ondiep: Neighbourhood) -> None:
         where_chair = _chair(where)
         for number, (slug, title, description, street, detail, status) in enumerate(rows):
             reporter = residents[number % len(residents)]
+            category = Category.objects.get(slug=slug)
             problem = problem_report(
                 neighbourhood=where,
                 reporter=reporter,
-                category=Category.objects.get(slug=slug),
+                category=category,
                 title=title,
                 description=description or title,
                 street=street,
@@ -348,9 +349,11 @@ def load(hood: Neighbourhood, ondiep: Neighbourhood) -> None:
                 times_of_day=rng.sample(["morning", "afternoon", "evening", "night"], 2),
                 days_of_week=rng.sample(["mon", "tue", "wed", "thu", "fri", "sat", "sun"], 3),
                 since=rng.choice(["sinds de zomer", "al jaren", "sinds een paar maanden", ""]),
-                reporter_name_public=number % 5 == 0,
+                # Some agree to be named to logged-in neighbours; a reporter of drug nuisance
+                # wants to stay anonymous, and says so in the confidential details.
+                reporter_name_public=number % 5 == 0 and not category.sensitive,
                 confidential_details="Melder woont op nummer 88 en wil anoniem blijven."
-                if slug == "drugsoverlast"
+                if category.sensitive
                 else "",
             )
             _walk(problem, status, where_chair)

@@ -142,8 +142,12 @@ class ReportForm(forms.Form):
         widget=MultipleFileInput(attrs={"accept": ACCEPT}),
     )
     reporter_name_public = forms.BooleanField(
-        label=_("Other residents may see my name"),
-        help_text=_("If you leave this empty, only the neighbourhood team sees who reported it."),
+        label=_("Logged-in members of this neighbourhood may see my name"),
+        help_text=_(
+            "Never for a sensitive problem (such as drug nuisance), and never on the public "
+            "page, on paper or in mail. If you leave this empty, only the neighbourhood team "
+            "sees who reported it."
+        ),
         required=False,
     )
 
@@ -210,7 +214,8 @@ class ReportForm(forms.Form):
                 required=False,
             )
             self.fields["reporter_name_public"].label = _(
-                "Other residents may see the name of the person who reports it"
+                "Logged-in members of this neighbourhood may see the name of the person who "
+                "reports it"
             )
 
     # Field by field.

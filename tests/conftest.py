@@ -13,6 +13,7 @@ from importlib import import_module
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.db import connection
@@ -116,6 +117,18 @@ def give_second_factor(user: User) -> None:
     RecoveryCodes.activate(user)
 
 
+def pass_second_factor(client, user: User) -> None:
+    """Write into the client's session what allauth records when a login passes TOTP (the
+    real flow is tested in tests/residents/test_login.py and test_confidential_log.py)."""
+    from allauth.account.internal.flows.login import record_authentication
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.session = client.session
+    record_authentication(request, user, "mfa", type="totp")
+    request.session.save()
+
+
 @dataclass
 class Personas:
     municipality: Municipality
@@ -168,6 +181,11 @@ def seed_categories() -> None:
 
 @pytest.fixture
 def personas(db) -> Personas:
+    return make_personas()
+
+
+def make_personas() -> Personas:
+    """The personas, for fixtures of a wider scope than a test (see test_privacy_markers)."""
     seed_categories()
     municipality = Municipality.objects.create(name="Utrecht", slug="utrecht")
     other_municipality = Municipality.objects.create(name="Zaandam", slug="zaandam")
@@ -267,7 +285,8 @@ def invite_code(personas: Personas) -> InviteCode:
 
 @pytest.fixture
 def login(client, settings):
-    """Log a persona in directly (the login flow itself is tested in test_login).
+    """Log a persona in directly (the login flow itself is tested in test_login), having
+    passed the second factor if they have one, as allauth's login makes them.
 
     A language chosen on this "device" (the cookie) survives, as it does in a browser.
     """
@@ -279,6 +298,8 @@ def login(client, settings):
             client.cookies[settings.LANGUAGE_COOKIE_NAME] = language.value
         if user is not None:
             client.force_login(user)
+            if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+                pass_second_factor(client, user)
         return client
 
     return _login

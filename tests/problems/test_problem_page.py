@@ -143,16 +143,26 @@ def test_every_render_of_the_confidential_block_is_logged(login, personas, marke
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_reporter_name_is_shown_when_they_opted_in(as_persona, personas, make_problem, persona):
-    make_problem(title="Met naam", reporter=personas.second_resident, reporter_name_public=True)
+    """Consent shows the name to logged-in members of this neighbourhood only, and never for a
+    sensitive problem; the team and the reporter always see it."""
+    public = make_problem(
+        title="Met naam", reporter=personas.second_resident, reporter_name_public=True
+    )
     hidden = make_problem(title="Zonder naam", reporter=personas.second_resident)
-    public = Problem.objects.get(title="Met naam")
+    sensitive = make_problem(
+        title="Gevoelig met naam",
+        reporter=personas.second_resident,
+        reporter_name_public=True,
+        category="drugsoverlast",
+    )
     client = as_persona(persona)
-    assert "Annie de Groot" in client.get(page_url(public)).content.decode()
-    body = client.get(page_url(hidden)).content.decode()
-    sees = persona in TEAM or persona == "second_resident"
-    assert ("Annie de Groot" in body) == sees
-    if not sees:
-        assert "a resident" in body
+    always = persona in TEAM or persona == "second_resident"
+    member = persona in ("resident", "minute_taker") or always
+    for problem, sees in ((public, member), (hidden, always), (sensitive, always)):
+        body = client.get(page_url(problem)).content.decode()
+        assert ("Annie de Groot" in body) == sees, (problem.title, persona)
+        if not sees and problem is not sensitive:
+            assert "a resident" in body
 
 
 def test_team_sees_who_entered_a_report_for_someone(login, personas, make_problem):
