@@ -136,6 +136,32 @@ if REDIS_URL:
         "LOCATION": REDIS_URL,
     }
 
+
+def trusted_proxy_count() -> int:
+    """TRUSTED_PROXY_COUNT, or its old name API_TRUSTED_PROXIES; both set must agree."""
+    given = {
+        name: envint(name, 0)
+        for name in ("TRUSTED_PROXY_COUNT", "API_TRUSTED_PROXIES")
+        if os.environ.get(name, "") != ""
+    }
+    if len(set(given.values())) > 1:
+        raise ImproperlyConfigured(
+            "TRUSTED_PROXY_COUNT and API_TRUSTED_PROXIES (its old name) differ; "
+            "set only TRUSTED_PROXY_COUNT."
+        )
+    count = next(iter(given.values()), 0)
+    if count < 0:
+        raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {count}")
+    return count
+
+
+# The reverse proxies in front of the app that append to X-Forwarded-For. This one number
+# decides the client address of every per-client limit (residents.ratelimits.client_ip):
+# allauth's login limits, the API's throttle and our own. Too low and everyone behind the
+# proxy shares one counter; too high and a client can choose its own address.
+TRUSTED_PROXY_COUNT = trusted_proxy_count()
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 AUTH_USER_MODEL = "residents.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -159,13 +185,24 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
+# Nobody has a password: confirming it is you is by e-mailed code or the second factor.
+ACCOUNT_REAUTHENTICATION_METHODS = ("code", "mfa")
 ACCOUNT_ADAPTER = "residents.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "residents.forms.JoinSignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "residents.forms.JoinSignupForm",
+    "request_login_code": "residents.allauth_forms.LoginCodeRequestForm",
+}
+# "/ip" counts per client address (residents.ratelimits.client_ip, see TRUSTED_PROXY_COUNT).
 ACCOUNT_RATE_LIMITS = {
     "request_login_code": "20/m/ip,3/10m/key",
     "login": "30/m/ip",
     "signup": "10/m/ip",
     "confirm_email": "3/m/key",
+    # Wrong second-factor codes (TOTP, recovery codes; the key is the account) count per
+    # account only: allauth's default also counts per IP, so one person's typos would lock out
+    # everyone behind the same address. A right code clears the count.
+    "login_failed": "5/5m/key,20/d/key",
+    "reauthenticate": "10/m/user",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[buurtoverleg] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -265,6 +302,8 @@ ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", "")
 
 # Members who left lose their personal data after this many days (AVG/GDPR retention).
 RETENTION_DAYS_AFTER_LEAVING = envint("RETENTION_DAYS_AFTER_LEAVING", 365)
+# Sign-ups whose e-mail address was never confirmed are deleted after this many days.
+UNCONFIRMED_SIGNUP_DAYS = envint("UNCONFIRMED_SIGNUP_DAYS", 14)
 
 # The map on the report form (static/js/report-map.js): a tile server with {z}/{x}/{y} in Web
 # Mercator. Default: PDOK's BRT-Achtergrondkaart, the Dutch government's free base map.
@@ -293,14 +332,14 @@ SECURE_CSP = {
 }
 
 # Open data API (problems/api.py): anonymous, read-only JSON under /api/, throttled per client
-# IP (REMOTE_ADDR; behind N reverse proxies that set X-Forwarded-For, set API_TRUSTED_PROXIES=N).
+# IP (the same address as every other limit: NUM_PROXIES is TRUSTED_PROXY_COUNT).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [],
     "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("API_THROTTLE_RATE", "60/min")},
-    "NUM_PROXIES": envint("API_TRUSTED_PROXIES", 0),
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {

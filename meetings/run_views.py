@@ -42,7 +42,7 @@ from meetings.meeting_services import MeetingStateError, TextConflict
 from meetings.models import AgendaItem, AgendaItemProblem, Meeting
 from meetings.panels import PanelContext, panel_render_context
 from meetings.run_forms import GoToForm, ItemTextForm, NextRolesForm, seen_item
-from problems import services as problem_services
+from problems.confidential import confidential_access
 from problems.models import Problem, TimelineEntry
 from problems.workflow import PUBLIC
 
@@ -287,11 +287,9 @@ def screen_context(
     index = items.index(current)
     show_confidential = confidential and access.team
     problems = _problem_rows(current, team=access.team, confidential=show_confidential)
-    if show_confidential and problems:
-        # The same log as the problem page: the team saw these problems' confidential details.
-        problem_services.confidential_views_log(
-            problems=[row.problem for row in problems], user=request.user
-        )
+    if show_confidential:
+        # The same gate as the problem page: the second factor, and each problem logged.
+        confidential_access(request, [row.problem for row in problems])
     context.update(
         position=index + 1,
         count=len(items),

@@ -68,6 +68,7 @@ from problems.round_panels import maybe_url
 from problems.templatetags.action_tags import action_status_badge
 from problems.workflow import OPEN, Move, Status
 from residents.models import Membership, Neighbourhood, Organisation, Role, User
+from residents.second_factor import passed_second_factor
 
 Kind = AgendaItem.Kind
 APPROACH_TEMPLATE = "problems/panels/approach.html"
@@ -473,9 +474,12 @@ def approach(ctx: PanelContext) -> dict[str, Any]:
     writes = may_write(request, meeting)
     choices = owner_choices(meeting.neighbourhood) if writes else None
     rows = []
+    # A sensitive problem's analysis is the team's, and only once this session passed the
+    # second factor (a person promoted during the meeting sees it after giving the code).
+    sees_sensitive = ctx.team and passed_second_factor(request)
     for problem in problems:
         analysis = _analysis_of(problem)
-        hidden = problem.sensitive and not ctx.team
+        hidden = problem.sensitive and not sees_sensitive
         rows.append(
             {
                 "pk": problem.pk,

@@ -40,7 +40,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from buurtoverleg.http import AuthenticatedHttpRequest, local_next
-from problems import action_services, services
+from problems import action_services
 from problems.access import problem_for
 from problems.action_access import (
     ANY_ACTION,
@@ -65,6 +65,7 @@ from problems.action_forms import (
     owner_people,
 )
 from problems.action_services import ActionConflict
+from problems.confidential import confidential_access
 from problems.models import (
     ACTION_ACTIVE,
     Action,
@@ -474,8 +475,8 @@ def analysis_edit(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
                 messages.success(request, _("The analysis is saved."))
                 return redirect(problem.get_absolute_url() + "#aanpak")
     elif problem.sensitive and analysis is not None and not analysis.is_empty:
-        # A sensitive problem's analysis is a confidential detail: every view is logged.
-        services.confidential_view_log(problem=problem, user=request.user)
+        # A sensitive problem's analysis is a confidential detail.
+        confidential_access(request, [problem])
     return render(
         request,
         "problems/analysis_edit.html",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from http import HTTPStatus
 from typing import Any
 
 from django.contrib import messages
@@ -21,12 +22,23 @@ from django.views.decorators.http import require_GET, require_http_methods
 from buurtoverleg.http import AuthenticatedHttpRequest
 from problems import services
 from problems.access import problem_for
+from problems.confidential import confidential_access
 from problems.forms import ReportForm
 from problems.models import Photo, Problem, Support
 from problems.photos import CONTENT_TYPES
 from problems.workflow import Status
 from residents.models import Neighbourhood, Role, User
 from residents.permissions import COORDINATOR, Perm, can, neighbourhood_for, roles_in
+from residents.ratelimits import (
+    DAY,
+    HOUR,
+    Limit,
+    LimitReached,
+    limit_consume,
+    limit_wait,
+    too_many_requests,
+    wait_words,
+)
 
 SIMILAR_LIMIT = 5
 SIMILAR_STATUSES = (Status.ACCEPTED, Status.CANDIDATE, Status.PRIORITY)
@@ -41,6 +53,26 @@ STOPWORDS = frozenset((
     "and", "for", "from", "near", "the", "with",
 ))
 # fmt: on
+# Reports per person: a flood is a script or a quarrel, not a neighbourhood. What the office or
+# the chair enters for someone else counts against the person entering it, with more room.
+REPORT_LIMITS = (Limit(5, HOUR), Limit(20, DAY))
+ENTER_FOR_LIMITS = (Limit(60, HOUR),)
+
+
+def _report_limits(*, on_behalf: bool) -> tuple[str, tuple[Limit, ...]]:
+    return ("report-for", ENTER_FOR_LIMITS) if on_behalf else ("report", REPORT_LIMITS)
+
+
+def _report_wait(who: str, *, enter_for: bool) -> int | None:
+    """Seconds until `who` may report anything at all again; None when they may now."""
+    waits = []
+    for on_behalf in (False, True) if enter_for else (False,):
+        scope, limits = _report_limits(on_behalf=on_behalf)
+        wait = limit_wait(scope=scope, who=who, limits=limits)
+        if wait is None:
+            return None
+        waits.append(wait)
+    return min(waits)
 
 
 def _entered_by_role(user: User, neighbourhood: Neighbourhood) -> str:
@@ -133,6 +165,10 @@ def problem_report(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
     hood = neighbourhood_for(request, slug, Perm.REPORT_PROBLEM)
     enter_for = can(request.user, Perm.ENTER_FOR_RESIDENT, hood)
     posted = request.method == "POST"
+    who = str(request.user.pk)
+    # Say so before someone types a whole report that cannot be saved.
+    if not posted and (wait := _report_wait(who, enter_for=enter_for)):
+        return too_many_requests(request, retry_after=wait)
     form = ReportForm(
         request.POST if posted else None,
         request.FILES if posted else None,
@@ -142,10 +178,24 @@ def problem_report(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
         similar_url=reverse("problem_similar", kwargs={"slug": hood.slug}),
         initial={"title": request.GET.get("title", "")[:120]},
     )
+    refused: LimitReached | None = None
     if posted and form.is_valid():
-        problem = services.problem_report(
-            **form.report_kwargs(entered_by_role=_entered_by_role(request.user, hood))
-        )
+        report = form.report_kwargs(entered_by_role=_entered_by_role(request.user, hood))
+        scope, limits = _report_limits(on_behalf="entered_by" in report)
+        try:
+            # Counted before anything is saved: a refused report leaves no row and no photo.
+            limit_consume(scope=scope, who=who, limits=limits)
+        except LimitReached as reached:
+            # The form comes back with what was typed, so nothing is lost: it can be sent
+            # again later (photos have to be chosen again).
+            refused = reached
+            form.add_error(
+                None,
+                _("You have sent many reports in a short time. Try again in %(wait)s.")
+                % {"wait": wait_words(reached.retry_after)},
+            )
+    if refused is None and posted and form.is_valid():
+        problem = services.problem_report(**report)
         messages.success(
             request,
             _(
@@ -161,7 +211,7 @@ def problem_report(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
         return redirect(reverse("problem", kwargs={"slug": hood.slug, "pk": problem.pk}))
     # Without JavaScript the suggestions show when the form comes back (or with ?title=).
     title = request.POST.get("title", "") if posted else request.GET.get("title", "")
-    return render(
+    response = render(
         request,
         "problems/report.html",
         {
@@ -170,7 +220,11 @@ def problem_report(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
             "enter_for": enter_for,
             "municipality": hood.municipality,
         },
+        status=HTTPStatus.TOO_MANY_REQUESTS if refused else HTTPStatus.OK,
     )
+    if refused is not None:
+        response["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 @login_required
@@ -198,12 +252,12 @@ def problem_photo(request: HttpRequest, slug: str, pk: int, photo_id: int) -> Fi
     content_type = CONTENT_TYPES.get(extension)
     if content_type is None:
         raise Http404
+    if problem.sensitive and access.team and not access.is_reporter:
+        confidential_access(request, [problem])
     try:
         handle = photo.image.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    if problem.sensitive and access.team and not access.is_reporter:
-        services.confidential_view_log(problem=problem, user=request.user)  # type: ignore[arg-type]
     response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from buurtoverleg.http import AuthenticatedHttpRequest, local_next
 from problems import services
 from problems.access import Access, access_in, problem_for
+from problems.confidential import confidential_access
 from problems.models import ConfidentialView, Problem, ReopenRequest
 from problems.team_forms import ChronicForm, ProblemEditForm, ReopenRequestForm, TransitionForm
 from problems.workflow import OPEN, Move, Status, Transition
@@ -111,11 +112,12 @@ def problem_queue(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "-support_count", "created_at", "pk"
         )[: QUEUE_LIMIT + 1]
     ]
-    # The queue shows the real titles of sensitive problems: that is a view of their details.
+    # The queue shows reporters, and the real titles of sensitive problems: a view of those
+    # problems' details (logged); the reporters alone still need the second factor.
     shown = [
         r.problem for rows in (new, list(requests.values()), chronic, candidates) for r in rows
     ]
-    services.confidential_views_log(problems=[p for p in shown if p.sensitive], user=request.user)
+    confidential_access(request, [p for p in shown if p.sensitive])
     return render(
         request,
         "problems/team_queue.html",
@@ -226,8 +228,7 @@ def problem_edit(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
         else:
             messages.success(request, _("The changes are saved and on the timeline."))
         return redirect(problem.get_absolute_url())
-    # The form shows the confidential details: every view is logged.
-    services.confidential_view_log(problem=problem, user=request.user)
+    confidential_access(request, [problem])  # the form shows the confidential details
     return render(
         request,
         "problems/team_edit.html",

@@ -2,7 +2,8 @@
 
 Problems are fetched through `problem_for` (404 for what a person may not see); every write
 goes through problems.services. Reporters' names and confidential details reach the page only
-for the team (each render logged, see problem_tags.log_confidential_view) or the reporter.
+for the team (through problems.confidential: second factor checked, each view logged) or the
+reporter.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from buurtoverleg.http import AuthenticatedHttpRequest, local_next
 from problems import services
 from problems.access import Access, access_in, problem_for
+from problems.confidential import confidential_access
 from problems.links import UNFOLLOW
 from problems.models import (
     PUBLIC_Q,
@@ -322,6 +324,8 @@ def _approach(request: HttpRequest, problem: Problem, access: Access) -> dict[st
 @require_GET
 def problem(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     found, access = problem_for(request, slug, pk)
+    if access.team:
+        confidential_access(request, [found])  # the page's confidential block
     moves = access.moves(found)
     people = _people(found, access)
     timeline = TimelineEntry.objects.filter(problem=found).select_related("other__category")

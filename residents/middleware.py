@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -12,6 +10,12 @@ from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from residents.permissions import needs_second_factor
+from residents.second_factor import (
+    SecondFactorRequired,
+    has_totp,
+    passed_second_factor,
+    second_factor_redirect,
+)
 
 # Paths a team member without a second factor may still open: setting one up, logging out,
 # static files, the health check and the language switch.
@@ -27,14 +31,16 @@ EXEMPT_PREFIXES = (
     "/scherm/",  # the projector: opened with its own key, whoever is logged in on the venue PC
     "/api/",  # anonymous open data; never uses the session
 )
-RECHECK_SECONDS = 300
-SESSION_KEY = "second_factor_checked_at"
 
 
 class TeamSecondFactorMiddleware:
     """Team members who can see confidential details must set up TOTP before anything else.
 
-    Residents are never asked. Once a team member has TOTP, allauth asks for it at every login.
+    Checked on every request, never cached for a while: a session that passed the second
+    factor has a device and costs no query; any other session asks who this is (the roles are
+    cached on the user for the rest of the request) and, for the team, whether TOTP exists.
+    Residents are never asked. Whether this session may see confidential details is asked
+    where they are shown (problems.confidential): SecondFactorRequired ends up here.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -42,18 +48,20 @@ class TeamSecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not request.path.startswith(EXEMPT_PREFIXES):
-            checked = request.session.get(SESSION_KEY, 0)
-            if time.time() - checked > RECHECK_SECONDS:
-                if (
-                    needs_second_factor(user)
-                    and not Authenticator.objects.filter(
-                        user=user, type=Authenticator.Type.TOTP
-                    ).exists()
-                ):
-                    return redirect("mfa_activate_totp")
-                request.session[SESSION_KEY] = time.time()
+        if (
+            user.is_authenticated
+            and not request.path.startswith(EXEMPT_PREFIXES)
+            and not passed_second_factor(request)
+            and needs_second_factor(user)
+            and not has_totp(user)
+        ):
+            return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, SecondFactorRequired):
+            return second_factor_redirect(request)
+        return None
 
 
 class LanguageMiddleware:

@@ -12,7 +12,6 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import pgettext_lazy
 
-from problems import services
 from problems.forms import DAYS_OF_WEEK, TIMES_OF_DAY
 from problems.links import unfollow_url as make_unfollow_url
 from problems.models import Problem, TimelineEntry
@@ -78,16 +77,6 @@ def change_rows(entry: TimelineEntry) -> list[tuple[str, str]]:
             label = str(getattr(field, "verbose_name", name))
         rows.append((label, old if isinstance(old, str) else str(old)))
     return rows
-
-
-@register.simple_tag(takes_context=True)
-def log_confidential_view(context: template.Context, problem: Problem) -> str:
-    """Placed inside every block that shows confidential details: each render is logged."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        services.confidential_view_log(problem=problem, user=user)
-    return ""
 
 
 @register.simple_tag

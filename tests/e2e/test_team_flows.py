@@ -58,7 +58,7 @@ def test_wrong_authenticator_code_keeps_the_professional_out(
 
     error = page.get_by_role("alert")
     expect(error).to_be_visible()
-    expect(error).to_contain_text("Ongeldige code")
+    expect(error).to_contain_text("Deze code klopt niet")
     expect(page.get_by_label("Code")).to_have_attribute("aria-invalid", "true")
     expect_logged_out(page)
     check_accessibility(page)

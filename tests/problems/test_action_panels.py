@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 import time_machine
+from allauth.account.internal.flows.login import record_authentication
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.http import HttpResponse
 from django.template.loader import get_template, render_to_string
@@ -104,10 +106,16 @@ def version_of(meeting: Meeting) -> int:
     return Meeting.objects.values_list("version", flat=True).get(pk=meeting.pk)
 
 
-def render_panel(meeting: Meeting, kind: str, *, public: bool, user: Any = None) -> str:
-    """The panel as the projector (public) or the agenda screen of `user` renders it."""
+def render_panel(
+    meeting: Meeting, kind: str, *, public: bool, user: Any = None, second_factor: bool = True
+) -> str:
+    """The panel as the projector (public) or the agenda screen of `user` renders it; the
+    session passed the second factor at login, as the team's do, unless told otherwise."""
     request = RequestFactory().get("/")
     request.user = user or AnonymousUser()
+    request.session = SessionStore()
+    if second_factor and user is not None:
+        record_authentication(request, user, "mfa", type="totp")
     meeting = Meeting.objects.select_related("neighbourhood").get(pk=meeting.pk)
     item = item_of(meeting, kind)
     team = access_to(request.user, meeting).team
@@ -281,6 +289,11 @@ def test_a_sensitive_problems_analysis_stays_with_the_team(personas, meeting):
     assert SECRET not in public and "Dealers" not in public and CONFIDENTIAL not in public
     team = render_panel(meeting, Kind.APPROACH, public=False, user=personas.chair)
     assert f"Achter {SECRET}" in team  # the analysis, for the team
+    # Not before this session passed the second factor (say, promoted during the meeting).
+    unproven = render_panel(
+        meeting, Kind.APPROACH, public=False, user=personas.chair, second_factor=False
+    )
+    assert SECRET not in unproven and "Dealers" not in unproven
     assert f"Dealen bij {SECRET}" not in team  # titles are public titles everywhere
     # The minute-taker (a resident) runs the meeting but is not the team.
     runner = render_panel(meeting, Kind.APPROACH, public=False, user=personas.minute_taker)

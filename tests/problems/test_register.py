@@ -307,6 +307,8 @@ def test_my_problems_query_count_does_not_grow(
         problem_support(problem=problem, user=personas.second_resident)
     client = login(personas.second_resident)
     client.get(reverse("my_problems"))
-    # Session, user, own reports, involved problems, which of them supported, the menu.
-    with django_assert_num_queries(6):
+    # Session, user, their roles (memberships, coordinators: the middleware asks on every
+    # request whether they must set up a second factor), own reports, involved problems,
+    # which of them supported, the menu.
+    with django_assert_num_queries(8):
         client.get(reverse("my_problems"))
