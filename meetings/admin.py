@@ -14,6 +14,7 @@ from meetings.models import (
     DueWorkRun,
     Mailing,
     MailSuppression,
+    MailSuppressionLift,
     Meeting,
     Minutes,
     MinutesVersion,
@@ -126,6 +127,16 @@ class ReadOnly(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# The log of lifted blocks: written only by meetings.mail_blocks.mail_suppression_lift.
+@admin.register(MailSuppressionLift)
+class MailSuppressionLiftAdmin(ReadOnly):
+    list_display = ["email", "neighbourhood", "lifted_by", "lifted_at"]
+    list_filter = ["neighbourhood"]
+    search_fields = ["email"]
+    list_select_related = ["neighbourhood", "lifted_by"]
+    date_hierarchy = "lifted_at"
 
 
 @admin.register(Minutes)

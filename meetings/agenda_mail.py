@@ -31,7 +31,8 @@ from meetings.services import Attachment, attachments_for, mailing_create, recip
 from problems.ballot_links import ballot_link_url
 from problems.models import PriorityRound, Problem
 from problems.round_services import voter_may_vote
-from residents.models import Membership, User
+from residents.mail_preferences import said_no, wants
+from residents.models import MailTopic, Membership, User
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +73,10 @@ def agenda_mail_people(meeting: Meeting) -> list[User]:
         User.objects.filter(
             is_active=True,
             anonymised_at__isnull=True,
-            wants_agenda_mail=True,
             memberships__neighbourhood=meeting.neighbourhood_id,
             memberships__status=Membership.Status.ACTIVE,
         )
+        .filter(wants(MailTopic.AGENDA, meeting.neighbourhood_id))
         .exclude(Q(email=None) | Q(email=""))
         .distinct()
         .order_by("pk")
@@ -159,7 +160,6 @@ def _agenda_mail(meeting_id: int, now: datetime) -> Mailing | None:
             neighbourhood=meeting.neighbourhood,
             subject=meeting,
             context=_agenda_context(meeting),
-            transactional=False,
             key=key,
         )
 
@@ -285,7 +285,8 @@ def meeting_reminder_people(meeting: Meeting) -> list[User]:
             memberships__neighbourhood=meeting.neighbourhood_id,
             memberships__status=Membership.Status.ACTIVE,
         )
-        .filter(coming | Q(wants_meeting_reminder=True))
+        .filter(coming | wants(MailTopic.MEETING_REMINDER, meeting.neighbourhood_id))
+        .exclude(said_no(MailTopic.MEETING_REMINDER, meeting.neighbourhood_id))
         .exclude(Q(email=None) | Q(email=""))
         .distinct()
         .order_by("pk")
@@ -333,9 +334,6 @@ def _reminder(meeting_id: int, now: datetime) -> Mailing | None:
                 # Who said yes: they read "you said you are coming" (ids only, never shown).
                 "coming_ids": sorted(coming),
             },
-            # Asked for by the person (their "yes", or the setting): no unsubscribe link;
-            # the mail says how to stop it.
-            transactional=True,
             key=key,
         )
 

@@ -36,7 +36,8 @@ from problems.models import (
     TimelineEntry,
 )
 from problems.workflow import BY_MOVE, Status
-from residents.models import Membership, Neighbourhood, Role, User
+from residents.mail_preferences import wants
+from residents.models import MailTopic, Membership, Neighbourhood, Role, User
 
 DIGEST_TEMPLATE = "emails/digest"
 # The first digest of a neighbourhood looks back this far.
@@ -76,11 +77,11 @@ def digest_people(neighbourhood: Neighbourhood) -> list[User]:
         User.objects.filter(
             is_active=True,
             anonymised_at__isnull=True,
-            wants_digest=True,
             memberships__neighbourhood=neighbourhood,
             memberships__role=Role.RESIDENT,
             memberships__status=Membership.Status.ACTIVE,
         )
+        .filter(wants(MailTopic.DIGEST, neighbourhood))
         .exclude(Q(email=None) | Q(email=""))
         .distinct()
         .order_by("pk")
@@ -168,7 +169,6 @@ def digest_send(*, neighbourhood: Neighbourhood, now: datetime | None = None) ->
             "until": now.isoformat(),
             "neighbourhood_url": settings.SITE_URL + neighbourhood.get_absolute_url(),
         },
-        transactional=False,
         key=key,
     )
 

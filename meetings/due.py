@@ -37,6 +37,11 @@ DUE_WORK: list[DueWork] = [
         timedelta(days=1),
     ),
     DueWork(
+        "residents.purge_unconfirmed_signups",
+        "residents.privacy.purge_unconfirmed_signups",
+        timedelta(days=1),
+    ),
+    DueWork(
         "residents.prune_action_link_uses",
         "residents.links.action_link_uses_prune",
         timedelta(days=1),

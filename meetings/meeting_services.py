@@ -32,7 +32,8 @@ from meetings.services import mailing_create, recipients_for
 from problems.models import PriorityRound, Problem
 from problems.round_services import round_create, round_open
 from problems.workflow import Status as ProblemStatus
-from residents.models import Membership, Neighbourhood, Organisation, Role, User
+from residents.mail_preferences import wants
+from residents.models import MailTopic, Membership, Neighbourhood, Organisation, Role, User
 
 Kind = AgendaItem.Kind
 MS = Meeting.Status
@@ -256,14 +257,15 @@ def agenda_unpublish(*, meeting: Meeting) -> Meeting:
 
 
 def _told_about_changes(meeting: Meeting) -> list[User]:
-    """Active members who want the agenda mail, and everyone who said they would come."""
+    """Active members who did not turn the agenda mail off: whether or not they said they would
+    come, since the agenda is on unless turned off, and a "no" is never overruled."""
     members = User.objects.filter(
         is_active=True,
         memberships__neighbourhood=meeting.neighbourhood_id,
         memberships__status=Membership.Status.ACTIVE,
     ).exclude(email=None)
-    coming = Q(rsvps__meeting=meeting, rsvps__answer__in=[Rsvp.Answer.YES, Rsvp.Answer.MAYBE])
-    return list(members.filter(Q(wants_agenda_mail=True) | coming).distinct().order_by("pk"))
+    wanted = wants(MailTopic.AGENDA, meeting.neighbourhood_id)
+    return list(members.filter(wanted).distinct().order_by("pk"))
 
 
 def _meeting_mail(meeting: Meeting, kind: str, template: str, by: User, key: str) -> Mailing:
@@ -278,7 +280,6 @@ def _meeting_mail(meeting: Meeting, kind: str, template: str, by: User, key: str
             "meeting_url": settings.SITE_URL
             + reverse("meeting", args=[meeting.neighbourhood.slug, meeting.pk]),
         },
-        transactional=False,
         created_by=by,
         key=key,
     )

@@ -59,7 +59,8 @@ from problems import action_services
 from problems.models import PUBLIC_Q, Action, Judgement, PriorityRound, Problem, TimelineEntry
 from problems.round_services import round_results
 from problems.workflow import Move
-from residents.models import Membership, Neighbourhood, Role, User
+from residents.mail_preferences import wants
+from residents.models import MailTopic, Membership, Neighbourhood, Role, User
 
 log = logging.getLogger(__name__)
 
@@ -532,7 +533,7 @@ def minutes_recipients(neighbourhood: Neighbourhood) -> list[User]:
         User.objects.filter(Exists(in_hood), is_active=True, anonymised_at__isnull=True)
         .exclude(email=None)
         .exclude(email="")
-        .filter(Q(wants_agenda_mail=True) | Exists(in_hood.filter(role__in=TEAM_ROLES)))
+        .filter(wants(MailTopic.MINUTES, neighbourhood))
         .order_by("pk")
     )
 
@@ -565,7 +566,6 @@ def minutes_mail(version: MinutesVersion, by: User | None) -> Mailing:
             "large_url": settings.SITE_URL + reverse("minutes_pdf_large", args=args),
             "settings_url": settings.SITE_URL + reverse("my_data"),
         },
-        transactional=False,
         created_by=by,
         key=f"minutes:{version.pk}",
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from residents.models import MailTopic
 
 
 class MailingQuerySet(models.QuerySet["Mailing"]):
@@ -45,6 +47,21 @@ class Mailing(models.Model):
         MEETING_REMINDER = "meeting_reminder", _("Meeting tomorrow")
         MINUTES = "minutes", _("Minutes")
         DIGEST = "digest", _("Progress digest")
+
+    # The kinds a person can turn off, and under which topic (residents.MailTopic). Every
+    # other kind is duty mail: it carries no unsubscribe link and always goes. A moved or
+    # cancelled meeting is agenda news: it also reaches whoever said they would come, unless
+    # they turned the agenda off for that neighbourhood (a "no" is never overruled).
+    TOPICS: ClassVar[dict[str, str]] = {
+        Kind.AGENDA: MailTopic.AGENDA,
+        Kind.MEETING_MOVED: MailTopic.AGENDA,
+        Kind.MEETING_CANCELLED: MailTopic.AGENDA,
+        Kind.MEETING_REMINDER: MailTopic.MEETING_REMINDER,
+        Kind.MINUTES: MailTopic.MINUTES,
+        Kind.DIGEST: MailTopic.DIGEST,
+        Kind.PROBLEM_STATUS: MailTopic.PROBLEM_STATUS,
+        Kind.PROBLEM_SURVEY: MailTopic.SURVEY,
+    }
 
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
     neighbourhood = models.ForeignKey(
@@ -87,6 +104,11 @@ class Mailing(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
 
+    @property
+    def topic(self) -> str | None:
+        """The kind of mail a person can turn off that this is, or None for duty mail."""
+        return self.TOPICS.get(self.kind)
+
 
 class Delivery(models.Model):
     """One message to one address. The row exists before anything is sent."""
@@ -97,6 +119,7 @@ class Delivery(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         SUPPRESSED = "suppressed", _("Not sent (address blocked)")
+        UNSUBSCRIBED = "unsubscribed", _("Not sent (turned off by the person)")
 
     mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="deliveries")
     user = models.ForeignKey(
@@ -155,6 +178,45 @@ class MailSuppression(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class MailSuppressionLift(models.Model):
+    """A block on an address lifted by the team, with why: the log of every lift.
+
+    The address is copied, not linked, so the log stays whatever happens to the block.
+    """
+
+    email = models.EmailField(_("e-mail address"))
+    neighbourhood = models.ForeignKey(
+        "residents.Neighbourhood",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("neighbourhood"),
+    )
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lifted by"),
+    )
+    reason = models.TextField(_("reason"))
+    lifted_at = models.DateTimeField(_("lifted at"), default=timezone.now)
+    # What the block was: since when, and the mail server's last answer.
+    blocked_at = models.DateTimeField(_("blocked at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("lifted block on an e-mail address")
+        verbose_name_plural = _("lifted blocks on e-mail addresses")
+        ordering = ["-lifted_at", "-pk"]
+        indexes = [models.Index(fields=["neighbourhood", "-lifted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.lifted_at:%Y-%m-%d})"
 
 
 class DueWorkRun(models.Model):

@@ -2,14 +2,91 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from django.db.models import CharField, F, Value
+from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import Cast, Concat
+from django.utils import timezone
 
-from meetings.models import Delivery
+from meetings.models import AgendaProposal, Attendance, Delivery, Meeting, MinutesVersion, Rsvp
 from residents.models import User
 from residents.privacy import register_anonymiser, register_export_section
+
+
+def _iso(value: datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def _meeting_ref(meeting: Meeting) -> dict[str, Any]:
+    return {"neighbourhood": meeting.neighbourhood.name, "meeting": _iso(meeting.starts_at)}
+
+
+@register_export_section("meetings")
+def export_meetings(user: User) -> dict[str, Any]:
+    """Their own part in meetings: one query per list. Nobody else's name (who recorded their
+    attendance, who decided on their proposal) is in it."""
+    at_meeting = ("meeting__neighbourhood",)
+    roles = (
+        Meeting.objects.filter(Q(chair=user) | Q(minute_taker=user))
+        .select_related("neighbourhood")
+        .order_by("starts_at", "pk")
+    )
+    named_in = (
+        MinutesVersion.objects.filter(named_people=user)
+        .select_related("minutes__meeting__neighbourhood")
+        .order_by("minutes__meeting__starts_at", "number")
+    )
+    return {
+        "rsvps": [
+            {**_meeting_ref(r.meeting), "answer": r.answer, "at": _iso(r.updated_at)}
+            for r in Rsvp.objects.filter(user=user).select_related(*at_meeting).order_by("pk")
+        ],
+        "attendance": [
+            {
+                **_meeting_ref(a.meeting),
+                "kind": a.kind,
+                "checked_in_yourself": a.source == Attendance.Source.CHECK_IN,
+                "first_meeting": a.newcomer,
+                "at": _iso(a.created_at),
+            }
+            for a in Attendance.objects.filter(user=user)
+            .select_related(*at_meeting)
+            .order_by("meeting__starts_at", "pk")
+        ],
+        "agenda_proposals": [
+            {
+                **_meeting_ref(p.meeting),
+                "title": p.title,
+                "description": p.description,
+                "status": p.status,
+                "reason": p.reason,
+                "proposed_at": _iso(p.created_at),
+                "decided_at": _iso(p.decided_at),
+            }
+            for p in AgendaProposal.objects.filter(proposed_by=user)
+            .select_related(*at_meeting)
+            .order_by("pk")
+        ],
+        "roles": [
+            {
+                **_meeting_ref(m),
+                "chair": m.chair_id == user.pk,
+                "minute_taker": m.minute_taker_id == user.pk,
+            }
+            for m in roles
+        ],
+        # Which versions of the minutes print their name (consent can be withdrawn on
+        # Mijn gegevens). Not the text: it names other people too.
+        "named_in_minutes": [
+            {
+                **_meeting_ref(v.minutes.meeting),
+                "version": v.number,
+                "published_at": _iso(v.published_at),
+            }
+            for v in named_in
+        ],
+    }
 
 
 @register_export_section("mail_sent_to_you")

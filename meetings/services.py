@@ -34,6 +34,7 @@ from django.utils import timezone, translation
 
 from meetings.models import Delivery, Mailing, MailSuppression
 from residents.links import list_unsubscribe_headers, unsubscribe_url
+from residents.mail_preferences import turned_off
 from residents.models import Neighbourhood, User
 
 log = logging.getLogger(__name__)
@@ -71,20 +72,24 @@ def mailing_create(
     neighbourhood: Neighbourhood | None = None,
     subject: models.Model | None = None,
     context: dict[str, Any] | None = None,
-    transactional: bool = False,
     created_by: User | None = None,
     key: str | None = None,
 ) -> Mailing:
     """Record a mailing and its deliveries, and queue the sending once the transaction commits.
 
     With a `key`, creating the same mailing again returns the first one and sends nothing
-    twice. Non-transactional mail skips people who turned mail off (the caller decides whom
-    to ask; this only protects against addresses that bounce permanently).
+    twice. A kind a person can turn off (Mailing.TOPICS) skips everyone who turned it off for
+    this neighbourhood and carries a one-click unsubscribe link; duty mail always goes and
+    carries none. Addresses that bounce permanently are recorded but never sent to.
     """
     if key:
         existing = Mailing.objects.filter(key=key).first()
         if existing:
             return existing
+    topic = Mailing.TOPICS.get(kind)
+    if topic is not None and neighbourhood is None:
+        raise ValueError(f"A {kind!r} mailing can be turned off per neighbourhood: name one.")
+    transactional = topic is None
     mailing = Mailing.objects.create(
         kind=kind,
         template=template,
@@ -99,6 +104,13 @@ def mailing_create(
     unique: dict[str, Recipient] = {}
     for recipient in recipients:
         unique.setdefault(recipient.email.strip().lower(), recipient)
+    if topic is not None and neighbourhood is not None:
+        off = turned_off(
+            user_ids=[r.user.pk for r in unique.values() if r.user is not None],
+            neighbourhood_id=neighbourhood.pk,
+            topic=topic,
+        )
+        unique = {e: r for e, r in unique.items() if r.user is None or r.user.pk not in off}
     blocked = _suppressed(unique)
     Delivery.objects.bulk_create(
         Delivery(
@@ -203,9 +215,17 @@ def attachments_for(kind: str) -> Callable[[Callable[..., list[Attachment]]], An
 def _render(mailing: Mailing, delivery: Delivery, base: dict[str, Any]) -> EmailMultiAlternatives:
     context = {**base, "recipient": delivery.user, "email": delivery.email}
     headers = {"Message-ID": delivery.message_id}
-    if not mailing.transactional and delivery.user is not None:
+    topic = mailing.topic
+    if topic is not None and delivery.user is not None and mailing.neighbourhood is not None:
         expires = timezone.now() + timedelta(days=60)
-        url = unsubscribe_url(user=delivery.user, expires_at=expires)  # signed once, used twice
+        # Signed once, used twice (header and footer): it turns off this kind of mail from
+        # this neighbourhood only.
+        url = unsubscribe_url(
+            user=delivery.user,
+            topic=topic,
+            neighbourhood=mailing.neighbourhood,
+            expires_at=expires,
+        )
         context["unsubscribe_url"] = url
         headers |= list_unsubscribe_headers(url)
     with translation.override(delivery.language or settings.LANGUAGE_CODE):
@@ -283,6 +303,26 @@ def _finish(delivery: Delivery, **fields: Any) -> None:
     _mine([delivery]).update(**fields)
 
 
+def _without_turned_off(mailing: Mailing, batch: list[Delivery]) -> list[Delivery]:
+    """A person who turned this kind off after the mailing was recorded (say, with the link in
+    the previous one) gets no message: one query per batch."""
+    topic = mailing.topic
+    if topic is None or mailing.neighbourhood_id is None:
+        return list(batch)
+    off = turned_off(
+        user_ids=[d.user_id for d in batch if d.user_id is not None],
+        neighbourhood_id=mailing.neighbourhood_id,
+        topic=topic,
+    )
+    if not off:
+        return list(batch)
+    skipped = [d for d in batch if d.user_id in off]
+    _mine(skipped).update(
+        status=Delivery.Status.UNSUBSCRIBED, last_error="Turned off by the person."
+    )
+    return [d for d in batch if d.user_id not in off]
+
+
 def mailing_send(*, mailing_id: int, batch_size: int | None = None) -> int:
     """Send every queued delivery of a mailing, batch by batch. Returns how many were sent.
 
@@ -303,7 +343,7 @@ def mailing_send(*, mailing_id: int, batch_size: int | None = None) -> int:
     # in one statement now and then, rather than a row before each message, halves the writes.
     renew_after = settings.MAIL_SENDING_STALE_SECONDS / 4
     while batch := _claim(mailing_id, size):
-        pending = list(batch)
+        pending = _without_turned_off(mailing, batch)
         renewed = time.monotonic()
         try:
             with mailers.default as connection:

@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("meetings.minutes_urls")),
     # The printed pack for the neighbourhood office: minutes, poster, paper ballots.
     path("", include("meetings.pack_urls")),
+    # Member addresses blocked after bounces, and lifting a block with a reason.
+    path("", include("meetings.mail_blocks_urls")),
     path("buurt/<slug:slug>/overleg/agenda.ics", views.neighbourhood_calendar, name="calendar"),
     path("buurt/<slug:slug>/overleg/<int:pk>.ics", views.meeting_ics, name="meeting_ics"),
     path("buurt/<slug:slug>/e-mails/", views.mailings, name="mailings"),

@@ -40,7 +40,8 @@ from problems.models import (
 from problems.services import problem_transition
 from problems.workflow import MEETING, OPEN, Move, Status
 from residents.links import register_purpose
-from residents.models import Membership, Neighbourhood, Organisation, Role, User
+from residents.mail_preferences import wants
+from residents.models import MailTopic, Membership, Neighbourhood, Organisation, Role, User
 
 log = logging.getLogger(__name__)
 
@@ -642,7 +643,6 @@ def _action_mail(
             "action_url": settings.SITE_URL + action.get_absolute_url(),
             "due_date": action.due_date.isoformat(),
         },
-        transactional=True,
         key=key,
     )
 
@@ -722,6 +722,7 @@ def surveys_send_due(now: Any = None) -> int:
             User.objects.filter(
                 Q(follows__problem=problem) | Q(supports__problem=problem), is_active=True
             )
+            .filter(wants(MailTopic.SURVEY, problem.neighbourhood_id))
             .exclude(email=None)
             .distinct()
             .order_by("pk")
@@ -736,7 +737,6 @@ def surveys_send_due(now: Any = None) -> int:
             neighbourhood=problem.neighbourhood,
             subject=entry,
             context={"expires_at": (now + timedelta(days=SURVEY_LINK_DAYS)).isoformat()},
-            transactional=False,
             key=key,
         )
         sent += 1
@@ -777,7 +777,6 @@ def survey_answer(
                     "answer_id": row.pk,
                     "problem_url": settings.SITE_URL + problem.get_absolute_url(),
                 },
-                transactional=True,
                 key=f"survey-worse:{resolution.pk}:{user.pk}",
             )
     return row

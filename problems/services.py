@@ -30,7 +30,8 @@ from problems.models import (
     TimelineEntry,
 )
 from problems.workflow import BY_MOVE, OPEN, Move, Status, allowed
-from residents.models import Neighbourhood, User
+from residents.mail_preferences import wants
+from residents.models import MailTopic, Neighbourhood, User
 
 log = logging.getLogger(__name__)
 
@@ -284,8 +285,10 @@ def _move_supporters(old: Problem, new: Problem) -> None:
 
 def problem_followers_notify(*, problem: Problem, entry: TimelineEntry) -> Mailing | None:
     """Followers hear about a status change through the mail ledger (never the actor)."""
-    followers = User.objects.filter(follows__problem=problem, is_active=True).exclude(
-        pk=entry.actor_id or 0
+    followers = (
+        User.objects.filter(follows__problem=problem, is_active=True)
+        .filter(wants(MailTopic.PROBLEM_STATUS, problem.neighbourhood_id))
+        .exclude(pk=entry.actor_id or 0)
     )
     recipients = recipients_for(followers.exclude(email=None).order_by("pk"))
     if not recipients:
@@ -301,7 +304,6 @@ def problem_followers_notify(*, problem: Problem, entry: TimelineEntry) -> Maili
             "entry_id": entry.pk,
             "problem_url": settings.SITE_URL + problem.get_absolute_url(),
         },
-        transactional=False,
         key=f"problem-status:{entry.pk}",
     )
 
@@ -361,12 +363,9 @@ def problem_reopen_request(*, problem: Problem, user: User, note: str) -> Reopen
     return request
 
 
-def confidential_view_log(*, problem: Problem, user: User) -> None:
-    ConfidentialView.objects.create(problem=problem, user=user)
-
-
 def confidential_views_log(*, problems: Iterable[Problem], user: User) -> None:
-    """One screen showed the confidential text of several problems (the team's queue)."""
+    """A screen showed these problems' confidential details: one row each. Called only by
+    problems.confidential.confidential_access, which first checks the second factor."""
     ConfidentialView.objects.bulk_create(
         ConfidentialView(problem=problem, user=user)
         for problem in {p.pk: p for p in problems}.values()

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from residents.models import User, normalise_postcode
+from residents.models import (
+    TOPICS_ON_BY_DEFAULT,
+    MailTopic,
+    Neighbourhood,
+    User,
+    normalise_postcode,
+)
 from residents.services import house_number_value
+
+REMINDER_CHOICES = [
+    ("always", _("Before every meeting")),
+    ("coming", _("Only when I said I am coming")),
+    ("never", _("Never")),
+]
+TOPIC_HINTS = {
+    MailTopic.AGENDA: _("With a link to vote on the priorities."),
+    MailTopic.DIGEST: _("The progress on the problems and actions of your neighbourhood."),
+    MailTopic.PROBLEM_STATUS: _("When a problem you follow gets a new status."),
+}
+
+
+def _mail_field(hood: Neighbourhood, topic: str) -> str:
+    return f"mail_{hood.pk}_{topic}"
 
 
 class ProfileForm(forms.Form):
@@ -26,23 +48,6 @@ class ProfileForm(forms.Form):
         choices=User.Language.choices,
         help_text=_("The language of this website and of the e-mails we send you."),
         error_messages={"invalid_choice": _("Choose Dutch or English.")},
-    )
-    wants_agenda_mail = forms.BooleanField(
-        label=_("Send me the agenda before every meeting"),
-        required=False,
-        help_text=_("With a link to vote on the priorities."),
-    )
-    wants_digest = forms.BooleanField(
-        label=_("Send me what has changed since the last meeting"),
-        required=False,
-        help_text=_("The progress on the problems and actions of your neighbourhood."),
-    )
-    wants_meeting_reminder = forms.BooleanField(
-        label=_("Remind me the day before each meeting"),
-        required=False,
-        help_text=_(
-            "A short e-mail with the time and place. If you said you are coming, you get it anyway."
-        ),
     )
     minutes_as_pdf = forms.BooleanField(
         label=_("Send me the minutes as a PDF attachment"),
@@ -69,9 +74,77 @@ class ProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
     )
 
+    def __init__(
+        self, *args: Any, neighbourhoods: Sequence[Neighbourhood] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # Which mail, per neighbourhood the person belongs to: a switch per kind, and three
+        # answers for the reminder (its default depends on whether they said they come).
+        self.mail_groups: list[tuple[Neighbourhood, list[str]]] = []
+        for hood in neighbourhoods:
+            names = []
+            for topic in MailTopic:
+                name = _mail_field(hood, topic)
+                if topic == MailTopic.MEETING_REMINDER:
+                    self.fields[name] = forms.ChoiceField(
+                        label=_("A reminder the day before a meeting"),
+                        choices=REMINDER_CHOICES,
+                        widget=forms.RadioSelect,
+                        required=False,
+                        error_messages={"invalid_choice": _("Choose when you want a reminder.")},
+                    )
+                else:
+                    self.fields[name] = forms.BooleanField(
+                        label=topic.label, required=False, help_text=TOPIC_HINTS.get(topic, "")
+                    )
+                names.append(name)
+            self.mail_groups.append((hood, names))
+
     @classmethod
-    def initial_for(cls, user: User) -> dict[str, Any]:
-        return {field: getattr(user, field) for field in cls.base_fields}
+    def initial_for(
+        cls,
+        user: User,
+        neighbourhoods: Sequence[Neighbourhood] = (),
+        preferences: dict[tuple[int, str], bool] | None = None,
+    ) -> dict[str, Any]:
+        initial: dict[str, Any] = {field: getattr(user, field) for field in cls.base_fields}
+        preferences = preferences or {}
+        for hood in neighbourhoods:
+            for topic in MailTopic:
+                said = preferences.get((hood.pk, topic.value))
+                name = _mail_field(hood, topic)
+                if topic == MailTopic.MEETING_REMINDER:
+                    initial[name] = {True: "always", False: "never", None: "coming"}[said]
+                else:
+                    initial[name] = said if said is not None else topic in TOPICS_ON_BY_DEFAULT
+        return initial
+
+    def mail_fieldsets(self) -> list[tuple[Neighbourhood, list[forms.BoundField]]]:
+        return [(hood, [self[name] for name in names]) for hood, names in self.mail_groups]
+
+    def mail_choices(self) -> list[tuple[Neighbourhood, str, bool | None]]:
+        """(neighbourhood, kind, yes / no / back to the default) for every switch on the form."""
+        choices: list[tuple[Neighbourhood, str, bool | None]] = []
+        # Only the neighbourhoods this form showed: a form opened before joining another
+        # neighbourhood must not turn that one's mail off (its switches were not on it).
+        shown = set(self.data.getlist("mail_shown")) if hasattr(self.data, "getlist") else set()
+        for hood, names in self.mail_groups:
+            if str(hood.pk) not in shown:
+                continue
+            for topic, name in zip(MailTopic, names, strict=True):
+                value = self.cleaned_data[name]
+                if topic == MailTopic.MEETING_REMINDER:
+                    if value:
+                        choices.append((hood, topic, {"always": True, "never": False}.get(value)))
+                else:
+                    # The default needs no row: only a choice against it is stored.
+                    default = topic in TOPICS_ON_BY_DEFAULT
+                    choices.append((hood, topic, None if bool(value) == default else bool(value)))
+        return choices
+
+    def profile_data(self) -> dict[str, Any]:
+        """The cleaned fields that user_update_profile takes (not the mail switches)."""
+        return {name: self.cleaned_data[name] for name in self.base_fields}
 
     def clean_display_name(self) -> str:
         value = self.cleaned_data["display_name"].strip()

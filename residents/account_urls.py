@@ -14,4 +14,9 @@ urlpatterns = [
     ),
     path("mijn-gegevens/account-verwijderen/", views.delete_account, name="delete_account"),
     path("mail-afmelden/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path(
+        "mail-afmelden/<slug:topic>/<str:token>/",
+        views.unsubscribe_topic,
+        name="unsubscribe_topic",
+    ),
 ]

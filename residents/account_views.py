@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -24,13 +25,25 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from buurtoverleg.http import AuthenticatedHttpRequest
 from residents.account_forms import ProfileForm
-from residents.links import UNSUBSCRIBE, LinkError, LinkExpired, read_action_link_token
-from residents.models import Membership, Neighbourhood, Role, User
+from residents.links import (
+    UNSUBSCRIBE,
+    UNSUBSCRIBE_TOPIC,
+    LinkError,
+    LinkExpired,
+    read_action_link_token,
+)
+from residents.mail_preferences import (
+    mail_neighbourhoods,
+    mail_preference_set,
+    mail_preferences_all_off,
+    mail_preferences_off_everywhere,
+    preferences_of,
+)
+from residents.models import MailTopic, Membership, Neighbourhood, Role, User
 from residents.privacy import (
     membership_leave,
     user_delete_account,
     user_export_data,
-    user_unsubscribe_mail,
     user_update_profile,
 )
 from residents.services import house_number_value
@@ -70,9 +83,17 @@ def _neighbourhoods_not_covering(user: User) -> list[Neighbourhood]:
 @require_http_methods(["GET", "POST"])
 def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(user))
+    hoods = mail_neighbourhoods(user)
+    form = ProfileForm(
+        request.POST or None,
+        neighbourhoods=hoods,
+        initial=ProfileForm.initial_for(user, hoods, preferences_of(user)),
+    )
     if request.method == "POST" and form.is_valid():
-        changed = user_update_profile(user=user, **form.cleaned_data)
+        with transaction.atomic():
+            changed = user_update_profile(user=user, **form.profile_data())
+            for hood, topic, enabled in form.mail_choices():
+                mail_preference_set(user=user, neighbourhood=hood, topic=topic, enabled=enabled)
         response = redirect("my_data")
         if "language" in changed:
             translation.activate(user.language)
@@ -174,22 +195,81 @@ def delete_account(request: AuthenticatedHttpRequest) -> HttpResponse:
 # RFC 8058 one-click unsubscribe: mail providers POST here with no cookies and no CSRF token.
 # That is safe because the signed link is the authority and the POST can only turn mail off;
 # it never logs anyone in. GET only shows a confirmation page, so link scanners change nothing.
+# The pages speak the language of the person the link names, whoever opens them.
+
+# What the first links (person-wide, still in old inboxes) turn off, in every neighbourhood.
+OLD_LINK_TOPICS = (MailTopic.AGENDA, MailTopic.MINUTES, MailTopic.DIGEST)
+
+
+def _link_problem(request: HttpRequest, exc: LinkError) -> HttpResponse:
+    expired = isinstance(exc, LinkExpired)
+    return render(
+        request, "residents/link_problem.html", {"expired": expired}, status=410 if expired else 400
+    )
+
+
+def _in_their_language(
+    request: HttpRequest, user: User, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    language = user.language if user.language in dict(settings.LANGUAGES) else None
+    with translation.override(language or settings.LANGUAGE_CODE):
+        response = render(request, template, context)
+        response["Content-Language"] = translation.get_language()
+    return response
+
+
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The first, person-wide links: agenda, minutes and digest off everywhere."""
     try:
         link = read_action_link_token(token=token, purpose=UNSUBSCRIBE)
-    except LinkExpired:
-        return render(request, "residents/link_problem.html", {"expired": True}, status=410)
-    except LinkError:
-        return render(request, "residents/link_problem.html", {"expired": False}, status=400)
+    except LinkError as exc:
+        return _link_problem(request, exc)
     user = link.user
+    labels = [MailTopic(topic).label for topic in OLD_LINK_TOPICS]
+    context: dict[str, Any] = {"labels": labels, "neighbourhood": None, "token": token}
     if request.method == "POST":
-        user_unsubscribe_mail(user=user)
-        return render(request, "residents/link_unsubscribed.html")
-    return render(
-        request,
-        "residents/link_unsubscribe.html",
-        {"already_unsubscribed": not (user.wants_agenda_mail or user.wants_digest)},
+        mail_preferences_off_everywhere(user=user, topics=OLD_LINK_TOPICS)
+        return _in_their_language(request, user, "residents/link_unsubscribed.html", context)
+    prefs = preferences_of(user)
+    context["already_unsubscribed"] = bool(prefs) and all(
+        prefs.get((hood.pk, topic)) is False
+        for hood in mail_neighbourhoods(user)
+        for topic in OLD_LINK_TOPICS
     )
+    return _in_their_language(request, user, "residents/link_unsubscribe.html", context)
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe_topic(request: HttpRequest, topic: str, token: str) -> HttpResponse:
+    """One kind of mail from one neighbourhood off; the page offers all of that neighbourhood's
+    mail too, and says where to turn it back on."""
+    purpose = UNSUBSCRIBE_TOPIC.get(topic)
+    if purpose is None:
+        raise Http404
+    try:
+        link = read_action_link_token(token=token, purpose=purpose)
+    except LinkError as exc:
+        return _link_problem(request, exc)
+    user, hood = link.user, link.obj
+    if not isinstance(hood, Neighbourhood):  # the purpose binds it to one; never otherwise
+        raise Http404
+    everything = request.POST.get("scope") == "all"
+    context: dict[str, Any] = {
+        "labels": [MailTopic(topic).label],
+        "neighbourhood": hood,
+        "everything": everything,
+    }
+    if request.method == "POST":
+        if everything:
+            mail_preferences_all_off(user=user, neighbourhood=hood)
+            context["labels"] = [label for _value, label in MailTopic.choices]
+        else:
+            mail_preference_set(user=user, neighbourhood=hood, topic=topic, enabled=False)
+        return _in_their_language(request, user, "residents/link_unsubscribed.html", context)
+    context["already_unsubscribed"] = preferences_of(user).get((hood.pk, topic)) is False
+    return _in_their_language(request, user, "residents/link_unsubscribe.html", context)

@@ -9,6 +9,7 @@ from residents.models import (
     ActionLinkUse,
     Coordinator,
     InviteCode,
+    MailPreference,
     Membership,
     Municipality,
     Neighbourhood,
@@ -26,13 +27,25 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = ["decided_by"]
 
 
+class MailPreferenceInline(admin.TabularInline):
+    # Shown, not edited: the person changes these themselves (Mijn gegevens, the mail's link).
+    model = MailPreference
+    extra = 0
+    fields = ["neighbourhood", "topic", "enabled", "changed_at"]
+    readonly_fields = ("neighbourhood", "topic", "enabled", "changed_at")
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["display_name"]
     list_display = ["display_name", "email", "language", "is_active", "is_staff", "date_joined"]
     list_filter = ["is_active", "is_staff", "language"]
     search_fields = ["display_name", "email"]
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, MailPreferenceInline]
     fieldsets = (
         (None, {"fields": ("email", "display_name", "language", "password")}),
         (_("Address"), {"fields": ("postcode", "house_number", "contact_note")}),
@@ -40,9 +53,6 @@ class UserAdmin(BaseUserAdmin):
             _("Preferences"),
             {
                 "fields": (
-                    "wants_agenda_mail",
-                    "wants_digest",
-                    "wants_meeting_reminder",
                     "minutes_as_pdf",
                     "consent_named_in_minutes",
                 )
@@ -116,6 +126,22 @@ class InviteCodeAdmin(admin.ModelAdmin):
     search_fields = ["code", "email"]
     readonly_fields = ["used_by", "used_at", "created_by"]
     list_select_related = ["neighbourhood"]
+
+
+@admin.register(MailPreference)
+class MailPreferenceAdmin(admin.ModelAdmin):
+    """Read-only: only the person changes these (Mijn gegevens, the link in each mail)."""
+
+    list_display = ["user", "neighbourhood", "topic", "enabled", "changed_at"]
+    list_filter = ["topic", "enabled"]
+    search_fields = ["user__display_name", "user__email"]
+    readonly_fields = ["user", "neighbourhood", "topic", "enabled", "changed_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(ActionLinkUse)

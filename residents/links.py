@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from residents.models import ActionLinkUse, User, new_link_key
+from residents.models import ActionLinkUse, MailTopic, Neighbourhood, User, new_link_key
 
 # Links are for mails about one meeting cycle; nothing should be valid for longer than this.
 MAX_LIFETIME = timedelta(days=400)
@@ -258,18 +258,36 @@ def action_link_uses_prune(*, now: datetime | None = None) -> int:
 # --- Unsubscribe: used by every mail to residents (List-Unsubscribe, RFC 2369 and 8058). ---
 
 # Not single-use: mail providers may send the one-click POST more than once.
+# The first links named only the person and turned off the agenda, the minutes and the digest
+# everywhere; links of that kind still in inboxes keep doing exactly that.
 UNSUBSCRIBE = register_purpose("unsubscribe", model=settings.AUTH_USER_MODEL, single_use=False)
+# Since then a link turns off one kind of mail (the purpose) from one neighbourhood (the object).
+UNSUBSCRIBE_TOPIC = {
+    topic: register_purpose(
+        f"unsubscribe-{topic}", model="residents.Neighbourhood", single_use=False
+    )
+    for topic in MailTopic.values
+}
 
 
-def unsubscribe_url(*, user: User, expires_at: datetime) -> str:
-    """The absolute one-click unsubscribe URL for a mail to `user`."""
-    token = make_action_link_token(user=user, purpose=UNSUBSCRIBE, obj=user, expires_at=expires_at)
-    return settings.SITE_URL + reverse("unsubscribe", kwargs={"token": token})
-
-
-def unsubscribe_headers(*, user: User, expires_at: datetime) -> dict[str, str]:
-    """Headers for every bulk mail, so mail programs can offer "unsubscribe" themselves."""
-    return list_unsubscribe_headers(unsubscribe_url(user=user, expires_at=expires_at))
+def unsubscribe_url(
+    *,
+    user: User,
+    expires_at: datetime,
+    topic: str | None = None,
+    neighbourhood: Neighbourhood | None = None,
+) -> str:
+    """The absolute one-click unsubscribe URL for a mail to `user`: for one kind of mail from
+    one neighbourhood (the only kind made now), or, without them, the old person-wide link."""
+    if topic is None or neighbourhood is None:
+        token = make_action_link_token(
+            user=user, purpose=UNSUBSCRIBE, obj=user, expires_at=expires_at
+        )
+        return settings.SITE_URL + reverse("unsubscribe", kwargs={"token": token})
+    token = make_action_link_token(
+        user=user, purpose=UNSUBSCRIBE_TOPIC[topic], obj=neighbourhood, expires_at=expires_at
+    )
+    return settings.SITE_URL + reverse("unsubscribe_topic", kwargs={"topic": topic, "token": token})
 
 
 def list_unsubscribe_headers(url: str) -> dict[str, str]:

@@ -70,11 +70,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         help_text=_("For residents without e-mail, e.g. a phone number or 'via the office'."),
     )
-    wants_agenda_mail = models.BooleanField(_("receive the agenda by e-mail"), default=True)
-    wants_digest = models.BooleanField(_("receive the progress digest"), default=True)
-    wants_meeting_reminder = models.BooleanField(
-        _("remind me the day before each meeting"), default=False
-    )
+    # Which mail they want is per neighbourhood and kind: MailPreference.
     minutes_as_pdf = models.BooleanField(
         _("send me the minutes as a PDF attachment"), default=False
     )
@@ -501,3 +497,59 @@ class ActionLinkUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.token_hash[:12]}"
+
+
+class MailTopic(models.TextChoices):
+    """The kinds of mail a person can turn off, per neighbourhood (MailPreference).
+
+    Duty mail (login codes, membership decisions, the join invitation, reminders and overdue
+    notices to an action's owner, mail to the chair) has no topic: it cannot be turned off.
+    """
+
+    AGENDA = "agenda", _("The agenda before every meeting, and news when a meeting moves")
+    MEETING_REMINDER = "meeting_reminder", _("A reminder the day before a meeting")
+    MINUTES = "minutes", _("The minutes after every meeting")
+    DIGEST = "digest", _("What has changed since the last meeting")
+    PROBLEM_STATUS = "problem_status", _("News about problems you follow")
+    SURVEY = "survey", _("The question “Has it got better?” after a problem was solved")
+
+
+# A topic without a row is on, except the reminder: that goes, without a row, only to those
+# who said they are coming (a row turns it on for every meeting, or off for good).
+TOPICS_ON_BY_DEFAULT = frozenset(MailTopic) - {MailTopic.MEETING_REMINDER}
+
+
+class MailPreference(models.Model):
+    """One person's choice about one kind of mail from one neighbourhood.
+
+    Written by Mijn gegevens and by the one-click unsubscribe link in each mail; read by the
+    mail pipeline, which never sends a kind of mail to someone who turned it off.
+    """
+
+    user = models.ForeignKey(
+        "residents.User",
+        on_delete=models.CASCADE,
+        related_name="mail_preferences",
+        verbose_name=_("person"),
+    )
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("neighbourhood"),
+    )
+    topic = models.CharField(_("kind of mail"), max_length=20, choices=MailTopic.choices)
+    enabled = models.BooleanField(_("wanted"))
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mail preference")
+        verbose_name_plural = _("mail preferences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "neighbourhood", "topic"], name="mail_preference_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.neighbourhood_id} {self.topic}={self.enabled}"

@@ -27,6 +27,7 @@ class Perm(StrEnum):
     ENTER_FOR_RESIDENT = "enter_for_resident"
     VIEW_MAILINGS = "view_mailings"
     MANAGE_MAILINGS = "manage_mailings"
+    MANAGE_MAIL_BLOCKS = "manage_mail_blocks"
     REPORT_PROBLEM = "report_problem"
     SUPPORT_PROBLEM = "support_problem"
     EDIT_PROBLEM = "edit_problem"
@@ -53,6 +54,9 @@ RULES: dict[Perm, frozenset[str]] = {
     Perm.ENTER_FOR_RESIDENT: frozenset({Role.CHAIR, Role.OFFICE, COORDINATOR}),
     Perm.VIEW_MAILINGS: frozenset({Role.CHAIR, COORDINATOR}),
     Perm.MANAGE_MAILINGS: frozenset({Role.CHAIR, COORDINATOR}),
+    # Addresses blocked after bounces: the chair and the office hear of a new address first
+    # (at the counter, at a meeting) and lift the block, with a reason that is logged.
+    Perm.MANAGE_MAIL_BLOCKS: frozenset({Role.CHAIR, Role.OFFICE, COORDINATOR}),
     # Residents, the team and professionals report; only residents support (not the
     # professionals, whose organisations are asked to act).
     Perm.REPORT_PROBLEM: frozenset(

@@ -16,8 +16,11 @@ keep pointing at the anonymised User row: they stay, without a name or address.
 
 from __future__ import annotations
 
+import logging
+import operator
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import reduce
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -33,16 +36,21 @@ from django.utils.translation import gettext_lazy as _
 from residents.models import (
     Coordinator,
     InviteCode,
+    MailPreference,
     Membership,
     Neighbourhood,
     User,
     new_link_key,
 )
 
+log = logging.getLogger(__name__)
+
 # Translators: replaces the name of someone who deleted their account or left long ago,
 # wherever their old contributions are shown. Dutch: "Oud-deelnemer" or "Oud-bewoner".
 ANONYMOUS_NAME = _("Former participant")
-EXPORT_FORMAT_VERSION = 1
+# 2: every person-referring row is in it (tests/residents/test_export_complete.py); problems
+# someone supported or follows are listed with their public title instead of only an id.
+EXPORT_FORMAT_VERSION = 2
 
 ExportSection = Callable[[User], Any]
 Anonymiser = Callable[[User], None]
@@ -81,9 +89,6 @@ def user_update_profile(
     user: User,
     display_name: str | None = None,
     language: str | None = None,
-    wants_agenda_mail: bool | None = None,
-    wants_digest: bool | None = None,
-    wants_meeting_reminder: bool | None = None,
     minutes_as_pdf: bool | None = None,
     consent_named_in_minutes: bool | None = None,
     postcode: str | None = None,
@@ -93,9 +98,6 @@ def user_update_profile(
     wanted = {
         "display_name": display_name.strip() if display_name is not None else None,
         "language": language,
-        "wants_agenda_mail": wants_agenda_mail,
-        "wants_digest": wants_digest,
-        "wants_meeting_reminder": wants_meeting_reminder,
         "minutes_as_pdf": minutes_as_pdf,
         "consent_named_in_minutes": consent_named_in_minutes,
         "postcode": postcode,
@@ -118,13 +120,6 @@ def user_update_profile(
 
         minutes_person_withdrawn(user=user)
     return changed
-
-
-@transaction.atomic
-def user_unsubscribe_mail(*, user: User) -> None:
-    """Stop the agenda mail and the progress digest. Touches nothing else (one-click links)."""
-    User.objects.filter(pk=user.pk).update(wants_agenda_mail=False, wants_digest=False)
-    user.wants_agenda_mail = user.wants_digest = False
 
 
 @transaction.atomic
@@ -154,9 +149,6 @@ def _export_account(user: User) -> dict[str, Any]:
         "postcode": user.postcode,
         "house_number": user.house_number,
         "contact_note": user.contact_note,
-        "wants_agenda_mail": user.wants_agenda_mail,
-        "wants_digest": user.wants_digest,
-        "wants_meeting_reminder": user.wants_meeting_reminder,
         "minutes_as_pdf": user.minutes_as_pdf,
         "consent_named_in_minutes": user.consent_named_in_minutes,
         "date_joined": _iso(user.date_joined),
@@ -211,11 +203,54 @@ def _export_second_factors(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def _export_invite_codes_used(user: User) -> list[dict[str, Any]]:
+    # How they joined; who made the code is left out (someone else's data).
+    return [
+        {"neighbourhood": code.neighbourhood.name, "code": code.code, "used_at": _iso(code.used_at)}
+        for code in InviteCode.objects.filter(used_by=user)
+        .select_related("neighbourhood")
+        .order_by("used_at", "pk")
+    ]
+
+
+def _export_admin_access(user: User) -> dict[str, Any]:
+    # The admin site's rights (staff only; for residents all empty).
+    return {
+        "staff": user.is_staff,
+        "superuser": user.is_superuser,
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+        "permissions": sorted(
+            f"{app}.{codename}"
+            for app, codename in user.user_permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        ),
+    }
+
+
+def _export_mail_preferences(user: User) -> list[dict[str, Any]]:
+    # Only the choices they made; every other kind of mail is on (the reminder: off).
+    return [
+        {
+            "neighbourhood": row.neighbourhood.name,
+            "kind": row.topic,
+            "wanted": row.enabled,
+            "changed_at": _iso(row.changed_at),
+        }
+        for row in MailPreference.objects.filter(user=user)
+        .select_related("neighbourhood")
+        .order_by("neighbourhood__name", "topic")
+    ]
+
+
 register_export_section("account")(_export_account)
+register_export_section("mail_preferences")(_export_mail_preferences)
 register_export_section("email_addresses")(_export_email_addresses)
 register_export_section("memberships")(_export_memberships)
 register_export_section("coordinator_roles")(_export_coordinator_roles)
 register_export_section("second_factors")(_export_second_factors)
+register_export_section("invite_codes_used")(_export_invite_codes_used)
+register_export_section("admin_access")(_export_admin_access)
 
 
 @transaction.atomic
@@ -255,6 +290,7 @@ def _anonymise(user: User, *, now: datetime) -> None:
         InviteCode.objects.filter(email__iexact=old_email).update(email="")
     EmailAddress.objects.filter(user=user).delete()  # also their confirmations (cascade)
     Authenticator.objects.filter(user=user).delete()  # TOTP secrets, recovery codes, keys
+    MailPreference.objects.filter(user=user).delete()  # no address left to mail anyway
     # The admin's history names people in its descriptions of changed objects.
     membership_ids = [
         str(pk) for pk in Membership.objects.filter(user=user).values_list("pk", flat=True)
@@ -272,8 +308,6 @@ def _anonymise(user: User, *, now: datetime) -> None:
     user.house_number = ""
     user.contact_note = ""
     user.language = settings.LANGUAGE_CODE
-    user.wants_agenda_mail = False
-    user.wants_digest = False
     user.consent_named_in_minutes = False
     user.is_active = False
     user.is_staff = False
@@ -340,3 +374,94 @@ def purge_departed_members(*, now: datetime | None = None) -> int:
             _anonymise(user, now=now)
             count += 1
     return count
+
+
+# --- Sign-ups never confirmed ---
+
+# What a sign-up leaves behind before the address is confirmed: the application, the address
+# waiting for its code, mail choices. Any other row that points at the person (a report, a
+# vote, a mail, a decision, an admin entry) is something they did or received: it keeps them.
+_SIGNUP_TRACES = frozenset({(Membership, "user"), (EmailAddress, "user"), (MailPreference, "user")})
+
+
+def _has_other_traces() -> Q:
+    """True for a person any row other than their own sign-up points at, in any app."""
+    found = []
+    for rel in User._meta.get_fields(include_hidden=True):
+        if rel.concrete or not rel.auto_created:
+            continue  # only the reverse side of relations pointing at User
+        model = rel.related_model
+        field_name = rel.field.name  # type: ignore[union-attr]
+        if (model, field_name) in _SIGNUP_TRACES or model._meta.auto_created:  # type: ignore[union-attr]
+            continue  # auto-created: User's own groups and permissions; M2M rels cover others
+        rows = model._base_manager.filter(**{field_name: OuterRef("pk")})  # type: ignore[union-attr]
+        found.append(Q(Exists(rows)))
+    return reduce(operator.or_, found, Q(pk__in=[]))
+
+
+def _unconfirmed_signups(cutoff: datetime) -> QuerySet[User]:
+    """People who signed up before `cutoff` and never typed the code mailed to them.
+
+    They joined through the sign-up form (an unconfirmed address of theirs is waiting), never
+    logged in, have no confirmed address, and hold nothing but pending applications. Paper
+    residents (no e-mail), imported members (confirmed by the chair), people who joined with an
+    invite code or were given a role (active at once), coordinators and staff are never this.
+    """
+    memberships = Membership.objects.filter(user=OuterRef("pk"))
+    addresses = EmailAddress.objects.filter(user=OuterRef("pk"))
+    return (
+        User.objects.filter(
+            anonymised_at__isnull=True,
+            is_staff=False,
+            is_superuser=False,
+            email__isnull=False,
+            last_login__isnull=True,
+            date_joined__lt=cutoff,
+        )
+        .exclude(email="")
+        .filter(Exists(addresses.filter(verified=False)))
+        .exclude(Exists(addresses.filter(verified=True)))
+        .exclude(Exists(memberships.exclude(status=Membership.Status.PENDING)))
+        .exclude(Exists(Coordinator.objects.filter(user=OuterRef("pk"))))
+    )
+
+
+def _erase_signup(user: User) -> None:
+    """Delete the person: they never took part, so nothing needs to stay. Their applications
+    and addresses go with them (cascade); the admin's history no longer names them."""
+    membership_ids = [
+        str(pk) for pk in Membership.objects.filter(user=user).values_list("pk", flat=True)
+    ]
+    types = ContentType.objects.get_for_models(User, Membership)
+    LogEntry.objects.filter(
+        Q(content_type=types[User], object_id=str(user.pk))
+        | Q(content_type=types[Membership], object_id__in=membership_ids)
+    ).update(object_repr=f"#{user.pk}", change_message="")
+    user.delete()
+
+
+@transaction.atomic
+def purge_unconfirmed_signups(*, now: datetime | None = None) -> int:
+    """Delete sign-ups whose address was not confirmed within UNCONFIRMED_SIGNUP_DAYS days.
+
+    Someone with anything else to their name (see `_has_other_traces`) is kept and counted in
+    the log: deleting them would take that with them. Idempotent. Returns how many were deleted.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.UNCONFIRMED_SIGNUP_DAYS)
+    candidates = _unconfirmed_signups(cutoff)
+    erasable = candidates.exclude(_has_other_traces())
+    erased = 0
+    for pk in list(erasable.order_by("pk").values_list("pk", flat=True)):
+        # Locked and checked again, so someone typing their code at this moment is kept.
+        user = User.objects.select_for_update().get(pk=pk)
+        if erasable.filter(pk=pk).exists():
+            _erase_signup(user)
+            erased += 1
+    kept = candidates.count()  # what is left: those with other data
+    log.info(
+        "Retention: deleted %d sign-ups never confirmed; kept %d that have other data",
+        erased,
+        kept,
+    )
+    return erased

@@ -165,7 +165,6 @@ def send_membership_approved_mail(*, membership_id: int) -> None:
             "neighbourhood_url": settings.SITE_URL + hood.get_absolute_url(),
             "login_url": settings.SITE_URL + reverse("account_login"),
         },
-        transactional=True,
         created_by=membership.decided_by,
         key=f"membership_approved:{membership.pk}:{decided}",
     )
@@ -198,7 +197,6 @@ def send_invitation_mail(*, invite_id: int, name: str = "") -> None:
             "join_url": invite_join_url(neighbourhood=hood, code=invite.code),
             "neighbourhood_url": settings.SITE_URL + hood.get_absolute_url(),
         },
-        transactional=True,
         created_by=invite.created_by,
         key=f"invitation:{invite.pk}",
     )

@@ -168,6 +168,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "residents/privacy.html",
         {
             "retention_days": settings.RETENTION_DAYS_AFTER_LEAVING,
+            "unconfirmed_days": settings.UNCONFIRMED_SIGNUP_DAYS,
             "privacy_controller": settings.PRIVACY_CONTROLLER,
             "privacy_contact_email": settings.PRIVACY_CONTACT_EMAIL,
         },

@@ -41,7 +41,8 @@ from meetings.services import mailing_send
 from problems.models import Category, PriorityRound, Problem
 from problems.services import problem_report, problem_transition
 from problems.workflow import Move
-from residents.links import UNSUBSCRIBE, read_action_link_token
+from residents.links import UNSUBSCRIBE_TOPIC, read_action_link_token
+from residents.mail_preferences import mail_preference_set
 from residents.models import Membership, Role, User
 from tests.conftest import Personas, make_person
 
@@ -342,11 +343,16 @@ def sent(personas, meeting, sending, clock) -> Mailing:
 
 
 def test_recipients_are_active_members_who_want_it(personas, candidates, sending, clock):
-    opted_out = make_person("Stille Bewoner", "stil@example.nl", wants_agenda_mail=False)
+    opted_out = make_person("Stille Bewoner", "stil@example.nl")
     departed = make_person("Vertrokken Bewoner", "weg@example.nl")
     Membership.objects.create(user=opted_out, neighbourhood=personas.hood, status="active")
     Membership.objects.create(user=departed, neighbourhood=personas.hood, status="left")
-    User.objects.filter(pk=personas.housing_contact.pk).update(wants_agenda_mail=False)
+    for person in (opted_out, personas.housing_contact):
+        mail_preference_set(user=person, neighbourhood=personas.hood, topic="agenda", enabled=False)
+    # Turned off elsewhere only: still gets this neighbourhood's agenda.
+    mail_preference_set(
+        user=personas.resident, neighbourhood=personas.other_hood, topic="agenda", enabled=False
+    )
     meeting = new_meeting(personas, START)
     at(clock, START - timedelta(days=3))
     sending(lambda: agenda_publish(meeting=meeting))
@@ -395,7 +401,8 @@ def test_headers_and_both_parts(personas, sent):
         assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         unsubscribe = message.extra_headers["List-Unsubscribe"].strip("<>")
         token = unsubscribe.rstrip("/").rsplit("/", 1)[-1]
-        assert read_action_link_token(token=token, purpose=UNSUBSCRIBE).user == delivery.user
+        link = read_action_link_token(token=token, purpose=UNSUBSCRIBE_TOPIC["agenda"])
+        assert (link.user, link.obj) == (delivery.user, personas.hood)
         assert unsubscribe in message.body and unsubscribe in html_of(message)
         assert message.body.strip() and "<html" in html_of(message)
         assert f"/overleg/{sent.subject_id}/" in message.body
@@ -526,9 +533,14 @@ def coming(personas, sending) -> Meeting:
         (personas.pending_resident, Rsvp.Answer.YES),  # not (yet) a member
     ):
         rsvp_set(meeting=found, user=person, answer=answer)
-    User.objects.filter(pk__in=[personas.wijkagent.pk, personas.outsider.pk]).update(
-        wants_meeting_reminder=True, language="en"
-    )
+    User.objects.filter(pk__in=[personas.wijkagent.pk, personas.outsider.pk]).update(language="en")
+    # Asked for a reminder before every meeting: the wijkagent here, the outsider in their own
+    # neighbourhood (which does not make them get this one's).
+    for person, hood in (
+        (personas.wijkagent, personas.hood),
+        (personas.outsider, personas.other_hood),
+    ):
+        mail_preference_set(user=person, neighbourhood=hood, topic="meeting_reminder", enabled=True)
     User.objects.filter(pk=personas.resident.pk).update(language="en")
     return found
 
@@ -558,11 +570,11 @@ def timezone_local(value: datetime) -> datetime:
     return value.astimezone(AMSTERDAM)
 
 
-def test_the_reminder_says_why_it_came_and_has_no_unsubscribe(personas, coming, sending, clock):
+def test_the_reminder_says_why_it_came_and_how_to_stop_it(personas, coming, sending, clock):
     at(clock, START - timedelta(hours=30))  # the day before, 13:30
     sending(meeting_reminders_send_due)
     [mailing] = reminders()
-    assert mailing.transactional  # asked for: no list to unsubscribe from
+    assert not mailing.transactional  # a kind of mail one can turn off
     messages = messages_of(mailing)
     said_yes, asked = messages[personas.resident.email], messages[personas.wijkagent.email]
     for message in (said_yes, asked):
@@ -571,13 +583,14 @@ def test_the_reminder_says_why_it_came_and_has_no_unsubscribe(personas, coming, 
             "Tomorrow at 19:30: neighbourhood meeting Kanaleneiland-Noord"
         )
         assert "Tuesday 27 January 2026" in message.body and PLACE in html
-        assert "List-Unsubscribe" not in message.extra_headers
+        assert "/mail-afmelden/meeting_reminder/" in message.extra_headers["List-Unsubscribe"]
         assert f"/overleg/{coming.pk}/" in message.body and f"/overleg/{coming.pk}/" in html
     assert "You said you are coming" in said_yes.body
     assert "You said you are coming" in html_of(said_yes)
-    assert "/mijn-gegevens/" not in said_yes.body
     assert "because you asked for it" in asked.body and "You said you are coming" not in asked.body
-    assert "/mijn-gegevens/" in asked.body and "/mijn-gegevens/" in html_of(asked)
+    for message in (said_yes, asked):
+        url = message.extra_headers["List-Unsubscribe"].strip("<>")
+        assert url in message.body and url in html_of(message)
 
 
 def test_no_reminder_for_a_cancelled_meeting(personas, coming, sending, clock):

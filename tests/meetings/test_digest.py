@@ -22,7 +22,8 @@ from problems.action_services import action_create, action_progress_post
 from problems.models import Category, PriorityRound, Problem
 from problems.services import problem_report, problem_transition
 from problems.workflow import ROUND, Move
-from residents.links import UNSUBSCRIBE, read_action_link_token
+from residents.links import UNSUBSCRIBE_TOPIC, read_action_link_token
+from residents.mail_preferences import mail_preference_set
 from residents.models import Membership, Role, User
 from tests.conftest import Personas, make_person
 
@@ -159,8 +160,9 @@ def test_at_most_one_digest_a_week_each_with_what_is_new_since_the_last(personas
 
 
 def test_recipients_are_residents_who_want_it(personas, sending, clock):
-    opted_out = make_person("Stille Bewoner", "stil@example.nl", wants_digest=False)
+    opted_out = make_person("Stille Bewoner", "stil@example.nl")
     Membership.objects.create(user=opted_out, neighbourhood=personas.hood, status="active")
+    mail_preference_set(user=opted_out, neighbourhood=personas.hood, topic="digest", enabled=False)
     move(personas, report(personas, "Losliggende stoeptegels"), Move.ACCEPT)
     run_daily(sending, clock)
     [mailing] = digests()
@@ -201,7 +203,8 @@ def test_headers_language_and_both_parts(personas, sending, clock):
         assert message.extra_headers["Message-ID"] == delivery.message_id
         unsubscribe = message.extra_headers["List-Unsubscribe"].strip("<>")
         token = unsubscribe.rstrip("/").rsplit("/", 1)[-1]
-        assert read_action_link_token(token=token, purpose=UNSUBSCRIBE).user == delivery.user
+        link = read_action_link_token(token=token, purpose=UNSUBSCRIBE_TOPIC["digest"])
+        assert (link.user, link.obj) == (delivery.user, personas.hood)
         assert unsubscribe in message.body and unsubscribe in html_of(message)
         assert "Losliggende stoeptegels" in message.body
         assert "Losliggende stoeptegels" in html_of(message)

@@ -115,8 +115,9 @@ def invitation_mailing(
     invite: InviteCode, users: list[User], *, key: str, transactional: bool = False
 ) -> Mailing:
     hood = invite.neighbourhood
+    # The kind decides: a join invitation is duty mail; the digest can be turned off.
     return mailing_create(
-        kind=Mailing.Kind.INVITATION,
+        kind=Mailing.Kind.INVITATION if transactional else Mailing.Kind.DIGEST,
         template="emails/invitation",
         recipients=recipients_for(users),
         neighbourhood=hood,
@@ -125,7 +126,6 @@ def invitation_mailing(
             "join_url": f"{django_settings.SITE_URL}/join/{hood.slug}/?code={invite.code}",
             "neighbourhood_url": django_settings.SITE_URL + hood.get_absolute_url(),
         },
-        transactional=transactional,
         created_by=invite.created_by,
         key=key,
     )

@@ -24,19 +24,19 @@ from meetings.services import (
     mailing_send,
     recipients_for,
 )
-from residents.links import UNSUBSCRIBE, read_action_link_token
+from residents.links import UNSUBSCRIBE_TOPIC, read_action_link_token
 from residents.privacy import user_delete_account, user_export_data
 
 
 def approved_mailing(personas, *, users=None, transactional=False, key=None) -> Mailing:
     users = users or [personas.resident, personas.second_resident]
+    # The kind decides: duty mail (a membership decision) or mail one can turn off (digest).
     return mailing_create(
-        kind=Mailing.Kind.MEMBERSHIP_APPROVED,
+        kind=Mailing.Kind.MEMBERSHIP_APPROVED if transactional else Mailing.Kind.DIGEST,
         template="emails/membership_approved",
         recipients=recipients_for(users),
         neighbourhood=personas.hood,
         context={"neighbourhood_url": "https://x/buurt", "login_url": "https://x/login"},
-        transactional=transactional,
         key=key,
     )
 
@@ -87,9 +87,10 @@ def test_bulk_mail_carries_one_click_unsubscribe(personas, send_on_commit):
     message = next(m for m in mail.outbox if m.to == ["mohamed@example.nl"])
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     url = message.extra_headers["List-Unsubscribe"].strip("<>")
+    assert "/mail-afmelden/digest/" in url  # this kind, from this neighbourhood
     token = url.rstrip("/").rsplit("/", 1)[-1]
-    link = read_action_link_token(token=token, purpose=UNSUBSCRIBE)
-    assert link.user == personas.resident
+    link = read_action_link_token(token=token, purpose=UNSUBSCRIBE_TOPIC["digest"])
+    assert (link.user, link.obj) == (personas.resident, personas.hood)
     assert isinstance(message, EmailMultiAlternatives)
     assert url in message.body and url in str(message.alternatives[0][0])
     # On the wire the header must stay a plain <URL>: an RFC 2047 encoded-word (which the
@@ -120,7 +121,6 @@ def test_duplicate_addresses_get_one_delivery(personas, send_on_commit):
             template="emails/membership_approved",
             recipients=[Recipient(email="a@example.nl"), Recipient(email="A@example.nl ")],
             neighbourhood=personas.hood,
-            transactional=True,
         )
     )
     assert mailing.deliveries.count() == 1
@@ -263,9 +263,10 @@ def test_a_long_batch_renews_its_claim_in_one_statement(
     users = [personas.resident, personas.second_resident, personas.chair, personas.wijkagent]
     settings.MAIL_SENDING_STALE_SECONDS = 300
     mailing = approved_mailing(personas, users=users)
-    # The mailing; a claim (savepoint, select, update, release, load); one conditional
-    # update per message, no renewal; the empty claim that ends the loop.
-    with django_assert_num_queries(1 + 5 + len(users) + 3):
+    # The mailing; a claim (savepoint, select, update, release, load); who turned this kind
+    # off meanwhile (one per batch); one conditional update per message, no renewal; the
+    # empty claim that ends the loop.
+    with django_assert_num_queries(1 + 5 + 1 + len(users) + 3):
         assert mailing_send(mailing_id=mailing.pk, batch_size=10) == len(users)
     before = timezone.now()
     mailing = approved_mailing(personas, users=users)

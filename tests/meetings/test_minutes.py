@@ -45,6 +45,7 @@ from problems import action_services, round_services
 from problems.models import Action, Ballot, Category, PriorityRound, Problem
 from problems.services import problem_report, problem_transition
 from problems.workflow import Status
+from residents.mail_preferences import mail_preference_set
 from residents.models import Membership, Role, User
 from tests.conftest import PERSONA_NAMES, make_person
 from tests.problems.conftest import PATH_TO
@@ -588,8 +589,10 @@ def test_publishing_mails_once_a_link_or_the_pdf_attached(
     finalised, record, personas, django_capture_on_commit_callbacks
 ):
     User.objects.filter(pk=record.named.pk).update(minutes_as_pdf=True)
-    User.objects.filter(pk=personas.second_resident.pk).update(wants_agenda_mail=False)
-    User.objects.filter(pk=personas.wijkagent.pk).update(wants_agenda_mail=False)
+    for person in (personas.second_resident, personas.wijkagent):
+        mail_preference_set(
+            user=person, neighbourhood=personas.hood, topic="minutes", enabled=False
+        )
     mail.outbox.clear()
     for _ in range(3):  # a double click, a retried request
         with django_capture_on_commit_callbacks(execute=True):
@@ -598,9 +601,10 @@ def test_publishing_mails_once_a_link_or_the_pdf_attached(
     assert mailing_send(mailing_id=mailing.pk) == 0
     addressed = sorted(Delivery.objects.filter(mailing=mailing).values_list("email", flat=True))
     assert sorted(to for message in mail.outbox for to in message.to) == addressed
-    # Residents who want the agenda mail, and the team whatever they chose.
+    # Members who did not turn the minutes off, the team alike.
     assert personas.second_resident.email not in addressed
-    assert personas.wijkagent.email in addressed
+    assert personas.wijkagent.email not in addressed
+    assert personas.chair.email in addressed and personas.resident.email in addressed
     assert (
         personas.outsider.email not in addressed
         and personas.pending_resident.email not in addressed

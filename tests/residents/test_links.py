@@ -15,18 +15,21 @@ from django.urls import reverse
 from residents import links
 from residents.links import (
     UNSUBSCRIBE,
+    UNSUBSCRIBE_TOPIC,
     LinkAlreadyUsed,
     LinkExpired,
     LinkInvalid,
     Purpose,
     consume_action_link,
+    list_unsubscribe_headers,
     make_action_link_token,
     read_action_link_token,
     register_purpose,
-    unsubscribe_headers,
+    unsubscribe_url,
     user_revoke_action_links,
 )
-from residents.models import ActionLinkUse, Membership, User
+from residents.mail_preferences import mail_preferences_off_everywhere, wants
+from residents.models import ActionLinkUse, MailPreference, Membership, User
 from residents.privacy import user_delete_account
 
 NOW = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
@@ -386,17 +389,27 @@ def test_two_simultaneous_uses_of_one_link_let_exactly_one_through(postgres, per
     assert connection.vendor == "postgresql"
 
 
-# --- The one-click unsubscribe view ---
+# --- The one-click unsubscribe view (the first, person-wide links still in inboxes) ---
+
+
+def wants_mail(user: User, topic: str, hood=None) -> bool:
+    hood = hood or Membership.objects.filter(user=user).first().neighbourhood
+    return User.objects.filter(pk=user.pk).filter(wants(topic, hood)).exists()
 
 
 def test_unsubscribe_headers_offer_one_click(personas, settings):
     settings.SITE_URL = "https://buurt.example.nl"
-    headers = unsubscribe_headers(user=personas.resident, expires_at=LATER)
+    url = unsubscribe_url(
+        user=personas.resident, topic="minutes", neighbourhood=personas.hood, expires_at=LATER
+    )
+    headers = list_unsubscribe_headers(url)
     assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    url = headers["List-Unsubscribe"]
-    assert url.startswith("<https://buurt.example.nl/mail-afmelden/") and url.endswith("/>")
-    token = url.removeprefix("<https://buurt.example.nl/mail-afmelden/").removesuffix("/>")
-    assert read_action_link_token(token=token, purpose=UNSUBSCRIBE).user == personas.resident
+    header = headers["List-Unsubscribe"]
+    prefix = "<https://buurt.example.nl/mail-afmelden/minutes/"
+    assert header.startswith(prefix) and header.endswith("/>")
+    token = header.removeprefix(prefix).removesuffix("/>")
+    link = read_action_link_token(token=token, purpose=UNSUBSCRIBE_TOPIC["minutes"])
+    assert (link.user, link.obj) == (personas.resident, personas.hood)
 
 
 def test_opening_the_unsubscribe_link_only_asks_for_confirmation(personas, client):
@@ -405,8 +418,7 @@ def test_opening_the_unsubscribe_link_only_asks_for_confirmation(personas, clien
     assert response.status_code == 200
     html = response.content.decode()
     assert 'method="post"' in html and f'action="{url}"' in html
-    personas.resident.refresh_from_db()
-    assert personas.resident.wants_agenda_mail and personas.resident.wants_digest
+    assert wants_mail(personas.resident, "agenda") and wants_mail(personas.resident, "digest")
 
 
 def test_confirming_turns_off_mail_and_nothing_else(personas, client):
@@ -416,11 +428,16 @@ def test_confirming_turns_off_mail_and_nothing_else(personas, client):
     response = client.post(reverse("unsubscribe", kwargs={"token": unsubscribe_token(user)}))
     assert response.status_code == 200
     after: dict[str, object] = dict(User.objects.filter(pk=user.pk).values().get())
-    assert after["wants_agenda_mail"] is False and after["wants_digest"] is False
-    changed = {key for key in before if before[key] != after[key]}
-    assert changed == {"wants_agenda_mail", "wants_digest"}
-    second = User.objects.get(pk=personas.second_resident.pk)
-    assert second.wants_agenda_mail and second.wants_digest
+    assert before == after
+    # What these links meant when they were sent: agenda, minutes and digest off.
+    assert set(MailPreference.objects.values_list("user", "topic", "enabled")) == {
+        (user.pk, "agenda", False),
+        (user.pk, "minutes", False),
+        (user.pk, "digest", False),
+    }
+    assert wants_mail(user, "problem_status") and wants_mail(user, "survey")
+    second = personas.second_resident
+    assert wants_mail(second, "agenda") and wants_mail(second, "digest")
 
 
 def test_one_click_post_from_a_mail_provider_needs_no_session_or_csrf(personas):
@@ -429,8 +446,8 @@ def test_one_click_post_from_a_mail_provider_needs_no_session_or_csrf(personas):
     for _attempt in range(2):  # providers may retry; that is fine
         response = provider.post(url, {"List-Unsubscribe": "One-Click"})
         assert response.status_code == 200
-    personas.resident.refresh_from_db()
-    assert not personas.resident.wants_agenda_mail and not personas.resident.wants_digest
+    assert not wants_mail(personas.resident, "agenda")
+    assert not wants_mail(personas.resident, "digest")
 
 
 def test_using_an_unsubscribe_link_never_logs_anyone_in(personas, client):
@@ -450,10 +467,8 @@ def test_someone_elses_link_changes_their_mail_but_not_who_is_logged_in(personas
     response = client.post(url)
     assert response.wsgi_request.user == personas.second_resident
     assert client.session[SESSION_KEY] == str(personas.second_resident.pk)
-    personas.resident.refresh_from_db()
-    personas.second_resident.refresh_from_db()
-    assert not personas.resident.wants_agenda_mail
-    assert personas.second_resident.wants_agenda_mail
+    assert not wants_mail(personas.resident, "agenda")
+    assert wants_mail(personas.second_resident, "agenda")
 
 
 def test_a_tampered_unsubscribe_link_shows_an_error_and_changes_nothing(personas, client):
@@ -462,8 +477,7 @@ def test_a_tampered_unsubscribe_link_shows_an_error_and_changes_nothing(personas
     response = client.post(reverse("unsubscribe", kwargs={"token": tampered}))
     assert response.status_code == 400
     assert "This link does not work" in response.content.decode()
-    personas.resident.refresh_from_db()
-    assert personas.resident.wants_agenda_mail
+    assert wants_mail(personas.resident, "agenda")
 
 
 def test_an_expired_unsubscribe_link_says_so(personas, client, _frozen_time):
@@ -472,16 +486,16 @@ def test_an_expired_unsubscribe_link_says_so(personas, client, _frozen_time):
     response = client.post(reverse("unsubscribe", kwargs={"token": token}))
     assert response.status_code == 410
     assert "This link has expired" in response.content.decode()
-    personas.resident.refresh_from_db()
-    assert personas.resident.wants_agenda_mail
+    assert wants_mail(personas.resident, "agenda")
 
 
 def test_the_unsubscribe_page_says_when_mail_is_already_off(personas, client):
-    User.objects.filter(pk=personas.resident.pk).update(wants_agenda_mail=False, wants_digest=False)
+    User.objects.filter(pk=personas.resident.pk).update(language="en")  # the page speaks theirs
+    mail_preferences_off_everywhere(user=personas.resident, topics=["agenda", "minutes", "digest"])
     response = client.get(
         reverse("unsubscribe", kwargs={"token": unsubscribe_token(personas.resident)})
     )
-    assert "You already get no agenda" in response.content.decode()
+    assert "You already get none of these e-mails" in response.content.decode()
     assert 'method="post"' not in response.content.decode().split('id="main"')[1]
 
 

@@ -247,7 +247,6 @@ def test_mail_is_rendered_in_the_language_asked_for(
             neighbourhood=personas.hood,
             subject=invite,
             context={"join_url": "https://x"},
-            transactional=True,
         )
     [message] = mail.outbox
     assert f"15 {month} 2030" in message.body

@@ -19,7 +19,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from residents import privacy
-from residents.models import Coordinator, InviteCode, Membership, Neighbourhood, Role, User
+from residents.models import (
+    Coordinator,
+    InviteCode,
+    MailPreference,
+    Membership,
+    Neighbourhood,
+    Role,
+    User,
+)
 from residents.privacy import anonymous_name, user_delete_account, user_export_data
 
 NOW = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
@@ -27,7 +35,6 @@ NOW = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
 PROFILE = {
     "display_name": "Mo Bouzid",
     "language": "nl",
-    "wants_agenda_mail": "on",
     "consent_named_in_minutes": "on",
     "postcode": "3527 ab",
     "house_number": "12b",
@@ -133,35 +140,83 @@ def test_saving_changes_the_details(personas, login):
     user = User.objects.get(pk=personas.resident.pk)
     assert user.display_name == "Mo Bouzid"
     assert user.postcode == "3527AB" and user.house_number == "12b"
-    assert user.wants_agenda_mail is True
-    assert user.wants_digest is False
     assert user.consent_named_in_minutes is True
+    # The form's mail switches were not sent (say, a form from before joining): none changed.
+    assert not MailPreference.objects.exists()
     assert user.email == "mohamed@example.nl"  # not editable here
+
+
+def mail_form(hood: Neighbourhood, **switches: str) -> dict[str, object]:
+    """The mail part of the form as a browser sends it: ticked boxes only, one reminder answer."""
+    data: dict[str, object] = {"mail_shown": str(hood.pk)}
+    data[f"mail_{hood.pk}_meeting_reminder"] = switches.pop("meeting_reminder", "coming")
+    for topic, value in switches.items():
+        if value:
+            data[f"mail_{hood.pk}_{topic}"] = value
+    return data
+
+
+ALL_ON = {"agenda": "on", "minutes": "on", "digest": "on", "problem_status": "on", "survey": "on"}
 
 
 def test_the_reminder_and_the_minutes_as_pdf_are_settings_of_ones_own(personas, login):
     client = login(personas.resident)
+    hood = personas.hood
     html = client.get(reverse("my_data")).content.decode()
-    for field, label in (
-        ("wants_meeting_reminder", "Remind me the day before each meeting"),
-        ("minutes_as_pdf", "Send me the minutes as a PDF attachment"),
-    ):
-        assert f'type="checkbox" name="{field}"' in html and label in html
+    assert 'type="checkbox" name="minutes_as_pdf"' in html
+    assert "Send me the minutes as a PDF attachment" in html
+    for value in ("always", "coming", "never"):
+        assert f'name="mail_{hood.pk}_meeting_reminder" value="{value}"' in html
+    [tag] = re.findall(
+        rf'<input[^>]*name="mail_{hood.pk}_meeting_reminder"[^>]*"coming"[^>]*>', html
+    )
+    assert " checked" in tag  # the default: only after saying one comes
     client.post(
-        reverse("my_data"), {**PROFILE, "wants_meeting_reminder": "on", "minutes_as_pdf": "on"}
+        reverse("my_data"),
+        {**PROFILE, **mail_form(hood, meeting_reminder="always", **ALL_ON), "minutes_as_pdf": "on"},
     )
     user = User.objects.get(pk=personas.resident.pk)
-    assert user.wants_meeting_reminder is True and user.minutes_as_pdf is True
+    assert user.minutes_as_pdf is True
+    assert list(MailPreference.objects.values_list("topic", "enabled")) == [
+        ("meeting_reminder", True)
+    ]  # the other switches stayed at their default: no rows
     html = client.get(reverse("my_data")).content.decode()
-    [tag] = re.findall(r'<input[^>]*name="wants_meeting_reminder"[^>]*>', html)
+    [tag] = re.findall(
+        rf'<input[^>]*name="mail_{hood.pk}_meeting_reminder"[^>]*"always"[^>]*>', html
+    )
     assert " checked" in tag
-    client.post(reverse("my_data"), PROFILE)  # unticked: off again
+    client.post(reverse("my_data"), {**PROFILE, **mail_form(hood, **ALL_ON)})
     user = User.objects.get(pk=personas.resident.pk)
-    assert user.wants_meeting_reminder is False and user.minutes_as_pdf is False
+    assert user.minutes_as_pdf is False and not MailPreference.objects.exists()
     assert User.objects.get(pk=personas.second_resident.pk).minutes_as_pdf is False
     data = user_export_data(user=user)
-    assert data["account"]["wants_meeting_reminder"] is False
+    assert data["mail_preferences"] == []
     assert data["account"]["minutes_as_pdf"] is False
+
+
+def test_every_kind_of_mail_is_a_switch_per_neighbourhood(personas, login):
+    hood, other = personas.hood, personas.other_hood
+    Membership.objects.create(user=personas.resident, neighbourhood=other, status="active")
+    client = login(personas.resident)
+    html = client.get(reverse("my_data")).content.decode()
+    for topic in ("agenda", "minutes", "digest", "problem_status", "survey"):
+        for place in (hood, other):
+            [tag] = re.findall(rf'<input[^>]*name="mail_{place.pk}_{topic}"[^>]*>', html)
+            assert 'type="checkbox"' in tag and " checked" in tag
+    assert f"E-mail from {hood.name}" in html and f"E-mail from {other.name}" in html
+    # The digest and the survey off in one neighbourhood; the other is not touched.
+    switches = {**ALL_ON, "digest": "", "survey": ""}
+    client.post(reverse("my_data"), {**PROFILE, **mail_form(hood, **switches)})
+    assert set(MailPreference.objects.values_list("neighbourhood", "topic", "enabled")) == {
+        (hood.pk, "digest", False),
+        (hood.pk, "survey", False),
+    }
+    html = client.get(reverse("my_data")).content.decode()
+    [tag] = re.findall(rf'<input[^>]*name="mail_{hood.pk}_digest"[^>]*>', html)
+    assert " checked" not in tag
+    # Turned back on: the rows go, the default (on) holds again.
+    client.post(reverse("my_data"), {**PROFILE, **mail_form(hood, **ALL_ON)})
+    assert not MailPreference.objects.exists()
 
 
 def test_the_address_can_be_removed(personas, login):
@@ -228,6 +283,7 @@ def test_export_is_a_json_download_of_the_persons_own_data(personas, login):
     assert response["Content-Disposition"].startswith("attachment; filename=")
     assert "no-store" in response["Cache-Control"]
     data = json.loads(response.content)
+    assert (data["format"], data["version"]) == ("buurtoverleg-export", 2)
     assert data["account"]["name"] == "Mohamed Bouzid"
     assert data["account"]["email"] == "mohamed@example.nl"
     assert data["account"]["postcode"] == "3527AB"
@@ -394,7 +450,7 @@ def test_deleting_erases_personal_data_at_once(personas, login):
     assert not user.is_active and not user.has_usable_password()
     assert user.anonymised_at == NOW
     assert user.link_key != old_key
-    assert not user.wants_agenda_mail and not user.consent_named_in_minutes
+    assert not user.consent_named_in_minutes
     assert not EmailAddress.objects.filter(user=user).exists()
     assert not Authenticator.objects.filter(user=user).exists()
     memberships = Membership.objects.filter(user=user)

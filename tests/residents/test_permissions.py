@@ -19,6 +19,7 @@ EXPECTED: dict[Perm, set[str]] = {
     Perm.ENTER_FOR_RESIDENT: {"chair", "office", "coordinator"},
     Perm.VIEW_MAILINGS: {"chair", "coordinator"},
     Perm.MANAGE_MAILINGS: {"chair", "coordinator"},
+    Perm.MANAGE_MAIL_BLOCKS: {"chair", "office", "coordinator"},
     Perm.REPORT_PROBLEM: {
         "resident",
         "second_resident",

@@ -71,7 +71,8 @@ def test_the_privacy_statement_covers_what_the_law_asks(db, client):
         "came to a meeting",
         "public interest",
         "only name you if you give permission",
-        "Only they can see who reported a problem",
+        "Who reported a problem is seen by the support team and by the person who reported it",
+        "For a sensitive problem, such as drug nuisance, only the support team sees who",
         "no personal data of residents",
         "never logs you in",
         "Autoriteit Persoonsgegevens",
@@ -88,6 +89,10 @@ def test_the_privacy_statement_names_the_retention_period(db):
     assert "we erase your personal data after 400 days" in html
     one = render_statement("privacy", retention_days=1)
     assert "after 1 day." in one
+    unconfirmed = render_statement("privacy", unconfirmed_days=14)
+    assert "never confirm your e-mail address? Then we erase your data after 14 days." in (
+        unconfirmed
+    )
 
 
 def test_without_a_retention_period_the_privacy_statement_still_renders(db):
