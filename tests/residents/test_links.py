@@ -392,8 +392,8 @@ def test_two_simultaneous_uses_of_one_link_let_exactly_one_through(postgres, per
 # --- The one-click unsubscribe view (the first, person-wide links still in inboxes) ---
 
 
-def wants_mail(user: User, topic: str, hood=None) -> bool:
-    hood = hood or Membership.objects.filter(user=user).first().neighbourhood
+def wants_mail(user: User, topic: str) -> bool:
+    hood = Membership.objects.get(user=user).neighbourhood
     return User.objects.filter(pk=user.pk).filter(wants(topic, hood)).exists()
 
 
