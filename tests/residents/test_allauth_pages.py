@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from django.utils import translation
 
 from residents.models import User
-from tests.conftest import Personas
+from tests.conftest import Personas, give_second_factor
 from tests.residents.test_join import join
 from tests.residents.test_login import confirm, current_totp, last_code, request_code
 
@@ -376,3 +376,15 @@ def test_each_message_and_mail_reads_well(rf, name):
     assert dutch != english, "not translated"
     found = re.search(DUTCH_WORDS, english, re.IGNORECASE)
     assert found is None, english
+
+
+def test_the_team_is_offered_no_button_to_switch_the_second_step_off(
+    client, personas, english_pages
+):
+    """The adapter refuses it for those who see confidential details: the page says so."""
+    give_second_factor(personas.resident)  # a resident may use it, and switch it off again
+    for person, offered in ((personas.chair, False), (personas.resident, True)):
+        client.force_login(person)
+        html = client.get(reverse("mfa_index")).content.decode()
+        assert (reverse("mfa_deactivate_totp") in html) == offered
+        assert ("so the second step stays on" in html) == (not offered)
