@@ -33,6 +33,7 @@ from rest_framework.throttling import AnonRateThrottle
 from problems.models import Category, Problem, TimelineEntry
 from problems.workflow import PUBLIC, Move, Status
 from residents.models import Neighbourhood
+from residents.ratelimits import client_ip
 
 PUBLIC_STATUSES = [(value, label) for value, label in Status.choices if value in PUBLIC]
 
@@ -48,6 +49,10 @@ class PerClientThrottle(AnonRateThrottle):
 
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request: Request) -> str:
+        # The one rule for a client's address, as for every other per-client limit.
+        return client_ip(request._request)
 
 
 class Pages(PageNumberPagination):
