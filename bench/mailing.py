@@ -172,8 +172,10 @@ def run_pipeline(limit: int | None = None) -> PipelineRun:
             memberships__role=Role.RESIDENT,
             memberships__status=Membership.Status.ACTIVE,
         ).order_by("pk")
+        # A kind one can turn off (the digest): unsubscribe link and List-Unsubscribe headers,
+        # and the check of who turned it off, per batch.
         mailing = mailing_create(
-            kind=Mailing.Kind.MEMBERSHIP_APPROVED,
+            kind=Mailing.Kind.DIGEST,
             template=TEMPLATE,
             recipients=recipients_for(residents[:limit] if limit else residents),
             neighbourhood=hood,
@@ -181,7 +183,6 @@ def run_pipeline(limit: int | None = None) -> PipelineRun:
                 "neighbourhood_url": settings.SITE_URL + hood.get_absolute_url(),
                 "login_url": settings.SITE_URL + reverse("account_login"),
             },
-            transactional=False,  # bulk mail: unsubscribe link and List-Unsubscribe headers
         )
     created = time.perf_counter()
     if ENQUEUED != [mailing.pk]:  # noqa: SIM300 - the list, not the constant
