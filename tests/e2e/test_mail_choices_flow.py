@@ -81,8 +81,10 @@ def test_a_resident_stops_one_kind_then_all_and_turns_one_back_on(
 def test_the_chair_lifts_a_block_with_a_reason(
     new_page: NewPage, personas: Personas, browser_problems: list[str]
 ) -> None:
+    address = personas.second_resident.email
+    assert address is not None
     blocked = MailSuppression.objects.create(
-        email=personas.second_resident.email,
+        email=address,
         permanent_failures=2,
         last_error="550 5.1.1 Mailbox unavailable",
         suppressed_at=timezone.now(),
