@@ -44,11 +44,11 @@ class MemberSearchForm(forms.Form):
             # While a name is typed, the results show under the field (htmx, debounced).
             self.fields["q"].widget.attrs.update(
                 {
-                    "hx-get": search_url,
-                    "hx-trigger": "input changed delay:300ms, search",
-                    "hx-target": "#attendance-results",
-                    "hx-swap": "outerHTML",
-                    "hx-sync": "this:replace",
+                    "data-hx-get": search_url,
+                    "data-hx-trigger": "input changed delay:300ms, search",
+                    "data-hx-target": "#attendance-results",
+                    "data-hx-swap": "outerHTML",
+                    "data-hx-sync": "this:replace",
                     "aria-controls": "attendance-results",
                 }
             )

@@ -177,11 +177,11 @@ class ReportForm(forms.Form):
             # While the title is typed, suggest problems that are already on the register.
             self.fields["title"].widget.attrs.update(
                 {
-                    "hx-get": similar_url,
-                    "hx-trigger": "input changed delay:400ms",
-                    "hx-target": "#similar-problems",
-                    "hx-swap": "innerHTML",
-                    "hx-sync": "this:replace",
+                    "data-hx-get": similar_url,
+                    "data-hx-trigger": "input changed delay:400ms",
+                    "data-hx-target": "#similar-problems",
+                    "data-hx-swap": "innerHTML",
+                    "data-hx-sync": "this:replace",
                     "aria-controls": "similar-problems",
                     "autocomplete": "off",
                 }
