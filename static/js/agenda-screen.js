@@ -9,8 +9,9 @@
  *    confirms it. When a save fails for network reasons the screen says so and tries again
  *    every few seconds and as soon as the browser is online; after a reload a draft that was
  *    not saved is put back and saved. A save based on an old version answers 409 with both
- *    texts (shown in place): unless it was this browser's own earlier save that landed while
- *    its answer got lost, in which case the text is simply sent again on the new version;
+ *    texts (shown in place): unless it was this tab's own earlier save that landed while its
+ *    answer got lost, in which case the text is simply sent again on the new version (another
+ *    tab of the same browser is another writer: it gets the merge view too);
  *  - before a control (next, previous, done, end) unsaved text is sent first;
  *  - keyboard shortcuts: Alt+→ next item, Alt+← previous item, Alt+D mark done.
  */
@@ -38,14 +39,21 @@
     try { return window.localStorage; } catch (e) { return null; }
   }
 
-  function readJSON(key) {
-    var s = storage();
+  /* What this tab sent is this tab's own: every tab is a writer of its own, so a text another
+     tab of the same browser saved is a conflict here (the merge view), not "my save that
+     landed". sessionStorage is per tab and survives a reload of that tab. */
+  function tabStorage() {
+    try { return window.sessionStorage; } catch (e) { return null; }
+  }
+
+  function readJSON(key, store) {
+    var s = store || storage();
     if (!s) { return null; }
     try { return JSON.parse(s.getItem(key) || "null"); } catch (e) { return null; }
   }
 
-  function writeJSON(key, value) {
-    var s = storage();
+  function writeJSON(key, value, store) {
+    var s = store || storage();
     if (!s) { return; }
     try { s.setItem(key, JSON.stringify(value)); } catch (e) { /* full: the field still saves */ }
   }
@@ -89,13 +97,13 @@
   function sentKey(item, field) { return SENT + meetingId() + ":" + item + ":" + field; }
 
   function rememberSent(item, field, text) {
-    var list = readJSON(sentKey(item, field)) || [];
+    var list = readJSON(sentKey(item, field), tabStorage()) || [];
     if (list[list.length - 1] !== text) { list.push(text); }
-    writeJSON(sentKey(item, field), list.slice(-SENT_KEEP));
+    writeJSON(sentKey(item, field), list.slice(-SENT_KEEP), tabStorage());
   }
 
   function sentBefore(item, field, text) {
-    return (readJSON(sentKey(item, field)) || []).indexOf(text) >= 0;
+    return (readJSON(sentKey(item, field), tabStorage()) || []).indexOf(text) >= 0;
   }
 
   function boxOf(el) { return el && el.closest ? el.closest(".text-box") : null; }

@@ -141,3 +141,42 @@ def test_chair_runs_a_whole_meeting_with_a_projector_and_a_check_in(
 
     # Going offline on purpose made the browser log the failed requests; nothing else may.
     browser_problems[:] = [p for p in browser_problems if "ERR_INTERNET_DISCONNECTED" not in p]
+
+
+def test_two_tabs_of_one_browser_are_two_writers(
+    new_page: NewPage, personas: Personas, browser_problems: list[str]
+) -> None:
+    """A second tab of the chair's browser shares its storage, not its saves: what the first
+    tab saved meanwhile is shown beside the second tab's text, never overwritten."""
+    hood = personas.hood
+    now = timezone.now()
+    meeting = meeting_create(
+        neighbourhood=hood, starts_at=now, ends_at=now + timedelta(hours=2), place="De Linde"
+    )
+    agenda_publish(meeting=meeting)
+    first = new_page(viewport=DESKTOP)
+    first.goto(hood.get_absolute_url())
+    log_in(first, personas.chair.email, second_factor=True)
+    screen = reverse("meeting_screen", args=[hood.slug, meeting.pk])
+    first.goto(screen)
+    first.locator("#start-meeting").click()
+    expect(first.locator("#current-title")).to_have_text("Opening en kennismaking")
+    second = first.context.new_page()  # same cookies, same localStorage
+    second.goto(screen)
+    expect(second.locator("#notes")).to_have_value("")
+
+    first.locator("#notes").fill("Tab een: tien bewoners aanwezig.")
+    expect(first.locator("#notes-status")).to_contain_text("Opgeslagen om")
+    assert saved_text(meeting, "notes", "Tab een: tien bewoners aanwezig.").startswith("Tab een")
+
+    second.locator("#notes").fill("Tab twee: de wijkagent is er ook.")
+    conflict = second.locator("#notes-field[data-conflict]")
+    expect(conflict).to_be_visible()
+    expect(second.locator("#notes-theirs")).to_have_text("Tab een: tien bewoners aanwezig.")
+    expect(second.locator("#notes-mine")).to_have_text("Tab twee: de wijkagent is er ook.")
+    check_accessibility(second)
+    assert saved_text(meeting, "notes", "Tab een: tien bewoners aanwezig.") == (
+        "Tab een: tien bewoners aanwezig."
+    )
+    # The conflict answers 409 on purpose; the browser logs that status, nothing else.
+    browser_problems[:] = [p for p in browser_problems if "409" not in p]
