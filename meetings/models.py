@@ -27,6 +27,13 @@ class MailingQuerySet(models.QuerySet["Mailing"]):
             sent=Count("deliveries", filter=Q(deliveries__status=status.SENT)),
             failed=Count("deliveries", filter=Q(deliveries__status=status.FAILED)),
             suppressed=Count("deliveries", filter=Q(deliveries__status=status.SUPPRESSED)),
+            # Of the queued ones: those whose server said "try later", each waiting its turn.
+            retrying=Count(
+                "deliveries",
+                filter=Q(
+                    deliveries__status=status.QUEUED, deliveries__next_attempt_at__isnull=False
+                ),
+            ),
         )
 
 
@@ -139,6 +146,9 @@ class Delivery(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # Set when this one address answered "try later" (4xx): the row waits until then, with its
+    # own backoff, while the rest of the mailing goes on. Null: due as soon as it is queued.
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
@@ -151,6 +161,7 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["status", "claimed_at"], name="delivery_status_claimed"),
             models.Index(fields=["mailing", "status"], name="delivery_mailing_status"),
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_status_next_attempt"),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,12 @@ over one SMTP connection per batch and mark them sent with a conditional update.
 "sending" by a killed worker, or "queued" after a lost broker message, is queued again by the
 due-work sweep; it then goes out with the same Message-ID. So no message is lost, and the only
 duplicate possible is one that was in flight at a crash.
+
+An address whose server answers "try later" (4xx) for its own message delays only itself: that
+row goes back to the queue with its own next attempt time (RETRY_DELAYS, growing), the batch
+goes on over the same connection, and the sweep queues the mailing again once the time has
+come. After the last delay it fails, like a permanent refusal (but without counting towards
+blocking the address). A connection the server dropped still hands the whole batch back.
 """
 
 from __future__ import annotations
@@ -38,6 +44,12 @@ from residents.mail_preferences import turned_off
 from residents.models import Neighbourhood, User
 
 log = logging.getLogger(__name__)
+
+
+# How long one address waits after its server said "try later" (4xx), by attempt: greylisting
+# passes within minutes, a full mailbox may take a day. The attempt after the last delay
+# (about 31 hours in all) that is refused again fails the delivery.
+RETRY_DELAYS = tuple(timedelta(minutes=m) for m in (1, 5, 15, 60, 2 * 60, 4 * 60, 8 * 60, 16 * 60))
 
 
 class TransientMailError(Exception):
@@ -146,6 +158,8 @@ def _claim(mailing_id: int, size: int) -> list[Delivery]:
         ids = list(
             Delivery.objects.select_for_update(skip_locked=True)
             .filter(mailing_id=mailing_id, status=Delivery.Status.QUEUED)
+            # An address told to try later waits its turn; the rest of the mailing does not.
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
             .order_by("pk")
             .values_list("pk", flat=True)[:size]
         )
@@ -264,6 +278,32 @@ def _permanent(exc: Exception) -> bool:
     return False
 
 
+def _only_this_message(exc: Exception) -> bool:
+    """A "try later" (4xx) about this one message: its recipient, or its content. smtplib has
+    reset the session, so the connection serves the next message. 421 means the server is
+    closing the connection: that is for the whole batch."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        return bool(codes) and all(400 <= code < 500 and code != 421 for code in codes)
+    if isinstance(exc, smtplib.SMTPDataError):
+        return 400 <= exc.smtp_code < 500 and exc.smtp_code != 421
+    return False
+
+
+def _retry_later(delivery: Delivery, error: str) -> None:
+    """Give this one delivery its own next attempt (by its number of attempts so far, each a
+    claim), or fail it once the last delay has passed."""
+    if delivery.attempts > len(RETRY_DELAYS):
+        _finish(delivery, status=Delivery.Status.FAILED, last_error=error[:2000])
+        return
+    _finish(
+        delivery,
+        status=Delivery.Status.QUEUED,
+        next_attempt_at=timezone.now() + RETRY_DELAYS[delivery.attempts - 1],
+        last_error=error[:2000],
+    )
+
+
 def _record_permanent_failure(email: str, error: str) -> None:
     with transaction.atomic():
         row, _created = MailSuppression.objects.select_for_update().get_or_create(email=email)
@@ -324,7 +364,9 @@ def _without_turned_off(mailing: Mailing, batch: list[Delivery]) -> list[Deliver
 
 
 def mailing_send(*, mailing_id: int, batch_size: int | None = None) -> int:
-    """Send every queued delivery of a mailing, batch by batch. Returns how many were sent.
+    """Send every queued delivery of a mailing that is due, batch by batch. Returns how many
+    were sent. Rows told to try later are left for their own time: the sweep queues the
+    mailing again then.
 
     Safe to run many times and in parallel: each batch is claimed exclusively.
     """
@@ -357,10 +399,14 @@ def mailing_send(*, mailing_id: int, batch_size: int | None = None) -> int:
                         message = _render(mailing, delivery, base)
                         connection.send_messages([message])
                     except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as exc:
-                        if not _permanent(exc):
+                        if _only_this_message(exc):
+                            # Only this address waits; the next message uses the connection.
+                            _retry_later(delivery, str(exc))
+                        elif _permanent(exc):
+                            _finish(delivery, status=Delivery.Status.FAILED, last_error=str(exc))
+                            _record_permanent_failure(delivery.email, str(exc))
+                        else:
                             raise TransientMailError(str(exc)) from exc
-                        _finish(delivery, status=Delivery.Status.FAILED, last_error=str(exc))
-                        _record_permanent_failure(delivery.email, str(exc))
                     else:
                         _finish(
                             delivery,
@@ -373,15 +419,19 @@ def mailing_send(*, mailing_id: int, batch_size: int | None = None) -> int:
         except (TransientMailError, smtplib.SMTPException, OSError) as exc:
             # Hand the rest of this batch back, so a retry (or another worker) sends it.
             _mine(pending).update(
-                status=Delivery.Status.QUEUED, last_error=str(exc)[:2000], queued_at=timezone.now()
+                status=Delivery.Status.QUEUED,
+                last_error=str(exc)[:2000],
+                queued_at=timezone.now(),
+                next_attempt_at=None,
             )
             raise TransientMailError(str(exc)) from exc
     return sent
 
 
 def deliveries_requeue_stale() -> int:
-    """The sweep: rows stuck in "sending" go back to the queue; mailings with old queued rows
-    are queued again. Returns the number of mailings queued."""
+    """The sweep: rows stuck in "sending" go back to the queue; mailings with queued rows that
+    are due (queued a while ago, or whose own next attempt time has come) are queued again.
+    Returns the number of mailings queued."""
     now = timezone.now()
     Delivery.objects.filter(
         status=Delivery.Status.SENDING,
@@ -389,12 +439,14 @@ def deliveries_requeue_stale() -> int:
     ).update(
         status=Delivery.Status.QUEUED,
         queued_at=now - timedelta(days=1),
+        next_attempt_at=None,
         last_error="Sent again after an interrupted attempt.",
     )
+    grace = now - timedelta(seconds=settings.MAIL_QUEUED_GRACE_SECONDS)
     mailing_ids = list(
         Delivery.objects.filter(
+            Q(next_attempt_at__isnull=True, queued_at__lt=grace) | Q(next_attempt_at__lte=now),
             status=Delivery.Status.QUEUED,
-            queued_at__lt=now - timedelta(seconds=settings.MAIL_QUEUED_GRACE_SECONDS),
         )
         .values_list("mailing_id", flat=True)
         .distinct()
@@ -413,7 +465,7 @@ def deliveries_retry_failed(*, mailing: Mailing, by: User) -> int:
         .exclude(
             email__in=MailSuppression.objects.filter(suppressed_at__isnull=False).values("email")
         )
-        .update(status=Delivery.Status.QUEUED, queued_at=timezone.now())
+        .update(status=Delivery.Status.QUEUED, queued_at=timezone.now(), next_attempt_at=None)
     )
     if count:
         transaction.on_commit(lambda: mailing_enqueue(mailing_id=mailing.pk))
