@@ -8,9 +8,12 @@ server runs in this process, so mail lands in django.core.mail.outbox and the lo
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,7 +33,8 @@ from playwright.sync_api import (
 )
 from pytest_django.live_server_helper import LiveServer
 
-from tests.conftest import require_service
+from tests.conftest import REQUIRE_SERVICES, require_service
+from tests.e2e.served import SERVED
 from tests.e2e.support import AXE_SCRIPT, PHONE, NewPage, mark_scriptless
 
 # Playwright's sync API keeps an event loop in this thread; the ORM calls in the tests are
@@ -56,6 +60,13 @@ PROBLEMS = pytest.StashKey[list[str]]()
 # What the tests answer for map tiles: nothing leaves this machine (settings.MAP_TILE_URL).
 BLANK_TILE = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+
+
+# The Nu Html Checker, installed from the npm registry by .ci/run (.ci/package.json).
+VNU_JAR = Path(
+    os.environ.get("VNU_JAR")
+    or settings.BASE_DIR / ".ci" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 )
 
 
@@ -102,7 +113,9 @@ def live_server(request: pytest.FixtureRequest, django_db_setup: None) -> Iterat
         or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
         or "localhost"
     )
-    with override_settings(SECURE_SSL_REDIRECT=False):
+    # Last in line, so it keeps each page as the browser got it (tests/e2e/served.py).
+    middleware = [*settings.MIDDLEWARE, "tests.e2e.served.KeepServedPages"]
+    with override_settings(SECURE_SSL_REDIRECT=False, MIDDLEWARE=middleware):
         server = LiveServer(addr)
     yield server
     server.stop()
@@ -196,3 +209,54 @@ def browser_problems(request: pytest.FixtureRequest) -> list[str]:
 @pytest.fixture
 def page(new_page: NewPage) -> Page:
     return new_page()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _valid_html() -> Iterator[None]:
+    """After the browser tests: every page they were served validates (Nu Html Checker), in one
+    batch. Without Java or the checker this is skipped, except under REQUIRE_SERVICES=1."""
+    yield
+    if not SERVED:
+        return
+    java = shutil.which("java")
+    if java is None or not VNU_JAR.exists():
+        if REQUIRE_SERVICES:
+            pytest.fail(
+                f"The Nu Html Checker is required (REQUIRE_SERVICES=1): java={java}, "
+                f"{VNU_JAR} exists={VNU_JAR.exists()} (npm ci --prefix .ci)"
+            )
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        urls: dict[str, str] = {}
+        for number, (url, html) in enumerate(SERVED.values()):
+            path = Path(folder) / f"page-{number:04d}.html"
+            path.write_text(html, encoding="utf-8")
+            urls[f"file:{path}"] = url  # how the checker names the file in its report
+        run = subprocess.run(  # noqa: S603 - our own files, the checker from .ci/
+            [
+                java,
+                "-jar",
+                str(VNU_JAR),
+                "--errors-only",
+                "--format",
+                "json",
+                *sorted(url.removeprefix("file:") for url in urls),  # paths: a file: URI is
+            ],  # taken as an address to fetch, and then nothing is checked
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+    try:  # the checker always answers with its version and messages, an empty list if valid
+        messages = json.loads(run.stderr)["messages"]
+    except (ValueError, KeyError):
+        pytest.fail(f"The Nu Html Checker did not answer (exit {run.returncode}): {run.stderr}")
+    if messages:
+        lines = [f"{len(messages)} HTML error(s) in the {len(SERVED)} pages served:"]
+        for message in messages[:200]:
+            where = urls.get(message.get("url", ""), message.get("url", ""))
+            lines.append(
+                f"- {where} line {message.get('lastLine')}: {message.get('message')}"
+                f" [{(message.get('extract') or '').strip()[:120]}]"
+            )
+        pytest.fail("\n".join(lines), pytrace=False)
