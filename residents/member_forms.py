@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -29,6 +30,15 @@ MAX_CELL_LENGTH = 300  # longer values are wrong anyway; this keeps the session 
 HEADER_SEARCH_ROWS = 10  # lists often start with a title line or two above the headings
 MAX_SCANNED_ROWS = 20 * MAX_IMPORT_ROWS  # empty rows included: a sheet can be mostly empty
 MAX_COLUMNS = 50
+# An .xlsx file is a zip archive, so 1 MB can unpack to hundreds of megabytes that openpyxl
+# would then parse. A list of 5,000 members unpacks to 1.3 MB (2,000, the row limit: 0.5 MB),
+# so 20 MB leaves room for heavy styling and a logo and refuses a zip bomb before it is opened.
+# The sizes are the ones the archive declares: Python's zipfile (which openpyxl reads through)
+# stops at a member's declared size, so a file that lies about it cannot unpack to more.
+MAX_XLSX_UNPACKED_BYTES = 20 * 1024 * 1024
+# A real sheet compresses 10 to 20 times; a megabyte or more of padding compresses 1,000 times.
+MAX_XLSX_RATIO = 100
+XLSX_RATIO_FROM_BYTES = 1024 * 1024  # small members (a few kB of XML) can have odd ratios
 
 # Column headings we recognise, compared without case, spaces or punctuation.
 HEADINGS: dict[str, frozenset[str]] = {
@@ -48,6 +58,15 @@ COLUMN_LABELS = {
 
 TOO_MANY_ROWS = _(
     "The file has more than %(max)s rows. Split it into smaller files and import them one by one."
+)
+
+XLSX_UNREADABLE = _(
+    "We could not read this Excel file. Save it as an Excel workbook (.xlsx) or as CSV and try "
+    "again."
+)
+XLSX_TOO_BIG = _(
+    "This Excel file holds far more data than a member list (more than %(max)s once opened). "
+    "Put only the member list in a new Excel file, or save it as CSV, and try again."
 )
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -164,13 +183,28 @@ def _csv_table(data: bytes) -> Iterator[Sequence[object]]:
         ) from None
 
 
+def _xlsx_check(data: bytes) -> None:
+    """Refuse an .xlsx that is not a zip, or that unpacks to far more than a member list."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise MemberFileError(XLSX_UNREADABLE) from None
+    too_big = MemberFileError(XLSX_TOO_BIG % {"max": filesizeformat(MAX_XLSX_UNPACKED_BYTES)})
+    if sum(member.file_size for member in members) > MAX_XLSX_UNPACKED_BYTES:
+        raise too_big
+    for member in members:
+        if (
+            member.file_size > XLSX_RATIO_FROM_BYTES
+            and member.file_size > MAX_XLSX_RATIO * member.compress_size
+        ):
+            raise too_big
+
+
 def _xlsx_table(data: bytes) -> Iterator[Sequence[object]]:
     from openpyxl import load_workbook
 
-    unreadable = _(
-        "We could not read this Excel file. Save it as an Excel workbook (.xlsx) "
-        "or as CSV and try again."
-    )
+    unreadable = XLSX_UNREADABLE
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # a damaged or foreign file fails in many ways inside openpyxl
@@ -214,6 +248,7 @@ def read_member_file(upload: UploadedFile) -> list[dict[str, Any]]:
         )
     table: Iterable[Sequence[object]]
     if data.startswith(XLSX_MAGIC):
+        _xlsx_check(data)  # before openpyxl unpacks anything
         table = _xlsx_table(data)
     elif name.endswith((".xlsx", ".xlsm", ".ods", ".pdf", ".doc", ".docx")):
         raise MemberFileError(_("This is not a CSV or Excel file. Upload a .csv or .xlsx file."))

@@ -9,10 +9,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image, ImageOps
+from django.utils import translation
+from PIL import Image, ImageFile, ImageOps
 
 from problems import photos
-from problems.models import ConfidentialView
+from problems.models import ConfidentialView, Photo, Problem
 from problems.photos import MAX_PHOTOS, MAX_SIDE, photo_clean, photos_clean
 from problems.workflow import Status
 from tests.conftest import PERSONA_NAMES
@@ -155,6 +156,107 @@ def test_decompression_bomb_is_refused():
     with pytest.raises(ValidationError) as info:
         photo_clean(upload(out.getvalue(), "bom.png", "image/png"))
     assert info.value.code == "too_many_pixels"
+
+
+def png_claiming(size: tuple[int, int]) -> bytes:
+    """A real PNG of `size` that is only a few kilobytes: one colour, 1 bit a pixel."""
+    out = io.BytesIO()
+    Image.new("1", size).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def no_decoding(monkeypatch):
+    """Fail the test if any pixel is decoded: only the header may be read."""
+
+    def decode(self, *args, **kwargs):
+        raise AssertionError("the pixels were decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", decode)
+
+
+def test_forty_megapixel_png_is_refused_from_its_header_alone(no_decoding):
+    raw = png_claiming((8000, 5000))  # 40 million pixels, as in the issue
+    assert len(raw) < 100_000
+    with pytest.raises(ValidationError) as info:
+        photo_clean(upload(raw, "straat.png", "image/png"))
+    assert info.value.code == "too_many_pixels"
+    with translation.override("en"):
+        assert info.value.messages == [
+            "“straat.png” has too many pixels: a photo can have at most 25 million pixels. "
+            "Make the photo smaller and try again."
+        ]
+
+
+def test_the_pixel_cap_is_on_the_number_of_pixels(monkeypatch):
+    monkeypatch.setattr(photos, "MAX_PHOTO_PIXELS", 60 * 40)
+    assert photo_clean(upload(png_claiming((60, 40)), "a.png")).width == 60
+    with pytest.raises(ValidationError) as info:
+        photo_clean(upload(png_claiming((61, 40)), "b.png"))
+    assert info.value.code == "too_many_pixels"
+
+
+def test_the_largest_usual_phone_photo_fits():
+    # An iPhone 15 or later saves 24.5 million pixels (5712 x 4284) by default.
+    clean = photo_clean(upload(png_claiming((5712, 4284)), "iphone.png", "image/png"))
+    assert (clean.width, clean.height) == (MAX_SIDE, 1500)
+
+
+def test_webp_has_its_own_lower_cap(monkeypatch):
+    monkeypatch.setattr(photos, "MAX_WEBP_PIXELS", 50 * 50 - 1)
+    out = io.BytesIO()
+    Image.new("RGB", (50, 50), "green").save(out, "WEBP")
+    with pytest.raises(ValidationError) as info:
+        photo_clean(upload(out.getvalue(), "foto.webp", "image/webp"))
+    assert info.value.code == "too_many_pixels"
+    assert photo_clean(upload(png_claiming((50, 50)), "foto.png")).width == 50
+    assert photos.MAX_WEBP_PIXELS < photos.MAX_PHOTO_PIXELS
+
+
+@pytest.mark.parametrize("pillow_limit", [2500, 6000], ids=["bomb-error", "bomb-warning"])
+def test_pillow_bomb_check_also_gives_the_clear_message(monkeypatch, no_decoding, pillow_limit):
+    # Pillow refuses above twice its limit and warns above it; both become our message.
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", pillow_limit)
+    with pytest.raises(ValidationError) as info:
+        photo_clean(upload(png_claiming((100, 100)), "bom.png"))
+    assert info.value.code == "too_many_pixels"
+
+
+def test_large_png_with_transparency_is_scaled_down_and_keeps_it():
+    image = Image.new("P", (3000, 1000), 1)
+    image.putpalette([255, 255, 255, 200, 30, 30])
+    image.paste(0, (0, 0, 1500, 1000))
+    out = io.BytesIO()
+    image.save(out, "PNG", transparency=0)  # the left half is see-through
+    clean = photo_clean(upload(out.getvalue(), "plaatje.png", "image/png"))
+    result = opened(clean.content)
+    assert result.size == (MAX_SIDE, 667) and result.mode == "RGBA"
+    assert result.getpixel((10, 10)) == (0, 0, 0, 0)
+    assert result.getpixel((MAX_SIDE - 10, 10)) == (200, 30, 30, 255)
+
+
+def test_turned_photo_is_scaled_down_and_upright():
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6
+    Image.new("RGB", (4000, 3000), "white").save(out, "JPEG", exif=exif)
+    clean = photo_clean(upload(out.getvalue()))
+    assert opened(clean.content).size == (1500, MAX_SIDE)
+
+
+def test_a_report_with_a_forty_megapixel_photo_saves_nothing(
+    as_persona, personas, settings, tmp_path
+):
+    from .test_report import report_url, valid_data
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    photo = upload(png_claiming((8000, 5000)), "straat.png", "image/png")
+    response = as_persona("resident").post(report_url(personas), valid_data(photos=[photo]))
+    assert response.status_code == 200
+    [message] = response.context["form"].errors["photos"]
+    assert message.startswith("“straat.png” has too many pixels")
+    assert not Problem.objects.exists() and not Photo.objects.exists()
+    assert not (tmp_path / "media").exists() or not any((tmp_path / "media").rglob("*.*"))
 
 
 def test_at_most_three_photos():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Sequence
 
 import pytest
@@ -12,7 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
+from residents import member_forms
 from residents.member_forms import (
+    MAX_IMPORT_BYTES,
     MAX_IMPORT_ROWS,
     MemberFileError,
     read_member_file,
@@ -192,6 +195,100 @@ def test_too_large_file_is_refused():
         read_member_file(upload(content))
 
 
+def padded_xlsx(rows: Sequence[Sequence[object]], padding_mb: int) -> bytes:
+    """A real workbook whose sheet is padded with megabytes of spaces: valid XML that openpyxl
+    would parse to the end, yet it compresses about 1,000 times (a zip bomb of a member list).
+    Written in chunks, so the test never holds the unpacked sheet in memory."""
+    with zipfile.ZipFile(io.BytesIO(xlsx(rows))) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    sheet_name = "xl/worksheets/sheet1.xml"
+    head, tail = parts.pop(sheet_name).split(b"</sheetData>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+        with archive.open(sheet_name, "w", force_zip64=True) as sheet:
+            sheet.write(head)
+            spaces = b" " * (1024 * 1024)
+            for _ in range(padding_mb):
+                sheet.write(spaces)
+            sheet.write(b"</sheetData>" + tail)
+    return out.getvalue()
+
+
+MEMBERS: list[list[object]] = [
+    ["naam", "email", "postcode", "huisnummer"],
+    ["Sanne", "s@example.nl", "3527AB", 1],
+]
+
+
+@pytest.fixture(scope="module")
+def bomb() -> bytes:
+    return padded_xlsx(MEMBERS, padding_mb=200)  # as in the issue: 204 KB, 200 MB unpacked
+
+
+@pytest.fixture
+def openpyxl_opens(monkeypatch) -> list[object]:
+    """Every workbook openpyxl is asked to open (it is not opened: the test wants none)."""
+    import openpyxl
+
+    opened: list[object] = []
+
+    def load_workbook(*args, **kwargs):
+        opened.append(args)
+        raise AssertionError("openpyxl was asked to open the workbook")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", load_workbook)
+    return opened
+
+
+def test_xlsx_that_unpacks_to_200_mb_is_refused_before_it_is_opened(bomb, openpyxl_opens):
+    assert len(bomb) < MAX_IMPORT_BYTES  # small enough to pass the upload limit
+    with pytest.raises(MemberFileError) as info:
+        read_member_file(upload(bomb, "leden.xlsx"))
+    assert str(info.value) == (
+        "This Excel file holds far more data than a member list (more than 20.0\xa0MB once "
+        "opened). Put only the member list in a new Excel file, or save it as CSV, and try again."
+    )
+    assert openpyxl_opens == []
+
+
+def test_padding_under_the_size_cap_is_refused_by_its_compression(openpyxl_opens):
+    data = padded_xlsx(MEMBERS, padding_mb=5)  # 5 MB of spaces: under 20 MB, but 1,000 to 1
+    with pytest.raises(MemberFileError, match="far more data than a member list"):
+        read_member_file(upload(data, "leden.xlsx"))
+    assert openpyxl_opens == []
+
+
+def test_the_unpacked_size_counts_every_part(monkeypatch):
+    data = xlsx([["naam", "email", "postcode", "huisnummer"], *[["Jan", None, "3527AB", 1]] * 50])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    monkeypatch.setattr(member_forms, "MAX_XLSX_UNPACKED_BYTES", unpacked)
+    assert len(read_member_file(upload(data, "leden.xlsx"))) == 50
+    monkeypatch.setattr(member_forms, "MAX_XLSX_UNPACKED_BYTES", unpacked - 1)
+    with pytest.raises(MemberFileError, match="far more data than a member list"):
+        read_member_file(upload(data, "leden.xlsx"))
+
+
+def test_a_full_list_in_excel_is_well_under_the_caps():
+    data = xlsx(
+        [["naam", "email", "postcode", "huisnummer", "toevoeging"]]
+        + [
+            [f"Bewoner {i}", f"bewoner{i}@example.nl", "3527AB", i, "bis"]
+            for i in range(MAX_IMPORT_ROWS)
+        ]
+    )
+    assert len(read_member_file(upload(data, "leden.xlsx"))) == MAX_IMPORT_ROWS
+
+
+def test_a_broken_zip_named_xlsx_is_unreadable_not_a_crash(openpyxl_opens):
+    data = xlsx(MEMBERS)
+    with pytest.raises(MemberFileError, match="could not read this Excel file"):
+        read_member_file(upload(data[: len(data) // 2], "leden.xlsx"))
+    assert openpyxl_opens == []
+
+
 # --- Checking rows --------------------------------------------------------------------------
 
 
@@ -302,6 +399,14 @@ def test_a_bad_file_is_a_form_error_not_a_crash(chair, personas):
     assert response.status_code == 200
     html = response.content.decode()
     assert "error-summary" in html and "not a CSV or Excel file" in html
+    assert chair.get(urls(personas)["preview"]).status_code == 302
+
+
+def test_a_zip_bomb_is_a_form_error_and_nothing_waits(chair, personas, bomb):
+    response = send(chair, personas, bomb, "leden.xlsx")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "error-summary" in html and "far more data than a member list" in html
     assert chair.get(urls(personas)["preview"]).status_code == 302
 
 
