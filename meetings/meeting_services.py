@@ -6,13 +6,15 @@ raises `Meeting.version`, so the projector's poll is one indexed read of that nu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -187,7 +189,9 @@ def agenda_item_remove(*, item: AgendaItem) -> None:
     if meeting.current_item_id == item.pk:
         raise MeetingStateError("current item")
     AgendaProposal.objects.filter(item=item).update(status=AgendaProposal.Status.PENDING, item=None)
+    discussed = _problem_ids(item) if _was_started(item) else []
     item.delete()
+    problems_discussed_recount(problem_ids=discussed)
     meeting_touch(meeting)
 
 
@@ -216,10 +220,13 @@ def agenda_item_problems_set(*, item: AgendaItem, problems: list[Problem]) -> No
     wrong = [p.pk for p in problems if p.neighbourhood_id != item.meeting.neighbourhood_id]
     if wrong or not all(p.is_public for p in problems):
         raise ValueError("problems must be public problems of the meeting's neighbourhood")
+    before = _problem_ids(item)
     item.links.all().delete()
     AgendaItemProblem.objects.bulk_create(
         AgendaItemProblem(item=item, problem=p, position=n) for n, p in enumerate(problems)
     )
+    if _was_started(item):  # problems put under (or taken from) an item that ran
+        problems_discussed_recount(problem_ids=[*before, *(p.pk for p in problems)])
     meeting_touch(item.meeting)
 
 
@@ -507,9 +514,46 @@ def check_in(*, meeting: Meeting, user: User) -> tuple[Attendance, bool]:
 def _stop_turn(item: AgendaItem | None, now: datetime) -> None:
     if item is not None and item.started_at is not None:
         spent = int((now - item.started_at).total_seconds())
+        # A turn counts at least a second: spent_seconds > 0 is how a stopped item stays
+        # known as started (_started, Problem.discussed_count).
         AgendaItem.objects.filter(pk=item.pk).update(
-            started_at=None, spent_seconds=F("spent_seconds") + max(spent, 0)
+            started_at=None, spent_seconds=F("spent_seconds") + max(spent, 1)
         )
+
+
+def _started(via: str = "") -> Q:
+    """An agenda item was actually started: it is running now, or a turn of it ran."""
+    return Q(**{f"{via}started_at__isnull": False}) | Q(**{f"{via}spent_seconds__gt": 0})
+
+
+def _was_started(item: AgendaItem) -> bool:
+    return AgendaItem.objects.filter(_started(), pk=item.pk).exists()
+
+
+def _problem_ids(item: AgendaItem) -> list[int]:
+    return list(item.links.values_list("problem_id", flat=True))
+
+
+@transaction.atomic
+def problems_discussed_recount(*, problem_ids: Iterable[int]) -> None:
+    """Problem.discussed_count of these problems: at how many meetings an agenda item naming
+    the problem was actually started (a chronic signal). Counted from the agenda rather than
+    incremented, so a second start of an item, or two items of one meeting naming the same
+    problem, count once. (A data migration of meetings filled it from past meetings so.)"""
+    ids = sorted(set(problem_ids))
+    if not ids:
+        return
+    # Lock first, in a fixed order: the count below then sees what a concurrent start of
+    # another meeting committed, and cannot be overwritten by that start's older count.
+    list(Problem.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    meetings = (
+        AgendaItemProblem.objects.filter(_started("item__"), problem=OuterRef("pk"))
+        .order_by()
+        .values("problem")
+        .annotate(n=Count("item__meeting", distinct=True))
+        .values("n")
+    )
+    Problem.objects.filter(pk__in=ids).update(discussed_count=Coalesce(Subquery(meetings), 0))
 
 
 def _locked(meeting: Meeting) -> Meeting:
@@ -533,6 +577,7 @@ def meeting_start(*, meeting: Meeting) -> Meeting:
     now = timezone.now()
     if first is not None:
         AgendaItem.objects.filter(pk=first.pk).update(started_at=now)
+        problems_discussed_recount(problem_ids=_problem_ids(first))
     Meeting.objects.filter(pk=meeting.pk).update(
         status=MS.IN_PROGRESS, started_at=now, current_item=first, version=F("version") + 1
     )
@@ -579,6 +624,8 @@ def meeting_go_to(
             AgendaItem.objects.filter(pk=current.pk, done_at=None).update(done_at=now)
     if item.started_at is None and (current is None or current.pk != item.pk):
         AgendaItem.objects.filter(pk=item.pk).update(started_at=now)
+        if not item.spent_seconds:  # its first turn: its problems are discussed here
+            problems_discussed_recount(problem_ids=_problem_ids(item))
     Meeting.objects.filter(pk=meeting.pk).update(current_item=item, version=F("version") + 1)
     meeting.refresh_from_db()
     return meeting

@@ -279,16 +279,8 @@ class ActionForm(forms.Form):
         return due
 
     def clean_volunteers_needed(self) -> int:
+        # Whether this owner may ask for volunteers is the service's rule (action_create).
         return self.cleaned_data.get("volunteers_needed") or 0
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("volunteers_needed") and cleaned.get("owner_organisation") is not None:
-            self.add_error(
-                "volunteers_needed",
-                _("Only an action of the residents themselves asks for volunteers."),
-            )
-        return cleaned
 
 
 class JudgementForm(forms.Form):

@@ -84,6 +84,23 @@ def _check_outcome(outcome: str) -> str:
     return outcome
 
 
+# Only an action the residents themselves own (no owner organisation) asks for volunteers:
+# an organisation's action is done by that organisation. Both action forms rely on this.
+VOLUNTEERS_FOR_RESIDENTS = "volunteers_for_residents_only"
+
+
+def _check_volunteers(
+    organisation: Organisation | None, volunteers_needed: int, *, field: str
+) -> None:
+    if volunteers_needed and organisation is not None:
+        message = (
+            _("Only an action of the residents themselves asks for volunteers.")
+            if field == "volunteers_needed"
+            else _("This action asks for volunteers, so the residents themselves own it.")
+        )
+        raise ValidationError({field: ValidationError(message, code=VOLUNTEERS_FOR_RESIDENTS)})
+
+
 def _active_member(user: User, neighbourhood: Neighbourhood, **filters: Any) -> bool:
     return (
         Membership.objects.active()
@@ -207,6 +224,7 @@ def action_create(
         raise ValidationError({"due_date": _("The due date cannot be in the past.")})
     if not 0 <= volunteers_needed <= 99:
         raise ValidationError({"volunteers_needed": _("Between 0 and 99 volunteers.")})
+    _check_volunteers(owner_organisation, volunteers_needed, field="volunteers_needed")
     hood = locked.neighbourhood
     _check_people(hood, owner_organisation, owner_person, contact_person)
     same = (
@@ -276,6 +294,10 @@ def action_edit(
         return None
     for field in changed:
         setattr(locked, field, values[field])
+    # The number of volunteers is fixed when agreed, so the owner cannot move away from them.
+    _check_volunteers(
+        locked.owner_organisation, locked.volunteers_needed, field="owner_organisation"
+    )
     _check_people(
         locked.neighbourhood,
         locked.owner_organisation,

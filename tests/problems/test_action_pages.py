@@ -429,6 +429,19 @@ def test_a_vague_outcome_is_refused_and_nothing_changes(
     assert police_action.version == 1
 
 
+def test_an_action_asking_for_volunteers_cannot_be_handed_to_an_organisation(
+    login, personas, residents_action, english_pages
+):
+    data = _valid_post("action_edit", residents_action)
+    data["owner_organisation"] = str(personas.police.pk)
+    response = login(personas.chair).post(url("action_edit", residents_action), data)
+    assert response.status_code == 400
+    assert "so the residents themselves own it" in response.content.decode()
+    assert response.context["form"].errors["owner_organisation"]
+    residents_action.refresh_from_db()
+    assert residents_action.owner_organisation is None and residents_action.version == 1
+
+
 @pytest.mark.parametrize(("persona", "allowed"), [("wijkagent", False), ("chair", True)])
 def test_handing_an_action_to_another_owner(login, personas, police_action, persona, allowed):
     data = _valid_post("action_edit", police_action)
@@ -600,6 +613,8 @@ def test_owner_choices_per_person(login, personas, priority, english_pages):
         ({"due_date": ""}, "due_date", "Fill in the date."),
         ({"owner_organisation": ""}, "owner_organisation", "Choose who owns it."),
         ({"volunteers_needed": "500"}, "volunteers_needed", "At most 99 volunteers."),
+        # The service's rule, with the same words as on the agenda screen's form.
+        ({"volunteers_needed": "3"}, "volunteers_needed", "Only an action of the residents"),
         ({"owner_person": "housing"}, "owner_person", "The owner must be a member"),
         ({"contact_person": "wijkagent"}, "contact_person", "Select a valid choice"),
     ],

@@ -17,11 +17,13 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import model_to_dict
+from django.utils import translation
 
 from meetings.meeting_services import meeting_cancel, meeting_close, meeting_create, meeting_start
 from meetings.models import Delivery, Mailing, Meeting
 from problems.action_services import (
     SURVEY,
+    VOLUNTEERS_FOR_RESIDENTS,
     ActionConflict,
     action_create,
     action_delay_note,
@@ -326,6 +328,38 @@ def test_at_most_99_volunteers(personas, problem):
         agree(personas, problem, owner_organisation=None, volunteers_needed=100)
     assert error_fields(info) == {"volunteers_needed"}
     assert agree(personas, problem, owner_organisation=None, volunteers_needed=99).pk
+
+
+def codes(info: pytest.ExceptionInfo[ValidationError]) -> dict[str, list[str | None]]:
+    return {field: [e.code for e in errors] for field, errors in info.value.error_dict.items()}
+
+
+def test_only_an_action_of_the_residents_themselves_asks_for_volunteers(personas, problem):
+    # The one rule both action forms rely on (the action page's and the agenda screen's).
+    with pytest.raises(ValidationError) as info:
+        agree(personas, problem, owner_organisation=personas.police, volunteers_needed=3)
+    assert codes(info) == {"volunteers_needed": [VOLUNTEERS_FOR_RESIDENTS]}
+    with translation.override("en"):
+        assert info.value.messages == [
+            "Only an action of the residents themselves asks for volunteers."
+        ]
+    assert not Action.objects.exists() and not ActionUpdate.objects.exists()
+    assert agree(personas, problem, owner_organisation=personas.police).status == AS.OPEN
+
+
+def test_an_action_asking_for_volunteers_stays_the_residents(personas, problem):
+    clean_up = agree(personas, problem, owner_organisation=None, volunteers_needed=2)
+    with pytest.raises(ValidationError) as info:
+        action_edit(
+            action=clean_up,
+            actor=personas.chair,
+            role=Role.CHAIR,
+            owner_organisation=personas.police,
+        )
+    assert codes(info) == {"owner_organisation": [VOLUNTEERS_FOR_RESIDENTS]}
+    stored = fresh(clean_up)
+    assert stored.owner_organisation is None and stored.version == 1
+    assert kinds(stored) == ["agreed"]
 
 
 def test_a_double_submit_returns_the_same_action(clock, personas, problem):
