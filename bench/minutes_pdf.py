@@ -449,18 +449,13 @@ def documents(version_id: int) -> list[str]:
 
 
 def bare(htmls: list[str]) -> tuple[float, list[int]]:
-    """WeasyPrint alone: the same documents, the same options as meetings.minutes_pdf."""
+    """WeasyPrint alone: the same documents, through the same helper as meetings.minutes_pdf."""
     from pypdf import PdfReader
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
+
+    from buurtoverleg.pdf import render_pdf
 
     started = time.perf_counter()
-    pdfs = [
-        HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf(
-            pdf_variant="pdf/ua-1"
-        )
-        for html in htmls
-    ]
+    pdfs = [render_pdf(html) for html in htmls]
     seconds = time.perf_counter() - started
     return seconds, [len(PdfReader(io.BytesIO(pdf)).pages) for pdf in pdfs]
 

@@ -2,7 +2,7 @@
 
     html = minutes_html(version, large=False)      # the whole document, for WeasyPrint
     pdf = minutes_pdf(version, large=True)         # bytes: tagged PDF (PDF/UA-1)
-    pdf = pdf_bytes(html)                          # WeasyPrint alone, e.g. for the printed pack
+    pdf = pdf_bytes(html)                          # buurtoverleg.pdf.render_pdf, the one PDF helper
 
 A version's body is frozen when it is finalised; the rest is read from the records each time
 it is rendered: the date, place, the chair and minute-taker, the attendance (counts,
@@ -12,7 +12,7 @@ rendering again, under the same version number.
 
 The document names nobody else: no reporter, no confidential detail (the body was drafted from
 public fields only, see minutes_services.minutes_draft). The HTML holds only inline data and
-WeasyPrint is given a fetcher that fetches nothing, so an edited body cannot make the worker
+buurtoverleg.pdf fetches nothing but `data:` URIs, so an edited body cannot make the worker
 fetch a URL.
 """
 
@@ -29,6 +29,7 @@ from django.utils import formats, timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from buurtoverleg.pdf import render_pdf as pdf_bytes  # the name minutes_services uses
 from meetings.models import Attendance, Meeting, Minutes, MinutesVersion
 from residents.models import Membership, Role, User
 
@@ -354,18 +355,6 @@ def minutes_draft_html(minutes: Minutes, large: bool = False) -> str:
             "draft": True,
         }
     )
-
-
-def pdf_bytes(html: str) -> bytes:
-    """WeasyPrint: a tagged PDF (PDF/UA-1, with the <title> and <html lang> as its metadata)
-    that fetches nothing from anywhere."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    pdf: bytes = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf(
-        pdf_variant="pdf/ua-1"
-    )
-    return pdf
 
 
 def minutes_pdf(version: MinutesVersion, large: bool = False) -> bytes:

@@ -15,13 +15,12 @@ then the poster, then the paper ballot of the next meeting's priority round when
 candidates (problems.ballot_pdf). Each part is laid out as its own document, so it keeps its
 own page rules (the minutes' header and "page x of y", the ballot's margins), and the pages are
 then written as one tagged PDF (WeasyPrint's documented Document.copy) with the pack's title
-and language. Everything is rendered in the minutes' language. Only inline data: WeasyPrint
-fetches nothing.
+and language. Everything is rendered in the minutes' language. buurtoverleg.pdf lays out and
+writes every part: tagged (PDF/UA-1), fetching nothing but the inline QR codes.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -33,6 +32,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from buurtoverleg.pdf import combine_documents, layout_pdf, write_pdf
 from meetings.meeting_services import meeting_after
 from meetings.minutes_pdf import minutes_draft_html, minutes_html
 from meetings.models import Meeting, Minutes, MinutesVersion
@@ -43,7 +43,6 @@ from residents.member_views import qr_data_uri
 from residents.models import Neighbourhood
 
 POSTER_TEMPLATE = "meetings/poster_pdf.html"
-PDF_VARIANT = "pdf/ua-1"  # tagged, with the title and language in the metadata
 
 # The poster is one A4 page, to be read from a step away. It shows the most supported
 # priorities and the first actions of each, with shortened texts, and says what is left out
@@ -220,7 +219,7 @@ def _poster(neighbourhood: Neighbourhood, fonts: Any = None) -> tuple[str, Any]:
     poster = poster_data(neighbourhood)
     for priorities, actions in _budgets(len(poster.priorities)):
         html = render_to_string(POSTER_TEMPLATE, poster.fitted(priorities, actions))
-        document = _layout(html, fonts)
+        document = layout_pdf(html, fonts)
         if len(document.pages) == 1:
             break
     return html, document
@@ -232,34 +231,7 @@ def poster_html(neighbourhood: Neighbourhood) -> str:
     return _poster(neighbourhood)[0]
 
 
-# --- Rendering --------------------------------------------------------------------------------
-
-
-def _layout(html: str, fonts: Any = None) -> Any:
-    """One part laid out with its own CSS, as a WeasyPrint Document (tagged for PDF/UA)."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    fetcher = URLFetcher(allowed_protocols=("data",))  # inline data only (the QR codes)
-    return HTML(string=html, url_fetcher=fetcher).render(font_config=fonts, pdf_variant=PDF_VARIANT)
-
-
-def _combine(documents: list[Any], *, title: str | None = None, language: str | None = None) -> Any:
-    """The pages of all documents as one (WeasyPrint's Document.copy), with the first one's
-    metadata, the title and language replaced when given."""
-    first = documents[0]
-    combined = first.copy([page for document in documents for page in document.pages])
-    combined.metadata = copy.copy(first.metadata)
-    if title is not None:
-        combined.metadata.title = title
-    if language is not None:
-        combined.metadata.lang = language
-    return combined
-
-
-def write_pdf(document: Any) -> bytes:
-    pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
-    return pdf
+# --- Rendering (buurtoverleg.pdf: tagged, fetching nothing but data: URIs) ----------------------
 
 
 def poster_pdf(neighbourhood: Neighbourhood) -> bytes:
@@ -359,13 +331,13 @@ def pack_parts(meeting: Meeting) -> Pack:
     parts: list[PackPart] = []
     minutes = found.html()  # in the minutes' own language
     if minutes is not None:
-        parts.append(PackPart("minutes", minutes, _layout(minutes, fonts)))
+        parts.append(PackPart("minutes", minutes, layout_pdf(minutes, fonts)))
     with translation.override(language):
         parts.append(PackPart("poster", *_poster(meeting.neighbourhood, fonts)))
         round = next_round(meeting)
         if round is not None:
             ballot = ballot_paper_html(round=round)
-            parts.append(PackPart("ballot", ballot, _layout(ballot, fonts)))
+            parts.append(PackPart("ballot", ballot, layout_pdf(ballot, fonts)))
         title = pack_title(meeting)
     return Pack(title=title, language=language, parts=parts)
 
@@ -374,7 +346,7 @@ def pack_pdf(meeting: Meeting) -> bytes:
     """The printed pack as one tagged PDF (see the module's docstring)."""
     pack = pack_parts(meeting)
     documents = [part.document for part in pack.parts]
-    return write_pdf(_combine(documents, title=pack.title, language=pack.language))
+    return write_pdf(combine_documents(documents, title=pack.title, language=pack.language))
 
 
 def pack_filename(meeting: Meeting) -> str:

@@ -223,7 +223,12 @@ def _stage(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
 
 
 def _no_store_key(response: HttpResponse) -> HttpResponse:
-    """The key is a password in the URL: never indexed, never sent on as a referrer."""
+    """The key is a password in this page's URL: never indexed, never sent on as a referrer.
+
+    Only for pages without a form: under `no-referrer` Chromium posts `Origin: null`, which
+    the CSRF check refuses. The chair's link page has the revoke form and no key in its own
+    URL, so it keeps the site's `same-origin` policy (see projector_link).
+    """
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -307,4 +312,7 @@ def projector_link(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
             "form": form,
         },
     )
-    return _no_store_key(response)
+    # The key is in the page, not in its URL: not indexed, and the site's referrer policy
+    # (same-origin: our own pages only) lets the revoke form post with our Origin.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -1,6 +1,6 @@
 """The printable paper ballot of a priority round: one A4 page (more only for a very long
 ballot) with the candidates, a box per problem to write points in, a line for the resident's
-name and a QR code to the online ballot. Rendered by WeasyPrint, like the invite-code sheet.
+name and a QR code to the online ballot. Made by buurtoverleg.pdf, like every PDF: tagged.
 
 The chair or minute-taker enters a filled-in paper ballot as that resident's ballot (source
 "paper"); the sheet itself names nobody.
@@ -12,6 +12,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
+from buurtoverleg.pdf import render_pdf
 from problems.models import PriorityRound
 from residents.member_views import qr_data_uri
 
@@ -46,8 +47,5 @@ def ballot_paper_html(*, round: PriorityRound) -> str:
 
 
 def ballot_paper_pdf(*, round: PriorityRound) -> bytes:
-    from weasyprint import HTML
-
-    # Only inline data (the QR code is a data URI): WeasyPrint fetches nothing.
-    pdf: bytes = HTML(string=ballot_paper_html(round=round)).write_pdf()
-    return pdf
+    """The paper ballot as a tagged PDF (buurtoverleg.pdf; the QR code is inline data)."""
+    return render_pdf(ballot_paper_html(round=round))

@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from buurtoverleg.http import AuthenticatedHttpRequest
+from buurtoverleg.pdf import render_pdf
 from residents.member_forms import (
     InviteCodesForm,
     InviteForm,
@@ -452,13 +453,8 @@ def invite_sheet_html(*, neighbourhood: Neighbourhood, codes: list[InviteCode]) 
 
 
 def invite_sheet_pdf(*, neighbourhood: Neighbourhood, codes: list[InviteCode]) -> bytes:
-    from weasyprint import HTML
-
-    # The sheet holds only inline data (QR codes are data URIs): WeasyPrint fetches nothing.
-    pdf: bytes = HTML(
-        string=invite_sheet_html(neighbourhood=neighbourhood, codes=codes)
-    ).write_pdf()
-    return pdf
+    """The sheet as a tagged PDF (buurtoverleg.pdf; the QR codes are inline data)."""
+    return render_pdf(invite_sheet_html(neighbourhood=neighbourhood, codes=codes))
 
 
 @never_cache

@@ -596,3 +596,19 @@ def test_the_link_page_shows_an_absolute_link_to_copy_and_open(
     body = login(personas.minute_taker).get(link_url(meeting)).content.decode()
     assert f'value="https://buurt.example.nl{page_url(meeting)}"' in body
     assert f'href="{page_url(meeting)}"' in body
+
+
+def test_a_page_with_the_key_in_its_address_sends_no_referrer_and_has_no_form(
+    client, login, personas, make_meeting, throwaway_panels
+):
+    """Under `no-referrer` Chromium posts `Origin: null` and the CSRF check refuses the form:
+    only the projector (the key in its URL, no form) sends it. The chair's link page (the
+    revoke form, no key in its URL) keeps the site's same-origin policy, still unindexed."""
+    meeting = make_meeting()
+    projector = client.get(page_url(meeting))
+    assert projector["Referrer-Policy"] == "no-referrer"
+    assert "<form" not in projector.content.decode()
+    link_page = login(personas.chair).get(link_url(meeting))
+    assert link_page["Referrer-Policy"] == "same-origin"
+    assert '<form method="post"' in link_page.content.decode()
+    assert link_page["X-Robots-Tag"].startswith("noindex")
