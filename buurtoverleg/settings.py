@@ -81,6 +81,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "buurtoverleg.errors.RejectNulMiddleware",  # before anything reads the session
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -96,6 +97,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "buurtoverleg.urls"
+CSRF_FAILURE_VIEW = "buurtoverleg.errors.csrf_failure"
 WSGI_APPLICATION = "buurtoverleg.wsgi.application"
 
 TEMPLATES = [
@@ -127,13 +129,27 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Where the login-code and TOTP limits are counted while Redis is down (buurtoverleg.cache);
+    # the table comes from a residents migration. A high MAX_ENTRIES: culling would drop
+    # counters, and expired ones are removed first anyway.
+    "limits": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "residents_limit_cache",
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    },
+}
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    # Shared cache so allauth's rate limits hold across gunicorn workers.
+    # Shared cache so allauth's rate limits hold across gunicorn workers. When Redis is down the
+    # backend fails open after at most 0.5 s (and then skips Redis for a few seconds), except
+    # for the login-code and TOTP limits, which move to the "limits" cache.
     CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "buurtoverleg.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
+        "FALLBACK": "limits",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 
 
@@ -268,14 +284,17 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 # Publishing must not hang a page when Redis is down: the mailing is in the database and the
-# due-work sweep queues it again once the broker is back.
+# due-work sweep queues it again once the broker is back. One retry: with the 0.5 s socket
+# timeouts below a publish to a broker that does not answer gives up after about a second.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
+    "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# Like the cache, the broker client gives up within 0.5 s (a Redis command takes well under a
+# millisecond); the worker's BRPOP is read when its socket is ready, so it does not hit this.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # One frequent job runs everything that is due (meetings/due.py lists the kinds).
 CELERY_BEAT_SCHEDULE = {

@@ -36,3 +36,9 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include("problems.urls")),
 ]
+
+# Error pages in the site's layout and the visitor's language (buurtoverleg/errors.py).
+handler400 = "buurtoverleg.errors.bad_request"
+handler403 = "buurtoverleg.errors.permission_denied"
+handler404 = "buurtoverleg.errors.page_not_found"
+handler500 = "buurtoverleg.errors.server_error"

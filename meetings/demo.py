@@ -19,6 +19,7 @@ from meetings.meeting_services import (
     meeting_create,
     meeting_go_to,
     meeting_start,
+    problems_discussed_recount,
     walk_ins_set,
 )
 from meetings.models import AgendaItem, Attendance, Meeting
@@ -177,6 +178,11 @@ def load(hood: Neighbourhood, chair: User, minute_taker: User) -> None:
     AgendaItem.objects.filter(pk=current.pk).update(started_at=now - timedelta(minutes=5))
     Meeting.objects.filter(pk=live.pk).update(started_at=live_start)
     as_if_sent_back_then([hood])  # the status mails of the rounds above: history, not news
+    # Last month's items were written straight in above: count the meetings each problem was
+    # discussed at, as starting the items would have.
+    problems_discussed_recount(
+        problem_ids=Problem.objects.for_neighbourhood(hood).values_list("pk", flat=True)
+    )
 
 
 def publish_next_agenda(hood: Neighbourhood) -> Meeting | None:
