@@ -13,6 +13,7 @@ urlpatterns = [
     path("problems/<int:pk>/", api.ProblemDetail.as_view(), name="api_problem"),
     # OpenAPI 3: YAML by default, JSON with ?format=json.
     path("schema/", api.Schema.as_view(), name="api_schema"),
-    # Anything else that ends in a slash (without one, APPEND_SLASH redirects first).
-    re_path(r"^(?:.*/)?$", api.NotFound.as_view()),
+    # Anything else that ends in a slash (without one, APPEND_SLASH redirects first), also with
+    # a line break in it: the API answers its own JSON 404, never the HTML page.
+    re_path(r"^(?:[\s\S]*/)?$", api.NotFound.as_view()),
 ]

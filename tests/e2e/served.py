@@ -2,7 +2,8 @@
 
 The live server's middleware is built once, with this one added last (tests/e2e/conftest.py),
 so it sees the final bytes of each response. Only documents the browser navigated to count
-(Sec-Fetch-Dest): fragments that htmx or a script fetch are parts of a page. The pages are validated in one batch when the session ends.
+(Sec-Fetch-Dest): fragments that htmx or a script fetch are parts of a page. The pages are
+validated in one batch when the session ends.
 """
 
 from __future__ import annotations

@@ -370,7 +370,10 @@ def test_no_retry_button_when_every_failure_is_blocked(as_persona, personas):
 def test_polling_only_while_work_is_pending(as_persona, busy, finished):
     client = as_persona("chair")
     html = client.get(detail_url(busy)).content.decode()
-    assert f'data-hx-get="{progress_url(busy)}" data-hx-trigger="every 2s" data-hx-swap="outerHTML"' in html
+    assert (
+        f'data-hx-get="{progress_url(busy)}" data-hx-trigger="every 2s" data-hx-swap="outerHTML"'
+        in html
+    )
     assert "3 of 10 sent" in html and "7 still to send." in html
     # Without JavaScript the page can be refreshed by a plain link.
     assert f'<a href="{detail_url(busy)}">Show the latest numbers</a>' in html

@@ -890,7 +890,9 @@ def test_saving_with_htmx_answers_the_status_and_the_new_version(record, persona
     assert answer.status_code == 200
     html = answer.content.decode()
     assert 'id="minutes-save-status"' in html
-    assert f'value="{minutes.body_version + 1}" id="minutes-version" data-hx-swap-oob="true"' in html
+    assert (
+        f'value="{minutes.body_version + 1}" id="minutes-version" data-hx-swap-oob="true"' in html
+    )
     assert Minutes.objects.get().body == "<p>Nieuw</p>"
 
 

@@ -180,12 +180,14 @@ def test_a_nul_in_the_address_answers_the_400_page_with_the_security_headers(cli
     """The known one: a NUL in a projector key reached PostgreSQL, which refused it."""
     client.raise_request_exception = False
     settings.DEBUG = False
-    for url in ("/scherm/%00/", "/buurt/x/problemen/?q=%00", "/?%00=1"):
-        response = client.get(url)
-        assert response.status_code == 400, url
-        assert 'class="site-header"' in response.content.decode()
-        assert "script-src 'self'" in response["Content-Security-Policy"]
-        assert response["X-Frame-Options"] == "DENY"
+    response = client.get("/scherm/%00/")
+    assert response.status_code == 400
+    assert 'class="site-header"' in response.content.decode()
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    # In a query value a NUL is a bad filter like any other: ignored, never a 500.
+    for url in ("/buurt/kanaleneiland-noord/problemen/?straat=%00", "/?%00=1"):
+        assert client.get(url).status_code in (200, 404), url
 
 
 @pytest.mark.parametrize("cookie", ["sessionid", "csrftoken", "django_language"])
