@@ -431,7 +431,7 @@ def routes() -> Iterator[Route]:
 
 
 # Routes without a name (a regular expression): the URLs that stand for them.
-UNNAMED = {"api/^(?:.*/)?$": ["/api/bestaat-niet/"]}
+UNNAMED = {r"api/^(?:[\s\S]*/)?$": ["/api/bestaat-niet/"]}
 
 
 def _link(url: str) -> list[dict[str, Any]]:

@@ -157,7 +157,7 @@ POST_ONLY = {
 POST_ONLY_CHECKED_BY = ("anonymous", "resident", "chair")
 # Routes that answer something else than 200 to everyone, on purpose: the status they answer.
 NOT_200 = {
-    "api/^(?:.*/)?$": 404,  # the API's catch-all: a JSON 404 for any unknown address
+    r"api/^(?:[\s\S]*/)?$": 404,  # the API's catch-all: a JSON 404 for any unknown address
 }
 PDF_ROUTES = {
     "minutes_draft_pdf",
