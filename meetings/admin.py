@@ -33,7 +33,7 @@ class DeliveryInline(admin.TabularInline):
 
 @admin.register(Mailing)
 class MailingAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "kind", "neighbourhood", "created_at", "transactional"]
+    list_display = ["__str__", "kind", "neighbourhood", "created_at"]
     list_filter = ["kind", "neighbourhood"]
     readonly_fields = ["key", "created_by", "subject_type", "subject_id"]
     list_select_related = ["neighbourhood"]

@@ -86,8 +86,6 @@ class Mailing(models.Model):
     subject = GenericForeignKey("subject_type", "subject_id")
     template = models.CharField(_("template"), max_length=100)
     context = models.JSONField(_("context"), default=dict, blank=True)
-    # Transactional mail (an answer to something the person did) has no unsubscribe link.
-    transactional = models.BooleanField(_("transactional"), default=False)
     # Creating a mailing twice with the same key gives the first one back: nothing twice.
     key = models.CharField(_("key"), max_length=200, unique=True, null=True, blank=True)
     created_by = models.ForeignKey(
@@ -115,6 +113,11 @@ class Mailing(models.Model):
     def topic(self) -> str | None:
         """The kind of mail a person can turn off that this is, or None for duty mail."""
         return self.TOPICS.get(self.kind)
+
+    @property
+    def transactional(self) -> bool:
+        """Duty mail: no unsubscribe link, and it always goes (the kind decides)."""
+        return self.topic is None
 
 
 class Delivery(models.Model):

@@ -101,7 +101,6 @@ def mailing_create(
     topic = Mailing.TOPICS.get(kind)
     if topic is not None and neighbourhood is None:
         raise ValueError(f"A {kind!r} mailing can be turned off per neighbourhood: name one.")
-    transactional = topic is None
     mailing = Mailing.objects.create(
         kind=kind,
         template=template,
@@ -109,7 +108,6 @@ def mailing_create(
         subject_type=ContentType.objects.get_for_model(subject) if subject else None,
         subject_id=subject.pk if subject else None,
         context=context or {},
-        transactional=transactional,
         created_by=created_by,
         key=key,
     )
