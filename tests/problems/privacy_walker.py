@@ -696,3 +696,52 @@ def mail_texts(message: EmailMessage) -> list[tuple[str, str]]:
         assert text is not None, f"an image attached to a mail: {filename}"
         parts.append((f"attachment {filename}", text))
     return parts
+
+
+# Every route that serves a PDF (test_privacy_markers reads them, test_pdf_tagged checks tags).
+PDF_ROUTES = frozenset(
+    {
+        "minutes_draft_pdf",
+        "minutes_draft_pdf_large",
+        "minutes_pdf",
+        "minutes_pdf_large",
+        "meeting_pack",
+        "poster",
+        "round_ballot_pdf",
+        "invite_sheet",
+    }
+)
+SITE = "https://buurt.example.nl"
+
+
+def planted_world(django_db_blocker: Any, media: Any) -> Iterator[World]:
+    """The planted neighbourhood for a whole test module, with its URL fillings.
+
+    Planting renders PDFs and sends mail, too slow to repeat per test: it lives in a
+    transaction rolled back at the end (each test runs in a savepoint inside it). Tasks run
+    in-process meanwhile; the cache and the category cache are cleared on the way out.
+    """
+    from django.core.cache import cache
+    from django.db import transaction
+    from django.test import override_settings
+
+    from buurtoverleg.celery import app
+    from problems.models import categories_forget
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        with (
+            django_db_blocker.unblock(),
+            override_settings(MEDIA_ROOT=str(media), SITE_URL=SITE),
+            transaction.atomic(),
+        ):
+            cache.clear()
+            planted = plant()
+            planted.table = fillings(planted)  # once: the signed tokens differ by the second
+            yield planted
+            transaction.set_rollback(True)
+    finally:
+        app.conf.task_always_eager = saved
+        cache.clear()
+        categories_forget()

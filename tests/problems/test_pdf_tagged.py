@@ -19,58 +19,23 @@ from xml.etree import ElementTree
 
 import pypdf
 import pytest
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from PIL import Image
 
 from buurtoverleg.pdf import render_pdf
 from tests.conftest import pass_second_factor
 
-from .privacy_walker import World, fillings, plant, routes, urls_of
+from .privacy_walker import PDF_ROUTES, World, planted_world, routes, urls_of
 
 pytestmark = pytest.mark.django_db
 
 PDFUAID = "{http://www.aiim.org/pdfua/ns/id/}part"
-# Today's PDFs: a new one is checked as well, this list only makes a lost one noticed.
-KNOWN_PDF_ROUTES = {
-    "minutes_draft_pdf",
-    "minutes_draft_pdf_large",
-    "minutes_pdf",
-    "minutes_pdf_large",
-    "meeting_pack",
-    "poster",
-    "round_ballot_pdf",
-    "invite_sheet",
-}
-SITE = "https://buurt.example.nl"
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
-    """The planted neighbourhood (as in test_privacy_markers), rolled back at the end."""
-    from django.core.cache import cache
-
-    from buurtoverleg.celery import app
-    from problems.models import categories_forget
-
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True  # the minutes' PDF is rendered in-process
-    media = tmp_path_factory.mktemp("media")
-    try:
-        with (
-            django_db_blocker.unblock(),
-            override_settings(MEDIA_ROOT=str(media), SITE_URL=SITE),
-            transaction.atomic(),
-        ):
-            cache.clear()
-            planted = plant()
-            planted.table = fillings(planted)
-            yield planted
-            transaction.set_rollback(True)
-    finally:
-        app.conf.task_always_eager = saved
-        cache.clear()
-        categories_forget()
+    """The planted neighbourhood (privacy_walker.planted_world), rolled back at the end."""
+    yield from planted_world(django_db_blocker, tmp_path_factory.mktemp("media"))
 
 
 def pdf_urls(world: World) -> dict[str, list[str]]:
@@ -110,7 +75,7 @@ def tagging_faults(pdf: bytes) -> list[str]:
 
 def test_every_pdf_the_app_serves_is_tagged(world):
     urls = pdf_urls(world)
-    assert set(urls) >= KNOWN_PDF_ROUTES
+    assert set(urls) >= PDF_ROUTES
     client = Client()
     chair = world.personas.chair
     client.force_login(chair)

@@ -26,8 +26,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
 from meetings.models import Delivery, Mailing
@@ -43,6 +42,7 @@ from .privacy_walker import (
     MARKERS,
     NOTE,
     OPEN_REPORTER,
+    PDF_ROUTES,
     REPORTER,
     REPORTERS,
     SECRET_TITLE,
@@ -51,9 +51,8 @@ from .privacy_walker import (
     UnfilledRoute,
     World,
     body_text,
-    fillings,
     mail_texts,
-    plant,
+    planted_world,
     routes,
     urls_of,
     variants,
@@ -159,48 +158,14 @@ POST_ONLY_CHECKED_BY = ("anonymous", "resident", "chair")
 NOT_200 = {
     r"api/^(?:[\s\S]*/)?$": 404,  # the API's catch-all: a JSON 404 for any unknown address
 }
-PDF_ROUTES = {
-    "minutes_draft_pdf",
-    "minutes_draft_pdf_large",
-    "minutes_pdf",
-    "minutes_pdf_large",
-    "meeting_pack",
-    "poster",
-    "round_ballot_pdf",
-    "invite_sheet",
-}
-SITE = "https://buurt.example.nl"
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
-    """One planted neighbourhood for the whole module (planting renders PDFs and sends mail:
-    too slow to repeat per persona). It lives in a transaction rolled back at the end; each
-    test runs in a savepoint inside it, so nothing a test does outlives the test."""
-    from django.core.cache import cache
-
-    from buurtoverleg.celery import app
-    from problems.models import categories_forget
-
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True  # the PDF render and the mail run in-process
-    media = tmp_path_factory.mktemp("media")
-    try:
-        with (
-            django_db_blocker.unblock(),
-            override_settings(MEDIA_ROOT=str(media), SITE_URL=SITE),
-            transaction.atomic(),
-        ):
-            cache.clear()
-            planted = plant()
-            planted.table = fillings(planted)  # once: the signed tokens differ by the second
-            planted.variants = variants(planted)
-            yield planted
-            transaction.set_rollback(True)
-    finally:
-        app.conf.task_always_eager = saved
-        cache.clear()
-        categories_forget()
+    """One planted neighbourhood for the whole module (privacy_walker.planted_world)."""
+    for planted in planted_world(django_db_blocker, tmp_path_factory.mktemp("media")):
+        planted.variants = variants(planted)
+        yield planted
 
 
 @dataclass(frozen=True)

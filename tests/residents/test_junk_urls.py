@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.problems.privacy_walker import World, fillings, plant
+from tests.problems.privacy_walker import World, planted_world
 
 pytestmark = pytest.mark.django_db
 
@@ -91,29 +90,8 @@ def routes() -> Iterator[Route]:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
-    """The planted neighbourhood, once for the module, rolled back at the end."""
-    from django.core.cache import cache
-
-    from buurtoverleg.celery import app
-    from problems.models import categories_forget
-
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        with (
-            django_db_blocker.unblock(),
-            override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))),
-            transaction.atomic(),
-        ):
-            cache.clear()
-            planted = plant()
-            planted.table = fillings(planted)
-            yield planted
-            transaction.set_rollback(True)
-    finally:
-        app.conf.task_always_eager = saved
-        cache.clear()
-        categories_forget()
+    """The planted neighbourhood (privacy_walker.planted_world), rolled back at the end."""
+    yield from planted_world(django_db_blocker, tmp_path_factory.mktemp("media"))
 
 
 def real_values(world: World, route: Route) -> dict[str, str]:
