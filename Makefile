@@ -44,6 +44,7 @@ test: install
 lint:
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	PYTHONPATH=. $(RUN) lint-imports
 
 typecheck:
 	$(RUN) mypy .

@@ -50,6 +50,8 @@ from _harness import (
     say,
 )
 
+from meetings.mail_kinds import MeetingMail
+
 RECIPIENTS = 5_000
 ROUNDS = 5
 ENGLISH_SHARE = 0.3  # the rest reads Dutch
@@ -129,7 +131,7 @@ def without_broker() -> None:
 
     (Without REDIS_URL the Celery task would run eagerly inside the commit instead.)
     """
-    from meetings import services
+    from buurtoverleg.mail import pipeline as services
 
     def enqueue(*, mailing_id: int) -> None:
         ENQUEUED.append(mailing_id)
@@ -159,8 +161,7 @@ def run_pipeline(limit: int | None = None) -> PipelineRun:
     from django.db import transaction
     from django.urls import reverse
 
-    from meetings.models import Mailing
-    from meetings.services import mailing_create, mailing_send, recipients_for
+    from buurtoverleg.mail.pipeline import mailing_create, mailing_send, recipients_for
     from residents.models import Membership, Neighbourhood, Role, User
 
     ENQUEUED.clear()
@@ -175,7 +176,7 @@ def run_pipeline(limit: int | None = None) -> PipelineRun:
         # A kind one can turn off (the digest): unsubscribe link and List-Unsubscribe headers,
         # and the check of who turned it off, per batch.
         mailing = mailing_create(
-            kind=Mailing.Kind.DIGEST,
+            kind=MeetingMail.DIGEST,
             template=TEMPLATE,
             recipients=recipients_for(residents[:limit] if limit else residents),
             neighbourhood=hood,
@@ -196,7 +197,7 @@ def check_and_clean(run: PipelineRun, expected: int) -> None:
     """Every delivery of the mailing is `sent`; then the mailing goes (a clean next round)."""
     from django.db.models import Count
 
-    from meetings.models import Delivery, Mailing
+    from buurtoverleg.mail.models import Delivery, Mailing
 
     statuses = dict(
         Delivery.objects.filter(mailing_id=run.mailing_id)

@@ -8,9 +8,10 @@ from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
 if TYPE_CHECKING:
+    # The django-stubs plugin reads this alias as settings.AUTH_USER_MODEL (the project's
+    # user): typed fields for the views, without an import of the app that defines it.
+    from django.contrib.auth.models import _User as User
     from django_htmx.middleware import HtmxDetails
-
-    from residents.models import User
 
 
 class HtmxHttpRequest(HttpRequest):

@@ -2,10 +2,8 @@ from __future__ import annotations
 
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import include, path, re_path
-
-from residents import views as resident_views
 
 # The admin logs in through allauth too: e-mailed code plus the second factor.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -18,21 +16,37 @@ def not_offered(request: HttpRequest, *args: object, **kwargs: object) -> HttpRe
     raise Http404
 
 
+# The admin's pages follow a model's app label: those of the mail ledger and the due-work
+# table moved with them out of the meetings app. Old bookmarks land on the new pages.
+MOVED_TO = {
+    "mailing": "mail",
+    "delivery": "mail",
+    "mailsuppression": "mail",
+    "mailsuppressionlift": "mail",
+    "dueworkrun": "buurtoverleg",
+}
+
+
+def moved_admin_page(request: HttpRequest, model: str, rest: str) -> HttpResponse:
+    query = request.META.get("QUERY_STRING", "")
+    target = f"/beheer/{MOVED_TO[model]}/{model}/{rest}" + (f"?{query}" if query else "")
+    return HttpResponsePermanentRedirect(target)
+
+
+# The project package imports no app: each app's URLs are included by name. The residents'
+# come first: they hold the site-wide pages, among them the login page that replaces allauth's.
 urlpatterns = [
-    path("", resident_views.home, name="home"),
-    path("health/", resident_views.health, name="health"),
-    path("privacy/", resident_views.privacy, name="privacy"),
-    path("toegankelijkheid/", resident_views.accessibility, name="accessibility"),
+    path("", include("residents.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    # Passwordless only: the login page is the "send me a code" page; joining happens
-    # through a neighbourhood, which checks the address.
-    path("accounts/login/", resident_views.login_by_code, name="account_login"),
-    path("accounts/signup/", resident_views.signup_elsewhere, name="account_signup"),
     re_path(r"^accounts/password/", not_offered),
     path("accounts/reauthenticate/", not_offered),  # by password; by code stays
     path("accounts/", include("allauth.urls")),
+    re_path(
+        r"^beheer/meetings/(?P<model>mailing|delivery|mailsuppression|mailsuppressionlift|"
+        r"dueworkrun)/(?P<rest>.*)$",
+        moved_admin_page,
+    ),
     path("beheer/", admin.site.urls),
-    path("", include("residents.urls")),
     path("", include("meetings.urls")),
     path("", include("problems.urls")),
 ]

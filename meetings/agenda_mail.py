@@ -25,9 +25,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from buurtoverleg.mail.models import Delivery, Mailing
+from buurtoverleg.mail.pipeline import Attachment, attachments_for, mailing_create, recipients_for
 from meetings.calendar import calendar_for
-from meetings.models import Delivery, Mailing, Meeting, Rsvp
-from meetings.services import Attachment, attachments_for, mailing_create, recipients_for
+from meetings.mail_kinds import MeetingMail
+from meetings.models import Meeting, Rsvp
 from problems.ballot_links import ballot_link_url
 from problems.models import PriorityRound, Problem
 from problems.round_services import voter_may_vote
@@ -37,8 +39,6 @@ from residents.models import MailTopic, Membership, User
 log = logging.getLogger(__name__)
 
 MS = Meeting.Status
-AGENDA_TEMPLATE = "emails/agenda"
-REMINDER_TEMPLATE = "emails/meeting_reminder"
 # The reminder goes out on the day before the meeting, not before this hour (local time):
 # nobody needs it at five past midnight.
 REMINDER_FROM = time(9, 0)
@@ -154,8 +154,7 @@ def _agenda_mail(meeting_id: int, now: datetime) -> Mailing | None:
         if not recipients:
             return None
         return mailing_create(
-            kind=Mailing.Kind.AGENDA,
-            template=AGENDA_TEMPLATE,
+            kind=MeetingMail.AGENDA,
             recipients=recipients,
             neighbourhood=meeting.neighbourhood,
             subject=meeting,
@@ -254,7 +253,7 @@ def _mailing_meeting(mailing: Mailing) -> Meeting | None:
     return meeting
 
 
-@attachments_for(Mailing.Kind.AGENDA)
+@attachments_for(MeetingMail.AGENDA)
 def agenda_attachments(mailing: Mailing, delivery: Delivery) -> list[Attachment]:
     """The meeting as an .ics file (its title in the reader's language)."""
     meeting = _mailing_meeting(mailing)
@@ -319,8 +318,7 @@ def _reminder(meeting_id: int, now: datetime) -> Mailing | None:
         said_yes = Rsvp.objects.filter(meeting=meeting, answer=Rsvp.Answer.YES)
         coming = set(said_yes.values_list("user_id", flat=True)) & {p.pk for p in people}
         return mailing_create(
-            kind=Mailing.Kind.MEETING_REMINDER,
-            template=REMINDER_TEMPLATE,
+            kind=MeetingMail.MEETING_REMINDER,
             recipients=recipients,
             neighbourhood=meeting.neighbourhood,
             subject=meeting,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +11,39 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self) -> None:
+        from buurtoverleg.due import register_due_work
         from meetings import (
+            action_panels,  # noqa: F401 - registers the Aanpak and Terugkoppeling panels
+            mail_kinds,
+            meeting_services,  # noqa: F401 - marks its public writes (public_pages)
+            minutes_services,  # noqa: F401 - marks its public writes (public_pages)
             panel_views,  # noqa: F401 - registers the agenda screen's panels
             privacy,  # noqa: F401 - registers export and anonymiser
+            problem_sections,  # noqa: F401 - registers the problem page's meetings section
+            round_panels,  # noqa: F401 - registers the vote panel of the agenda screen
+            schedule,  # noqa: F401 - marks its public writes (public_pages)
+            sections,  # noqa: F401 - registers the neighbourhood page's sections
         )
+
+        mail_kinds.register()
+        register_due_work(
+            "meetings.plan_from_rhythm", "meetings.schedule.meetings_plan_all", timedelta(days=1)
+        )
+        register_due_work(
+            "minutes.sweep",
+            "meetings.minutes_services.minutes_renders_requeue_stale",
+            timedelta(minutes=5),
+        )
+        # Keyed mailings: one agenda mail per meeting and start time, once it is published and
+        # at most Neighbourhood.agenda_mail_days away; one reminder per meeting and date, the
+        # day before; one progress digest per neighbourhood and ISO week, only when something
+        # changed. However often these run, nothing goes twice.
+        register_due_work(
+            "meetings.agenda_mail", "meetings.agenda_mail.agenda_mail_send_due", timedelta(hours=1)
+        )
+        register_due_work(
+            "meetings.meeting_reminder",
+            "meetings.agenda_mail.meeting_reminders_send_due",
+            timedelta(hours=1),
+        )
+        register_due_work("meetings.digest", "meetings.digest.digests_send_due", timedelta(days=1))

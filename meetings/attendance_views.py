@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,13 +25,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from buurtoverleg.forms import first_error
+from buurtoverleg.htmx import partial_or_redirect
 from buurtoverleg.http import AuthenticatedHttpRequest
+from buurtoverleg.qr import qr_data_uri
 from meetings import meeting_services
 from meetings.access import MeetingAccess, meeting_for, meeting_for_runner
 from meetings.attendance_forms import GuestForm, MemberAddForm, MemberSearchForm, WalkInsForm
 from meetings.meeting_services import MeetingStateError
 from meetings.models import Attendance, Meeting
-from residents.member_views import qr_data_uri
 from residents.models import Membership, Neighbourhood, Organisation, Role, User
 
 TEMPLATE = "meetings/attendance.html"
@@ -307,15 +308,12 @@ def _done(
     walk_ins_form: WalkInsForm | None = None,
 ) -> HttpResponse:
     """After a POST: the updated block for htmx, else a message and back to the screen (PRG)."""
-    if request.htmx:
+
+    def in_place() -> HttpResponse:
         tag = DEFAULT_TAGS.get(level, "info")
         return _partials(request, meeting, level=tag, text=text, walk_ins_form=walk_ins_form)
-    messages.add_message(request, level, text)
-    return redirect(_attendance_url(meeting))
 
-
-def _first_error(form: forms.Form) -> str:
-    return next((str(error) for errors in form.errors.values() for error in errors), "")
+    return partial_or_redirect(request, in_place, lambda: _attendance_url(meeting), text, level)
 
 
 def _attendance_url(meeting: Meeting) -> str:
@@ -361,7 +359,7 @@ def attendance_add(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
     meeting, _access = meeting_for_runner(request, slug, pk)
     form = MemberAddForm(request.POST, neighbourhood=meeting.neighbourhood)
     if not form.is_valid():
-        return _done(request, meeting, messages.ERROR, _first_error(form))
+        return _done(request, meeting, messages.ERROR, first_error(form))
     person: User = form.cleaned_data["person"]
     professional = (
         Membership.objects.active()
@@ -466,7 +464,7 @@ def attendance_walk_ins(request: AuthenticatedHttpRequest, slug: str, pk: int) -
     if not form.is_valid():
         if request.htmx:
             return _partials(
-                request, meeting, level="error", text=_first_error(form), walk_ins_form=form
+                request, meeting, level="error", text=first_error(form), walk_ins_form=form
             )
         return _page(request, meeting, access, walk_ins_form=form)
     if meeting.status not in RECORDABLE:

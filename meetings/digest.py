@@ -25,8 +25,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from meetings.models import Mailing
-from meetings.services import mailing_create, recipients_for
+from buurtoverleg.mail.models import Mailing
+from buurtoverleg.mail.pipeline import mailing_create, recipients_for
+from meetings.mail_kinds import MeetingMail
 from problems.models import (
     Action,
     ActionStatus,
@@ -39,7 +40,6 @@ from problems.workflow import BY_MOVE, Status
 from residents.mail_preferences import wants
 from residents.models import MailTopic, Membership, Neighbourhood, Role, User
 
-DIGEST_TEMPLATE = "emails/digest"
 # The first digest of a neighbourhood looks back this far.
 FIRST_LOOKBACK = timedelta(days=7)
 # Timeline moves that change a problem's status (edits, reports and requests are not news).
@@ -60,7 +60,7 @@ def digest_key(neighbourhood: Neighbourhood, now: datetime) -> str:
 def digest_since(neighbourhood: Neighbourhood, now: datetime) -> datetime:
     """Where the previous digest of the neighbourhood ended (or a week ago for the first)."""
     previous = (
-        Mailing.objects.filter(kind=Mailing.Kind.DIGEST, neighbourhood=neighbourhood)
+        Mailing.objects.filter(kind=MeetingMail.DIGEST, neighbourhood=neighbourhood)
         .order_by("-created_at", "-pk")
         .first()
     )
@@ -159,8 +159,7 @@ def digest_send(*, neighbourhood: Neighbourhood, now: datetime | None = None) ->
     if not recipients:
         return None
     return mailing_create(
-        kind=Mailing.Kind.DIGEST,
-        template=DIGEST_TEMPLATE,
+        kind=MeetingMail.DIGEST,
         recipients=recipients,
         neighbourhood=neighbourhood,
         context={

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from meetings.models import MailSuppression, MailSuppressionLift
+from buurtoverleg.mail.models import MailSuppression, MailSuppressionLift
 from residents.models import Membership, Neighbourhood, User
 
 LIFTS_SHOWN = 20

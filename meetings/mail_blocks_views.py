@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from buurtoverleg.http import AuthenticatedHttpRequest
+from buurtoverleg.mail.models import MailSuppression
 from meetings.mail_blocks import (
     blocked_member_addresses,
     mail_suppression_lift,
@@ -26,7 +27,6 @@ from meetings.mail_blocks import (
     plain_reason,
     recent_lifts,
 )
-from meetings.models import MailSuppression
 from residents.models import Neighbourhood
 from residents.permissions import Perm, can, neighbourhood_for
 

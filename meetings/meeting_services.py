@@ -18,19 +18,21 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from buurtoverleg.mail.models import Mailing
+from buurtoverleg.mail.pipeline import mailing_create, recipients_for
+from buurtoverleg.public_pages import changes_public_pages
 from meetings.agenda_mail import agenda_mail_after_publish
+from meetings.mail_kinds import MeetingMail
 from meetings.models import (
     AGENDA_EDITABLE,
     AgendaItem,
     AgendaItemProblem,
     AgendaProposal,
     Attendance,
-    Mailing,
     Meeting,
     Rsvp,
     new_projector_key,
 )
-from meetings.services import mailing_create, recipients_for
 from problems.models import PriorityRound, Problem
 from problems.round_services import round_create, round_open
 from problems.workflow import Status as ProblemStatus
@@ -71,6 +73,7 @@ def _require(meeting: Meeting, allowed: frozenset[str] | set[str]) -> None:
 # --- Planning --------------------------------------------------------------------------------
 
 
+@changes_public_pages
 @transaction.atomic
 def meeting_create(
     *, neighbourhood: Neighbourhood, starts_at: datetime, ends_at: datetime, place: str
@@ -83,6 +86,7 @@ def meeting_create(
     return meeting
 
 
+@changes_public_pages
 @transaction.atomic
 def agenda_default_create(*, meeting: Meeting) -> list[AgendaItem]:
     """Give a meeting without items the default CAPS agenda. Does nothing when it has items."""
@@ -118,6 +122,7 @@ def new_problems_for(meeting: Meeting) -> list[Problem]:
     )
 
 
+@changes_public_pages
 @transaction.atomic
 def agenda_new_problems_fill(*, meeting: Meeting) -> int:
     """Add to the "New problems" item what belongs there now; never removes the chair's
@@ -147,6 +152,7 @@ def _next_position(meeting: Meeting, before_kind: str | None = None) -> int:
     return (meeting.items.aggregate(last=Max("position"))["last"] or 0) + 1
 
 
+@changes_public_pages
 @transaction.atomic
 def agenda_item_add(
     *,
@@ -171,6 +177,7 @@ def agenda_item_add(
     return item
 
 
+@changes_public_pages
 @transaction.atomic
 def agenda_item_edit(*, item: AgendaItem, title: str, description: str, minutes: int) -> AgendaItem:
     _require(item.meeting, AGENDA_EDITABLE)
@@ -182,6 +189,7 @@ def agenda_item_edit(*, item: AgendaItem, title: str, description: str, minutes:
     return item
 
 
+@changes_public_pages
 @transaction.atomic
 def agenda_item_remove(*, item: AgendaItem) -> None:
     meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)
@@ -195,6 +203,7 @@ def agenda_item_remove(*, item: AgendaItem) -> None:
     meeting_touch(meeting)
 
 
+@changes_public_pages
 @transaction.atomic
 def agenda_item_move(*, item: AgendaItem, direction: Literal["up", "down"]) -> bool:
     """Swap an item with its neighbour. Returns False at the top or bottom."""
@@ -213,6 +222,7 @@ def agenda_item_move(*, item: AgendaItem, direction: Literal["up", "down"]) -> b
     return True
 
 
+@changes_public_pages
 @transaction.atomic
 def agenda_item_problems_set(*, item: AgendaItem, problems: list[Problem]) -> None:
     """The problems under an item, in this order (public problems of the same neighbourhood)."""
@@ -230,6 +240,7 @@ def agenda_item_problems_set(*, item: AgendaItem, problems: list[Problem]) -> No
     meeting_touch(item.meeting)
 
 
+@changes_public_pages
 @transaction.atomic
 def agenda_publish(*, meeting: Meeting) -> Meeting:
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
@@ -250,6 +261,7 @@ def agenda_publish(*, meeting: Meeting) -> Meeting:
     return meeting
 
 
+@changes_public_pages
 @transaction.atomic
 def agenda_unpublish(*, meeting: Meeting) -> Meeting:
     """Back to draft, e.g. published by mistake (only before the meeting starts)."""
@@ -275,10 +287,9 @@ def _told_about_changes(meeting: Meeting) -> list[User]:
     return list(members.filter(wanted).distinct().order_by("pk"))
 
 
-def _meeting_mail(meeting: Meeting, kind: str, template: str, by: User, key: str) -> Mailing:
+def _meeting_mail(meeting: Meeting, kind: str, by: User, key: str) -> Mailing:
     return mailing_create(
         kind=kind,
-        template=template,
         recipients=recipients_for(_told_about_changes(meeting)),
         neighbourhood=meeting.neighbourhood,
         subject=meeting,
@@ -292,6 +303,7 @@ def _meeting_mail(meeting: Meeting, kind: str, template: str, by: User, key: str
     )
 
 
+@changes_public_pages
 @transaction.atomic
 def meeting_move(
     *, meeting: Meeting, starts_at: datetime, ends_at: datetime, place: str, by: User
@@ -311,14 +323,14 @@ def meeting_move(
     meeting.refresh_from_db()
     _meeting_mail(
         meeting,
-        Mailing.Kind.MEETING_MOVED,
-        "emails/meeting_moved",
+        MeetingMail.MEETING_MOVED,
         by,
         key=f"meeting-moved:{meeting.pk}:{meeting.version}",  # one mail per move
     )
     return meeting
 
 
+@changes_public_pages
 @transaction.atomic
 def meeting_cancel(*, meeting: Meeting, reason: str, by: User) -> Meeting:
     meeting = Meeting.objects.select_for_update().select_related("neighbourhood").get(pk=meeting.pk)
@@ -331,8 +343,7 @@ def meeting_cancel(*, meeting: Meeting, reason: str, by: User) -> Meeting:
     meeting.refresh_from_db()
     _meeting_mail(
         meeting,
-        Mailing.Kind.MEETING_CANCELLED,
-        "emails/meeting_cancelled",
+        MeetingMail.MEETING_CANCELLED,
         by,
         key=f"meeting-cancelled:{meeting.pk}",
     )
@@ -565,6 +576,7 @@ def _locked(meeting: Meeting) -> Meeting:
     )
 
 
+@changes_public_pages
 @transaction.atomic
 def meeting_start(*, meeting: Meeting) -> Meeting:
     """Start the meeting at its first item. Starting a started meeting does nothing."""
@@ -647,6 +659,7 @@ def item_reopen(*, item: AgendaItem) -> None:
     meeting_touch(item.meeting)
 
 
+@changes_public_pages
 @transaction.atomic
 def meeting_close(*, meeting: Meeting) -> Meeting:
     """End the meeting: the running item's timer stops. Closing twice does nothing."""

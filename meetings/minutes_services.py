@@ -38,24 +38,19 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from meetings.minutes_pdf import clean_body, minutes_html, minutes_record, pdf_bytes, pdf_filename
-from meetings.models import (
-    AgendaItem,
-    AgendaItemProblem,
-    Delivery,
-    Mailing,
-    Meeting,
-    Minutes,
-    MinutesVersion,
-)
-from meetings.services import (
+from buurtoverleg.mail.models import Delivery, Mailing
+from buurtoverleg.mail.pipeline import (
     Attachment,
     TransientMailError,
     attachments_for,
     mailing_create,
     recipients_for,
 )
-from problems import action_services
+from buurtoverleg.public_pages import changes_public_pages, public_pages_changed
+from meetings import report_back
+from meetings.mail_kinds import MeetingMail
+from meetings.minutes_pdf import clean_body, minutes_html, minutes_record, pdf_bytes, pdf_filename
+from meetings.models import AgendaItem, AgendaItemProblem, Meeting, Minutes, MinutesVersion
 from problems.models import PUBLIC_Q, Action, Judgement, PriorityRound, Problem, TimelineEntry
 from problems.round_services import round_results
 from problems.workflow import Move
@@ -161,9 +156,9 @@ def draft_record(meeting: Meeting) -> dict[str, Any]:
         .select_related("problem__category", "owner_organisation")
         .order_by("problem_id", "due_date", "pk")
     )
-    since = action_services.report_back_since(meeting)
+    since = report_back.report_back_since(meeting)
     reported = (
-        Action.objects.filter(action_services.report_back_q(meeting, since))
+        Action.objects.filter(report_back.report_back_q(meeting, since))
         .filter(problem__in=_public_problems())
         .select_related("problem__category", "owner_organisation")
         .prefetch_related(
@@ -421,6 +416,7 @@ def _delete_files(names: Iterable[str]) -> None:
                 log.warning("Could not delete %s", name, exc_info=True)
 
 
+@changes_public_pages
 def minutes_render(*, version_id: int) -> str:
     """Render a version's two PDFs and store them. Idempotent: "skipped" when there is nothing
     to do, "superseded" when a newer request to render came in meanwhile (that one renders),
@@ -464,6 +460,8 @@ def minutes_render(*, version_id: int) -> str:
         _delete_files(names)
         return "superseded"
     _delete_files(n for n in old if n and n not in names)
+    if version.published_at is not None:  # made again (a name left out): its PDFs are back
+        public_pages_changed([meeting.neighbourhood_id])
     return "done"
 
 
@@ -551,8 +549,7 @@ def minutes_mail(version: MinutesVersion, by: User | None) -> Mailing:
     slug = meeting.neighbourhood.slug
     args = [slug, meeting.pk, version.number]
     return mailing_create(
-        kind=Mailing.Kind.MINUTES,
-        template="emails/minutes",
+        kind=MeetingMail.MINUTES,
         recipients=recipients_for(minutes_recipients(meeting.neighbourhood)),
         neighbourhood=meeting.neighbourhood,
         subject=meeting,
@@ -571,6 +568,7 @@ def minutes_mail(version: MinutesVersion, by: User | None) -> Mailing:
     )
 
 
+@changes_public_pages
 @transaction.atomic
 def minutes_publish(version: MinutesVersion, by: User | None) -> Mailing:
     """Publish a rendered version: it shows on the meeting and neighbourhood pages and is mailed
@@ -605,7 +603,7 @@ def minutes_publish(version: MinutesVersion, by: User | None) -> Mailing:
     return minutes_mail(locked, by)
 
 
-@attachments_for(Mailing.Kind.MINUTES)
+@attachments_for(MeetingMail.MINUTES)
 def minutes_attachments(mailing: Mailing, delivery: Delivery) -> list[Attachment]:
     """The PDF, for those who want the minutes as an attachment; the others get the link."""
     user = delivery.user
@@ -646,6 +644,7 @@ def _removed_label(language: str) -> str:
         return _("[name removed]")
 
 
+@changes_public_pages
 @transaction.atomic
 def minutes_person_withdrawn(*, user: User) -> list[int]:
     """Someone withdrew their consent to be named, or deleted their account: every version that
@@ -710,4 +709,9 @@ def minutes_person_withdrawn(*, user: User) -> list[int]:
     transaction.on_commit(partial(_delete_files, [n for n in old_files if n]))
     for pk in done:
         transaction.on_commit(partial(render_enqueue, version_id=pk))
+    public_pages_changed(
+        MinutesVersion.objects.filter(pk__in=done, published_at__isnull=False).values_list(
+            "minutes__meeting__neighbourhood_id", flat=True
+        )
+    )
     return done

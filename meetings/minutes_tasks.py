@@ -29,6 +29,7 @@ def backoff(retries: int) -> int:
 
 
 @shared_task(
+    name="meetings.minutes_tasks.render_minutes",
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,

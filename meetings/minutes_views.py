@@ -44,6 +44,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from buurtoverleg.forms import first_error
 from buurtoverleg.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from meetings import minutes_services as services
 from meetings.access import meeting_for
@@ -174,13 +175,6 @@ class RedraftForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-def _first_error(form: forms.Form) -> str:
-    for errors in form.errors.values():
-        for error in errors:
-            return str(error)
-    return _("Something was not filled in correctly.")
-
-
 def _validation_message(error: ValidationError) -> str:
     return " ".join(str(m) for m in error.messages)
 
@@ -301,7 +295,7 @@ def minutes_save(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
         raise Http404
     form = BodyForm(request.POST)
     if not form.is_valid():
-        return _editor_answer(request, meeting, access, minutes, error=_first_error(form))
+        return _editor_answer(request, meeting, access, minutes, error=first_error(form))
     body = form.cleaned_data["body"]
     try:
         services.minutes_edit(
@@ -453,7 +447,7 @@ def minutes_finalise(request: AuthenticatedHttpRequest, slug: str, pk: int) -> H
         raise Http404
     form = FinaliseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _first_error(form))
+        messages.error(request, first_error(form))
         return redirect(_url("minutes_edit", meeting) + "#finalise")
     try:
         version = services.minutes_finalise(

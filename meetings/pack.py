@@ -33,13 +33,13 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from buurtoverleg.pdf import combine_documents, layout_pdf, write_pdf
+from buurtoverleg.qr import qr_data_uri
 from meetings.meeting_services import meeting_after
 from meetings.minutes_pdf import minutes_draft_html, minutes_html
 from meetings.models import Meeting, Minutes, MinutesVersion
 from problems.ballot_pdf import ballot_paper_html
 from problems.models import ACTION_ACTIVE, Action, ActionUpdate, PriorityRound, Problem
 from problems.workflow import Status
-from residents.member_views import qr_data_uri
 from residents.models import Neighbourhood
 
 POSTER_TEMPLATE = "meetings/poster_pdf.html"

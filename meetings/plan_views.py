@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from buurtoverleg.forms import first_error
 from buurtoverleg.http import AuthenticatedHttpRequest
 from meetings import meeting_services as services
 from meetings.access import MeetingAccess, meeting_for, meeting_for_planner
@@ -158,13 +159,6 @@ def _meeting_url(meeting: Meeting, anchor: str = "") -> str:
 def _editor_url(meeting: Meeting, anchor: str = "") -> str:
     url = reverse("agenda_edit", args=[meeting.neighbourhood.slug, meeting.pk])
     return f"{url}#{anchor}" if anchor else url
-
-
-def _first_error(form: Any) -> str:
-    for errors in form.errors.values():
-        for error in errors:
-            return str(error)
-    return _("Something was not filled in correctly.")
 
 
 # --- The list of meetings ----------------------------------------------------------------------
@@ -332,7 +326,7 @@ def meeting_rsvp(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
     if not _rsvp_open(found):
         error = _("You can no longer answer for this meeting: it is over or cancelled.")
     elif not form.is_valid():
-        error = _first_error(form)
+        error = first_error(form)
     else:
         try:
             services.rsvp_set(meeting=found, user=request.user, answer=form.cleaned_data["answer"])

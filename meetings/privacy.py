@@ -9,9 +9,14 @@ from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from meetings.models import AgendaProposal, Attendance, Delivery, Meeting, MinutesVersion, Rsvp
+from buurtoverleg.mail.models import Delivery
+from meetings.models import AgendaProposal, Attendance, Meeting, MinutesVersion, Rsvp
 from residents.models import User
-from residents.privacy import register_anonymiser, register_export_section
+from residents.privacy import (
+    register_anonymiser,
+    register_consent_withdrawn,
+    register_export_section,
+)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -117,9 +122,11 @@ def forget_delivery_addresses(user: User) -> None:
     )
 
 
+@register_consent_withdrawn
 @register_anonymiser
 def remove_from_minutes(user: User) -> None:
-    """Minutes that named the person are made again without the name (before it is scrubbed:
+    """Minutes that named the person are made again without the name: when they withdraw
+    their consent to be named, and when the account is anonymised (before it is scrubbed:
     the typed text is searched for it)."""
     from meetings.minutes_services import minutes_person_withdrawn
 

@@ -35,6 +35,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from buurtoverleg.forms import first_error
+from buurtoverleg.htmx import partial_or_redirect
 from buurtoverleg.http import AuthenticatedHttpRequest
 from meetings import meeting_services
 from meetings.access import MeetingAccess, meeting_for_runner
@@ -326,16 +328,17 @@ def _answer(
     level: str = "success",
 ) -> HttpResponse:
     """After a control: htmx gets the screen in place; without JS, back to the screen (PRG)."""
-    if request.htmx:
+
+    def in_place() -> HttpResponse:
         context = screen_context(
             request, _reloaded(meeting), access, notice=notice, notice_level=level
         )
         return render(request, f"{TEMPLATE}#screen", context)
-    if notice:
-        messages.add_message(
-            request, messages.ERROR if level == "error" else messages.SUCCESS, notice
-        )
-    return redirect(screen_url(meeting))
+
+    message_level = messages.ERROR if level == "error" else messages.SUCCESS
+    return partial_or_redirect(
+        request, in_place, lambda: screen_url(meeting), notice, message_level
+    )
 
 
 def _not_live(
@@ -348,10 +351,6 @@ def _not_live(
         _("The meeting is not in progress, so nothing was changed."),
         "error",
     )
-
-
-def _first_error(form: Any) -> str:
-    return str(next(iter(form.errors.values()))[0])
 
 
 def _item_of(meeting: Meeting, item_pk: int) -> AgendaItem:
@@ -429,7 +428,7 @@ def meeting_go_to(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
         return _not_live(request, meeting, access)
     form = GoToForm(request.POST, meeting=meeting)
     if not form.is_valid():
-        return _answer(request, meeting, access, _first_error(form), "error")
+        return _answer(request, meeting, access, first_error(form), "error")
     meeting_services.meeting_go_to(
         meeting=meeting, item=form.cleaned_data["item"], seen=seen_item(request.POST)
     )
@@ -487,7 +486,7 @@ def meeting_next_roles(request: AuthenticatedHttpRequest, slug: str, pk: int) ->
         )
     form = NextRolesForm(request.POST, neighbourhood=meeting.neighbourhood)
     if not form.is_valid():
-        return _answer(request, meeting, access, _first_error(form), "error")
+        return _answer(request, meeting, access, first_error(form), "error")
     chair, minute_taker = form.cleaned_data["chair"], form.cleaned_data["minute_taker"]
     try:
         meeting_services.meeting_roles_set(
@@ -542,7 +541,7 @@ def item_text_save(
     item = _item_of(meeting, item_pk)
     form = ItemTextForm(request.POST)
     if not form.is_valid():
-        error = _first_error(form)
+        error = first_error(form)
         field = request.POST.get("field", "")
         if request.htmx and field in FIELD_LABELS:
             box = text_box(item, field, error=error)

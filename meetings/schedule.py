@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from buurtoverleg.public_pages import changes_public_pages
 from meetings.meeting_services import agenda_default_create
 from meetings.models import Meeting
 from residents.models import Neighbourhood
@@ -44,6 +45,7 @@ def _nth_weekday(year: int, month: int, weekday: int, week: int) -> date:
     return days[LAST] if week == LAST else days[week - 1]
 
 
+@changes_public_pages
 @transaction.atomic
 def meetings_plan_from_rhythm(*, neighbourhood: Neighbourhood, today: date | None = None) -> int:
     """Plan the next `meetings_ahead` meetings of the rhythm that are not there yet.

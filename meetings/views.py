@@ -19,9 +19,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from buurtoverleg.http import AuthenticatedHttpRequest
+from buurtoverleg.mail.models import Delivery, Mailing, MailSuppression, counts_of
+from buurtoverleg.mail.pipeline import deliveries_retry_failed
 from meetings.calendar import calendar_for, feed_meetings
-from meetings.models import Delivery, Mailing, MailSuppression, Meeting, counts_of
-from meetings.services import deliveries_retry_failed
+from meetings.models import Meeting
 from residents.models import Neighbourhood
 from residents.permissions import Perm, can, neighbourhood_for
 

@@ -404,13 +404,3 @@ class AnalysisForm(forms.Form):
                 "offenders": analysis.offenders,
             }
         super().__init__(data, initial=initial, **kwargs)
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """A service's refusal on the form: per field where the form has it, else on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            messages = [message for e in errors for message in e.messages]
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)

@@ -22,8 +22,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from meetings.models import Mailing, Meeting
-from meetings.services import mailing_create, recipients_for
+from buurtoverleg.mail.models import Mailing
+from buurtoverleg.mail.pipeline import mailing_create, recipients_for
+from buurtoverleg.public_pages import changes_public_pages
+from problems.mail_kinds import ProblemMail
 from problems.models import (
     ACTION_ACTIVE,
     ACTION_FINAL,
@@ -168,6 +170,7 @@ def _save(locked: Action, fields: list[str], original: Action | None = None) -> 
 # --- Analysis ---------------------------------------------------------------------------------
 
 
+@changes_public_pages
 @transaction.atomic
 def analysis_save(
     *,
@@ -176,7 +179,7 @@ def analysis_save(
     location: str,
     victims: str,
     offenders: str,
-    meeting: Meeting | None = None,
+    meeting: Any = None,  # a meetings.Meeting: problems does not import meetings
 ) -> Analysis:
     """The crime triangle of a priority: where and when, who is affected, who causes it."""
     locked = Problem.objects.select_for_update().get(pk=problem.pk)
@@ -199,6 +202,7 @@ def analysis_save(
 # --- Actions ----------------------------------------------------------------------------------
 
 
+@changes_public_pages
 @transaction.atomic
 def action_create(
     *,
@@ -212,7 +216,7 @@ def action_create(
     contact_person: User | None = None,
     details: str = "",
     volunteers_needed: int = 0,
-    meeting: Meeting | None = None,
+    meeting: Any = None,  # a meetings.Meeting: problems does not import meetings
 ) -> Action:
     """Agree an action for an open problem. Sent twice (a double click, a retried request),
     the same action comes back once."""
@@ -276,6 +280,7 @@ def action_create(
 EDITABLE = ("outcome", "details", "owner_organisation", "owner_person", "contact_person")
 
 
+@changes_public_pages
 @transaction.atomic
 def action_edit(
     *, action: Action, actor: User, role: str, version: int | None = None, **values: Any
@@ -309,6 +314,7 @@ def action_edit(
     return _update(locked, ActionUpdate.Kind.EDIT, actor, role, text=labels)
 
 
+@changes_public_pages
 @transaction.atomic
 def action_progress_post(
     *,
@@ -370,6 +376,7 @@ def _status(locked: Action, actor: User | None, role: str, status: str, reason: 
     )
 
 
+@changes_public_pages
 @transaction.atomic
 def action_status_set(
     *,
@@ -388,6 +395,7 @@ def action_status_set(
     return locked
 
 
+@changes_public_pages
 @transaction.atomic
 def action_due_date_move(
     *,
@@ -424,6 +432,7 @@ def action_due_date_move(
     )
 
 
+@changes_public_pages
 @transaction.atomic
 def action_delay_note(
     *, action: Action, actor: User, role: str, text: str, version: int | None = None
@@ -452,6 +461,7 @@ def action_delay_note(
 # --- Volunteers -------------------------------------------------------------------------------
 
 
+@changes_public_pages
 def volunteer_sign_up(*, action: Action, user: User) -> bool:
     """A resident signs up; enough of them make a waiting action open. False: already did."""
     try:
@@ -485,6 +495,7 @@ def volunteer_sign_up(*, action: Action, user: User) -> bool:
     return True
 
 
+@changes_public_pages
 @transaction.atomic
 def volunteer_withdraw(*, action: Action, user: User) -> bool:
     """Signing off. An action that already started stays active."""
@@ -497,61 +508,30 @@ def volunteer_withdraw(*, action: Action, user: User) -> bool:
     return True
 
 
-# --- Report back: the room's judgement and resolving a priority -------------------------------
+# --- Report back: the room's judgement and resolving a priority (meetings.report_back) --------
 
 
-def meeting_before(meeting: Meeting) -> Meeting | None:
-    """The neighbourhood's previous meeting that was not cancelled."""
-    return (
-        Meeting.objects.filter(
-            neighbourhood_id=meeting.neighbourhood_id, starts_at__lt=meeting.starts_at
-        )
-        .exclude(status=Meeting.Status.CANCELLED)
-        .order_by("-starts_at")
-        .first()
-    )
-
-
-def report_back_since(meeting: Meeting) -> Any:
-    """When "changed since the previous meeting" starts: when that meeting closed (what it
-    judged and closed itself is not news), else when it started, else its planned start."""
-    previous = meeting_before(meeting)
-    if previous is None:
-        return None
-    return previous.closed_at or previous.started_at or previous.starts_at
-
-
-def report_back_q(meeting: Meeting, since: Any) -> Q:
-    """The actions the meeting's Terugkoppeling lists: every action still to be done, and
-    every other one that changed since the previous meeting; not those agreed tonight."""
-    changed = Q(updated_at__gt=since) if since is not None else Q()
-    return (
-        Q(neighbourhood_id=meeting.neighbourhood_id, created_at__lt=meeting.starts_at)
-        & (Q(status__in=ACTION_ACTIVE) | changed)
-        & ~Q(meeting=meeting)
-    )
-
-
+@changes_public_pages
 @transaction.atomic
 def judgement_record(
     *,
     action: Action,
-    meeting: Meeting,
+    meeting: Any,  # a meetings.Meeting
     actor: User,
     effect: str,
     verdict: str,
     note: str = "",
 ) -> Judgement:
     """The room's judgement of one action: better / same / worse, and continue / adjust /
-    close. Closing an action that is still active marks it done, by the meeting."""
+    close. Closing an action that is still active marks it done, by the meeting. Only a
+    meeting of the action's neighbourhood judges it; whether the meeting still counts (not
+    cancelled) is the meeting's rule: meetings.report_back.judgement_record checks it."""
+    if action.neighbourhood_id != meeting.neighbourhood_id:
+        raise ValidationError(_("This action belongs to another neighbourhood."))
     if effect not in Judgement.Effect.values:
         raise ValidationError({"effect": _("Choose better, the same or worse.")})
     if verdict not in Judgement.Verdict.values:
         raise ValidationError({"verdict": _("Choose continue, adjust or close.")})
-    if action.neighbourhood_id != meeting.neighbourhood_id:
-        raise ValidationError(_("This action belongs to another neighbourhood."))
-    if meeting.status == Meeting.Status.CANCELLED:
-        raise ValidationError(_("This meeting was cancelled."))
     locked = _lock(action)
     judgement, _created = Judgement.objects.update_or_create(
         action=locked,
@@ -580,18 +560,19 @@ def judgement_record(
     return judgement
 
 
+@changes_public_pages
 def priority_resolve(
-    *, problem: Problem, meeting: Meeting, actor: User, decision: str
+    *, problem: Problem, meeting: Any, actor: User, decision: str
 ) -> TimelineEntry:
     """The meeting decides that a priority is resolved: its supporters and followers hear of
-    it (problems.services), and weeks later they are asked whether it got better."""
+    it (problems.services), and weeks later they are asked whether it got better. Only a
+    meeting of the problem's neighbourhood decides it; whether the meeting still counts (not
+    cancelled) is the meeting's rule: meetings.report_back.priority_resolve checks it."""
+    if problem.neighbourhood_id != meeting.neighbourhood_id:
+        raise ValidationError(_("This problem belongs to another neighbourhood."))
     decision = decision.strip()
     if not decision:
         raise ValidationError({"decision": _("Record the meeting's decision.")})
-    if problem.neighbourhood_id != meeting.neighbourhood_id:
-        raise ValidationError(_("This problem belongs to another neighbourhood."))
-    if meeting.status == Meeting.Status.CANCELLED:
-        raise ValidationError(_("This meeting was cancelled."))
     return problem_transition(
         problem=problem,
         move=Move.RESOLVE,
@@ -647,7 +628,7 @@ def _chairs(neighbourhood_id: int) -> list[User]:
 
 
 def _action_mail(
-    action: Action, kind: str, template: str, to: Callable[[Action], list[User]], key: str
+    action: Action, kind: str, to: Callable[[Action], list[User]], key: str
 ) -> Mailing | None:
     """A new mailing about this action; None if this one was made before (or nobody to tell)."""
     if Mailing.objects.filter(key=key).exists():
@@ -657,7 +638,6 @@ def _action_mail(
         return None
     return mailing_create(
         kind=kind,
-        template=template,
         recipients=recipients,
         neighbourhood=action.neighbourhood,
         subject=action,
@@ -688,9 +668,7 @@ def actions_remind_due(today: date | None = None) -> int:
         if (action.due_date - today).days > action.neighbourhood.action_reminder_days:
             continue
         key = f"action-reminder:{action.pk}:{action.due_date.isoformat()}"
-        if _action_mail(
-            action, Mailing.Kind.ACTION_REMINDER, "emails/action_reminder", _owners, key
-        ):
+        if _action_mail(action, ProblemMail.ACTION_REMINDER, _owners, key):
             sent += 1
     overdue = (
         Action.objects.active()
@@ -701,8 +679,7 @@ def actions_remind_due(today: date | None = None) -> int:
         key = f"action-overdue:{action.pk}:{action.due_date.isoformat()}"
         if _action_mail(
             action,
-            Mailing.Kind.ACTION_OVERDUE,
-            "emails/action_overdue",
+            ProblemMail.ACTION_OVERDUE,
             lambda found: _chairs(found.neighbourhood_id),
             key,
         ):
@@ -753,8 +730,7 @@ def surveys_send_due(now: Any = None) -> int:
         if not recipients:
             continue
         mailing_create(
-            kind=Mailing.Kind.PROBLEM_SURVEY,
-            template="emails/problem_survey",
+            kind=ProblemMail.PROBLEM_SURVEY,
             recipients=recipients,
             neighbourhood=problem.neighbourhood,
             subject=entry,
@@ -790,8 +766,7 @@ def survey_answer(
         recipients = recipients_for(_chairs(problem.neighbourhood_id))
         if recipients:
             mailing_create(
-                kind=Mailing.Kind.SURVEY_WORSE,
-                template="emails/survey_worse",
+                kind=ProblemMail.SURVEY_WORSE,
                 recipients=recipients,
                 neighbourhood=problem.neighbourhood,
                 subject=problem,

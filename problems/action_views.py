@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from buurtoverleg.forms import add_service_errors
 from buurtoverleg.http import AuthenticatedHttpRequest, local_next
 from problems import action_services
 from problems.access import problem_for
@@ -60,7 +61,6 @@ from problems.action_forms import (
     DueDateForm,
     ProgressForm,
     StatusForm,
-    add_service_errors,
     contact_people,
     owner_people,
 )

@@ -13,8 +13,8 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
 from buurtoverleg.pdf import render_pdf
+from buurtoverleg.qr import qr_data_uri
 from problems.models import PriorityRound
-from residents.member_views import qr_data_uri
 
 
 def ballot_page_url(round: PriorityRound) -> str:

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from meetings.models import Delivery, Mailing
+from buurtoverleg.mail.models import Delivery
+from problems.mail_kinds import ProblemMail
 from problems.models import Category, Problem, TimelineEntry
 from problems.services import (
     CHRONIC_TESTS,
@@ -396,7 +397,7 @@ def as_if_sent_back_then(neighbourhoods: list[Neighbourhood]) -> None:
     """The followers heard of these changes when they happened, months ago: the demo's
     history goes into the ledger as sent, and `make run` mails nobody about it now."""
     deliveries = Delivery.objects.filter(
-        mailing__kind=Mailing.Kind.PROBLEM_STATUS,
+        mailing__kind=ProblemMail.PROBLEM_STATUS,
         mailing__neighbourhood__in=neighbourhoods,
         status=Delivery.Status.QUEUED,
     )

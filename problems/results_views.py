@@ -1,34 +1,26 @@
-"""Published results of priority rounds, a neighbourhood's round history, and the printable
-paper ballot.
+"""A neighbourhood's priority rounds: the round history and the neighbourhood page's call to
+vote and summary of the last results. A round's own results page and its paper ballot answer by
+what the person may do at the round's meeting: meetings/round_results_views.py.
 
-Results are public once the round is closed or the chair has shown them in the room; before
-that they are hidden (404) so that early votes do not steer later ones, and the team that runs
-the meeting sees them with a note that they are hidden. Results never name a voter: they are
-sums per problem and counts of voters.
+Results are public once the round is closed or the chair has shown them in the room
+(results_public); before that they are hidden so that early votes do not steer later ones.
+Results never name a voter: they are sums per problem and counts of voters.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from buurtoverleg.http import AuthenticatedHttpRequest
-from meetings.access import MeetingAccess, access_to
 from problems import round_services
-from problems.ballot_pdf import ballot_paper_pdf
 from problems.models import PriorityRound, RoundCandidate
-from residents.models import Neighbourhood, Role
+from residents.models import Neighbourhood
 from residents.permissions import Perm, can
 
 RS = PriorityRound.Status
@@ -44,67 +36,6 @@ def results_public(round: PriorityRound) -> bool:
 def open_for_votes(round: PriorityRound) -> bool:
     now = timezone.now()
     return round.status == RS.OPEN and (round.closes_at is None or round.closes_at > now)
-
-
-def round_for(
-    request: HttpRequest, slug: str, round_pk: int
-) -> tuple[PriorityRound, MeetingAccess]:
-    """The round named in the URL, with what this person may do at its meeting; 404 if not
-    there."""
-    round = get_object_or_404(
-        PriorityRound.objects.select_related("meeting", "neighbourhood__municipality"),
-        pk=round_pk,
-        neighbourhood__slug=slug,
-    )
-    round.meeting.neighbourhood = round.neighbourhood
-    return round, access_to(request.user, round.meeting)
-
-
-@dataclass(frozen=True)
-class Bar:
-    """One result row as the page draws it: widths in percent of the highest total."""
-
-    row: round_services.ResultRow
-    ballots_pct: int
-    hands_pct: int
-
-
-def bars(results: round_services.Results) -> list[Bar]:
-    top = results.top
-    drawn = []
-    for row in results.rows:
-        ballots = round(100 * row.ballots / top) if top else 0
-        hands = round(100 * (row.hands or 0) / top) if top else 0
-        drawn.append(Bar(row=row, ballots_pct=ballots, hands_pct=min(hands, 100 - ballots)))
-    return drawn
-
-
-@require_GET
-def round_results(request: HttpRequest, slug: str, round_pk: int) -> HttpResponse:
-    """A round's results: public once closed or shown; the team sees them before, marked."""
-    round, access = round_for(request, slug, round_pk)
-    public = results_public(round)
-    if not public and not access.run:
-        raise Http404
-    results = round_services.round_results(round)
-    response = render(
-        request,
-        "problems/round_results.html",
-        {
-            "neighbourhood": round.neighbourhood,
-            "round": round,
-            "meeting": round.meeting,
-            "results": results,
-            "bars": bars(results),
-            "hands_counted": any(row.hands is not None for row in results.rows),
-            "public": public,
-            "open_for_votes": open_for_votes(round),
-            "may_print": access.run or Role.OFFICE in access.roles,
-        },
-    )
-    if not public:
-        response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_GET
@@ -182,20 +113,3 @@ def neighbourhood_rounds(hood: Neighbourhood) -> dict[str, Any]:
             "top": [row for row in results.rows if row.total > 0][:SUMMARY_ROWS],
         }
     return {"open_round": open_round, "last_results": summary}
-
-
-@never_cache
-@login_required
-@require_GET
-def round_ballot_pdf(request: AuthenticatedHttpRequest, slug: str, round_pk: int) -> HttpResponse:
-    """The printable A4 paper ballot, for the team that runs the meeting and the office."""
-    round, access = round_for(request, slug, round_pk)
-    if not (access.run or Role.OFFICE in access.roles):
-        raise PermissionDenied
-    day = timezone.localtime(round.meeting.starts_at).date()
-    filename = f"stembiljet-{round.neighbourhood.slug}-{day:%Y-%m-%d}.pdf"
-    return HttpResponse(
-        ballot_paper_pdf(round=round),
-        content_type="application/pdf",
-        headers={"Content-Disposition": content_disposition_header(False, filename)},
-    )

@@ -25,6 +25,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from buurtoverleg.public_pages import changes_public_pages
 from problems.models import (
     Ballot,
     BallotPoint,
@@ -128,6 +129,7 @@ def _touch(round: PriorityRound, statuses: Iterable[str]) -> PriorityRound:
     return locked
 
 
+@changes_public_pages
 @transaction.atomic
 def round_candidate_add(*, round: PriorityRound, problem: Problem, by: User) -> RoundCandidate:
     """Put a public problem of the neighbourhood on the ballot (an accepted one is nominated
@@ -146,6 +148,7 @@ def round_candidate_add(*, round: PriorityRound, problem: Problem, by: User) -> 
     return candidate
 
 
+@changes_public_pages
 @transaction.atomic
 def round_candidate_remove(*, candidate: RoundCandidate, by: User, reason: str) -> None:
     """Take a problem off the ballot, with a public reason on its timeline. Points already
@@ -166,6 +169,7 @@ def round_candidate_remove(*, candidate: RoundCandidate, by: User, reason: str) 
         )
 
 
+@changes_public_pages
 @transaction.atomic
 def round_open(*, round: PriorityRound, closes_at: Any = None) -> PriorityRound:
     """Open for votes (when the agenda is published, or by hand). Opening twice is a no-op."""
@@ -181,6 +185,7 @@ def round_open(*, round: PriorityRound, closes_at: Any = None) -> PriorityRound:
     return locked
 
 
+@changes_public_pages
 @transaction.atomic
 def round_results_show(*, round: PriorityRound, shown: bool = True) -> None:
     """The chair reveals the results in the room (hidden before, so early votes do not steer)."""
@@ -217,6 +222,7 @@ def _checked(round: PriorityRound, points: Mapping[int, Any]) -> dict[int, int]:
     return clean
 
 
+@changes_public_pages
 @transaction.atomic
 def ballot_cast(
     *,
@@ -259,6 +265,7 @@ def ballot_cast(
     return ballot
 
 
+@changes_public_pages
 @transaction.atomic
 def hand_count_set(
     *, round: PriorityRound, candidate: RoundCandidate, hands: int | None, by: User
@@ -384,6 +391,7 @@ def round_winners(
     return above + picked
 
 
+@changes_public_pages
 @transaction.atomic
 def round_close(
     *,

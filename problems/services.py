@@ -17,8 +17,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from meetings.models import Mailing
-from meetings.services import mailing_create, recipients_for
+from buurtoverleg.mail.models import Mailing
+from buurtoverleg.mail.pipeline import mailing_create, recipients_for
+from buurtoverleg.public_pages import changes_public_pages
+from problems.mail_kinds import ProblemMail
 from problems.models import (
     Category,
     ConfidentialView,
@@ -142,6 +144,7 @@ def problem_report(
     return problem
 
 
+@changes_public_pages
 def problem_support(*, problem: Problem, user: User) -> bool:
     """'Ik heb hier ook last van'. Returns False if this resident already supports it."""
     try:
@@ -160,6 +163,7 @@ def problem_support(*, problem: Problem, user: User) -> bool:
     return True
 
 
+@changes_public_pages
 @transaction.atomic
 def problem_support_withdraw(*, problem: Problem, user: User) -> bool:
     deleted, _rows = Support.objects.filter(problem=problem, user=user).delete()
@@ -189,6 +193,7 @@ def _acting_role(move: Move, actors: frozenset[str]) -> str:
     return next(iter(sorted(actors)), "")
 
 
+@changes_public_pages
 @transaction.atomic
 def problem_transition(
     *,
@@ -294,8 +299,7 @@ def problem_followers_notify(*, problem: Problem, entry: TimelineEntry) -> Maili
     if not recipients:
         return None
     return mailing_create(
-        kind=Mailing.Kind.PROBLEM_STATUS,
-        template="emails/problem_status",
+        kind=ProblemMail.PROBLEM_STATUS,
         recipients=recipients,
         neighbourhood=problem.neighbourhood,
         subject=problem,
@@ -308,6 +312,7 @@ def problem_followers_notify(*, problem: Problem, entry: TimelineEntry) -> Maili
     )
 
 
+@changes_public_pages
 @transaction.atomic
 def problem_edit(
     *, problem: Problem, actor: User, role: str, **values: Any
@@ -333,6 +338,7 @@ def problem_edit(
     return _entry(locked, Move.EDIT, actor, role, changes=changes)
 
 
+@changes_public_pages
 @transaction.atomic
 def problem_confirm_chronic(
     *, problem: Problem, actor: User, role: str, tests: dict[str, bool], note: str = ""
@@ -351,6 +357,7 @@ def problem_confirm_chronic(
     )
 
 
+@changes_public_pages
 @transaction.atomic
 def problem_reopen_request(*, problem: Problem, user: User, note: str) -> ReopenRequest:
     """A resident asks the chair to reopen a resolved, parked or declined problem."""

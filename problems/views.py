@@ -13,13 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
@@ -34,6 +33,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from buurtoverleg.htmx import partial_or_redirect
 from buurtoverleg.http import AuthenticatedHttpRequest, local_next
 from problems import services
 from problems.access import Access, access_in, problem_for
@@ -49,6 +49,7 @@ from problems.models import (
     Support,
     TimelineEntry,
 )
+from problems.problem_sections import problem_sections
 from problems.survey_views import survey_summary
 from problems.team_forms import ReopenRequestForm
 from problems.templatetags.problem_tags import status_badge
@@ -353,6 +354,9 @@ def problem(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "reopen_form": reopen_form,
             "team_panel": (access.team or bool(moves)) and _team_panel_exists(),
             **_approach(request, found, access),
+            # What the apps above problems show here (problems.problem_sections): the
+            # meetings at which it is or was on the agenda.
+            "sections": problem_sections(request, found, access),
             # "Is het beter geworden?": what residents answered after the meeting resolved it.
             "survey": survey_summary(found)
             if access.team and (found.status == Status.RESOLVED or found.reopened_count)
@@ -365,12 +369,16 @@ def _answer(
     request: AuthenticatedHttpRequest, problem: Problem, access: Access, notice: str
 ) -> HttpResponse:
     """htmx: the updated support and follow block, in place. Without JS: back, with a note."""
-    if request.htmx:
+
+    def in_place() -> HttpResponse:
         problem.refresh_from_db(fields=["support_count"])
         context = {**_actions_context(request, problem, access), "notice": notice}
         return render(request, "problems/problem.html#actions", context)
-    messages.success(request, notice)
-    return redirect(local_next(request, problem.get_absolute_url()))
+
+    def back() -> str:
+        return local_next(request, problem.get_absolute_url())
+
+    return partial_or_redirect(request, in_place, back, notice)
 
 
 @login_required

@@ -288,8 +288,3 @@ def unsubscribe_url(
         user=user, purpose=UNSUBSCRIBE_TOPIC[topic], obj=neighbourhood, expires_at=expires_at
     )
     return settings.SITE_URL + reverse("unsubscribe_topic", kwargs={"topic": topic, "token": token})
-
-
-def list_unsubscribe_headers(url: str) -> dict[str, str]:
-    """The same headers for an unsubscribe URL made already (e.g. for the mail's footer)."""
-    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}

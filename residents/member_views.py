@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
@@ -26,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from buurtoverleg.http import AuthenticatedHttpRequest
 from buurtoverleg.pdf import render_pdf
+from buurtoverleg.qr import qr_data_uri
 from residents.member_forms import (
     InviteCodesForm,
     InviteForm,
@@ -424,11 +424,6 @@ def invite_codes_generate(request: AuthenticatedHttpRequest, slug: str) -> HttpR
     )
     url = reverse("invite_codes", args=[hood.slug])
     return redirect(f"{url}?batch={codes[0].pk}-{codes[-1].pk}")
-
-
-def qr_data_uri(url: str) -> str:
-    """A QR code as an SVG data URI: sharp at any print size, and no file to serve."""
-    return segno.make(url, error="m", micro=False).svg_data_uri(border=2, omitsize=True)
 
 
 def invite_sheet_html(*, neighbourhood: Neighbourhood, codes: list[InviteCode]) -> str:

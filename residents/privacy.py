@@ -10,6 +10,9 @@ Other apps add what they store about a person without touching this module's cod
     @register_anonymiser
     def anonymise_problems(user: User) -> None: ...  # e.g. blank a reporter's phone number
 
+    @register_consent_withdrawn  # they no longer want to be named (consent_named_in_minutes)
+    def remove_from_minutes(user: User) -> None: ...
+
 Import that module from the app's AppConfig.ready(). Contributions (problems, votes, notes)
 keep pointing at the anonymised User row: they stay, without a name or address.
 """
@@ -33,6 +36,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from buurtoverleg.public_pages import changes_public_pages, public_pages_changed
 from residents.models import (
     Coordinator,
     InviteCode,
@@ -58,6 +62,9 @@ Anonymiser = Callable[[User], None]
 EXPORT_SECTIONS: list[tuple[str, ExportSection]] = []
 # Called inside the anonymising transaction, before the User row itself is scrubbed.
 ANONYMISERS: list[Anonymiser] = []
+# Called inside the profile change's transaction when the person withdraws their consent to
+# be named (consent_named_in_minutes): e.g. the minutes that named them are made again.
+CONSENT_WITHDRAWN: list[Anonymiser] = []
 
 
 def register_export_section[F: ExportSection](name: str) -> Callable[[F], F]:
@@ -76,6 +83,12 @@ def register_anonymiser[F: Anonymiser](func: F) -> F:
     return func
 
 
+def register_consent_withdrawn[F: Anonymiser](func: F) -> F:
+    if func not in CONSENT_WITHDRAWN:
+        CONSENT_WITHDRAWN.append(func)
+    return func
+
+
 def _iso(value: datetime | None) -> str | None:
     return timezone.localtime(value).isoformat() if value else None
 
@@ -83,6 +96,14 @@ def _iso(value: datetime | None) -> str | None:
 # --- Changing one's own details ---
 
 
+def _team_neighbourhoods(user: User) -> list[int]:
+    """Where the neighbourhood page's support team lists this person (Membership.team)."""
+    return list(
+        Membership.objects.filter(user=user).team().values_list("neighbourhood_id", flat=True)
+    )
+
+
+@changes_public_pages
 @transaction.atomic
 def user_update_profile(
     *,
@@ -114,14 +135,16 @@ def user_update_profile(
         setattr(user, field, wanted[field])
     if changed:
         user.save(update_fields=changed)
+    if "display_name" in changed:
+        public_pages_changed(_team_neighbourhoods(user))  # the page's support team names them
     if "consent_named_in_minutes" in changed and not user.consent_named_in_minutes:
         # Every version of the minutes that named them is made again without the name.
-        from meetings.minutes_services import minutes_person_withdrawn
-
-        minutes_person_withdrawn(user=user)
+        for withdrawn in CONSENT_WITHDRAWN:
+            withdrawn(user)
     return changed
 
 
+@changes_public_pages
 @transaction.atomic
 def membership_leave(*, user: User, neighbourhood: Neighbourhood) -> list[Membership]:
     """The person leaves a neighbourhood: every active or pending role there ends now."""
@@ -322,6 +345,7 @@ def _anonymise(user: User, *, now: datetime) -> None:
     user.user_permissions.clear()
 
 
+@changes_public_pages
 @transaction.atomic
 def user_delete_account(*, user: User) -> User:
     """The person deletes their account: personal data goes now, contributions stay anonymous.
@@ -331,6 +355,7 @@ def user_delete_account(*, user: User) -> User:
     """
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.anonymised_at is None:
+        public_pages_changed(_team_neighbourhoods(locked))  # they leave the support team
         _anonymise(locked, now=timezone.now())
     # The caller's object (often request.user) should not keep showing the old data.
     user.refresh_from_db()

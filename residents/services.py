@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from buurtoverleg.public_pages import changes_public_pages
+from residents.mail_kinds import ResidentMail
 from residents.models import (
     InviteCode,
     Membership,
@@ -143,8 +145,7 @@ def invite_join_url(*, neighbourhood: Neighbourhood, code: str = "") -> str:
 
 def send_membership_approved_mail(*, membership_id: int) -> None:
     """Tell an approved applicant that they can take part now (through the mail ledger)."""
-    from meetings.models import Mailing
-    from meetings.services import mailing_create, recipients_for
+    from buurtoverleg.mail.pipeline import mailing_create, recipients_for
 
     membership = (
         Membership.objects.select_related("user", "neighbourhood")
@@ -156,8 +157,7 @@ def send_membership_approved_mail(*, membership_id: int) -> None:
     hood = membership.neighbourhood
     decided = membership.decided_at.isoformat() if membership.decided_at else ""
     mailing_create(
-        kind=Mailing.Kind.MEMBERSHIP_APPROVED,
-        template="emails/membership_approved",
+        kind=ResidentMail.MEMBERSHIP_APPROVED,
         recipients=recipients_for([membership.user]),
         neighbourhood=hood,
         subject=membership,
@@ -175,8 +175,7 @@ def send_invitation_mail(*, invite_id: int, name: str = "") -> None:
 
     The invitee has no account yet, so the mail is in the site's language (Dutch).
     """
-    from meetings.models import Mailing
-    from meetings.services import Recipient, mailing_create
+    from buurtoverleg.mail.pipeline import Recipient, mailing_create
 
     invite = (
         InviteCode.objects.select_related("neighbourhood", "created_by")
@@ -187,8 +186,7 @@ def send_invitation_mail(*, invite_id: int, name: str = "") -> None:
         return
     hood = invite.neighbourhood
     mailing_create(
-        kind=Mailing.Kind.INVITATION,
-        template="emails/invitation",
+        kind=ResidentMail.INVITATION,
         recipients=[Recipient(email=invite.email, language=settings.LANGUAGE_CODE)],
         neighbourhood=hood,
         subject=invite,
@@ -269,6 +267,7 @@ def paper_resident_add(
     )
 
 
+@changes_public_pages
 @transaction.atomic
 def membership_roles_set(
     *,

@@ -12,7 +12,6 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -20,13 +19,10 @@ from django.views.decorators.http import require_GET
 from buurtoverleg.cache import ResilientRedisCache
 from buurtoverleg.celery import app as celery_app
 from buurtoverleg.http import AuthenticatedHttpRequest
-from meetings.models import Meeting
-from meetings.plan_views import upcoming_agenda
-from problems.results_views import neighbourhood_rounds
-from problems.workflow import Status
 from residents.forms import JoinForm, JoinSignupForm
 from residents.models import Membership, Municipality, Neighbourhood, Role
-from residents.permissions import Perm, can, roles_in
+from residents.permissions import roles_in
+from residents.sections import neighbourhood_sections
 from residents.services import InviteCodeInvalid, membership_apply
 
 
@@ -50,19 +46,6 @@ def neighbourhood(request: HttpRequest, slug: str) -> HttpResponse:
     own = []
     if request.user.is_authenticated:
         own = list(Membership.objects.filter(user=request.user, neighbourhood=hood))
-    # The next meeting that is still to come or under way; its agenda once it is published.
-    next_meeting = (
-        hood.meetings.filter(ends_at__gte=timezone.now())
-        .filter(
-            status__in=[
-                Meeting.Status.PLANNED,
-                Meeting.Status.AGENDA_PUBLISHED,
-                Meeting.Status.IN_PROGRESS,
-            ]
-        )
-        .order_by("starts_at")
-        .first()
-    )
     return render(
         request,
         "residents/neighbourhood.html",
@@ -73,18 +56,9 @@ def neighbourhood(request: HttpRequest, slug: str) -> HttpResponse:
             "roles": roles_in(request.user, hood),
             "is_member": any(m.status == Membership.Status.ACTIVE for m in own),
             "is_pending": any(m.status == Membership.Status.PENDING for m in own),
-            "priorities": list(
-                hood.problems.filter(status=Status.PRIORITY)
-                .select_related("category")
-                .order_by("-support_count", "pk")
-            ),
-            "open_problems": hood.problems.open().public().count(),
-            "next_meeting": next_meeting,
-            "next_agenda": upcoming_agenda(next_meeting),
-            "can_report": can(request.user, Perm.REPORT_PROBLEM, hood),
-            "can_vote": can(request.user, Perm.VOTE, hood),
-            # The round open for votes and the last one's results: one query, three with results.
-            **neighbourhood_rounds(hood),
+            # What the apps above residents show here (residents.sections): the next meeting,
+            # the minutes, the priorities and the register.
+            "sections": neighbourhood_sections(request, hood),
         },
     )
 

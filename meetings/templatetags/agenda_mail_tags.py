@@ -15,8 +15,9 @@ from django import template
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from buurtoverleg.mail.models import Mailing
 from meetings import agenda_mail, digest
-from meetings.models import AgendaItem, Mailing
+from meetings.models import AgendaItem
 from problems.models import Problem
 from residents.models import User
 

@@ -10,8 +10,9 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from meetings.models import Mailing, MailSuppression, MailSuppressionLift
-from meetings.services import mailing_create, mailing_send, recipients_for
+from buurtoverleg.mail.models import MailSuppression, MailSuppressionLift
+from buurtoverleg.mail.pipeline import mailing_create, mailing_send, recipients_for
+from meetings.mail_kinds import MeetingMail
 from residents.models import MailPreference, MailTopic
 from tests.conftest import Personas
 from tests.e2e.support import DESKTOP, NewPage, check_accessibility, log_in
@@ -20,7 +21,7 @@ from tests.e2e.support import DESKTOP, NewPage, check_accessibility, log_in
 def digest_to(personas: Personas) -> str:
     """A digest reaches the resident; the path of its unsubscribe link."""
     mailing = mailing_create(
-        kind=Mailing.Kind.DIGEST,
+        kind=MeetingMail.DIGEST,
         template="emails/membership_approved",
         recipients=recipients_for([personas.resident]),
         neighbourhood=personas.hood,

@@ -23,11 +23,14 @@ from django.utils import translation
 from django.utils.formats import date_format
 from icalendar import Calendar
 
+from buurtoverleg.due import DUE_WORK, run_due
+from buurtoverleg.mail.models import Delivery, Mailing
+from buurtoverleg.mail.pipeline import mailing_send
 from meetings.agenda_mail import (
     agenda_mail_send_due,
     meeting_reminders_send_due,
 )
-from meetings.due import DUE_WORK, run_due
+from meetings.mail_kinds import MeetingMail
 from meetings.meeting_services import (
     agenda_publish,
     agenda_unpublish,
@@ -36,8 +39,7 @@ from meetings.meeting_services import (
     meeting_move,
     rsvp_set,
 )
-from meetings.models import Delivery, Mailing, Meeting, Rsvp
-from meetings.services import mailing_send
+from meetings.models import Meeting, Rsvp
 from problems.models import Category, PriorityRound, Problem
 from problems.services import problem_report, problem_transition
 from problems.workflow import Move
@@ -51,8 +53,8 @@ T0 = datetime(2026, 1, 5, 10, 0, tzinfo=AMSTERDAM)  # a Monday morning
 START = datetime(2026, 1, 27, 19, 30, tzinfo=AMSTERDAM)  # a Tuesday evening, 22 days later
 END = START + timedelta(hours=2)
 PLACE = "Buurthuis De Linde"
-AGENDA = Mailing.Kind.AGENDA
-REMINDER = Mailing.Kind.MEETING_REMINDER
+AGENDA = MeetingMail.AGENDA
+REMINDER = MeetingMail.MEETING_REMINDER
 # Planted in what must never reach a mail: a sensitive problem's real title and confidential
 # details, and the name of the resident who reported it.
 SECRET_TITLE = "Qzgeheimetitelxq"
@@ -253,7 +255,7 @@ def test_a_moved_meeting_gets_the_notice_and_one_agenda_mail_for_the_new_date(
             by=personas.chair,
         )
     )
-    [notice] = Mailing.objects.filter(kind=Mailing.Kind.MEETING_MOVED)
+    [notice] = Mailing.objects.filter(kind=MeetingMail.MEETING_MOVED)
     assert messages_of(notice)
     run_hourly(sending, clock)
     assert agenda_mailings() == [first]  # the notice, not a new agenda mail
@@ -300,7 +302,7 @@ def test_a_cancelled_meeting_gets_the_notice_and_never_an_agenda_mail(
 ):
     sending(lambda: agenda_publish(meeting=meeting))
     sending(lambda: meeting_cancel(meeting=meeting, reason="De zaal is dicht.", by=personas.chair))
-    [notice] = Mailing.objects.filter(kind=Mailing.Kind.MEETING_CANCELLED)
+    [notice] = Mailing.objects.filter(kind=MeetingMail.MEETING_CANCELLED)
     assert messages_of(notice)
     for moment in (
         START - timedelta(days=6),

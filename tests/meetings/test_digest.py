@@ -14,10 +14,11 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
+from buurtoverleg.due import DUE_WORK, run_due
+from buurtoverleg.mail.models import Mailing
 from meetings.digest import digest_changes, digests_send_due
-from meetings.due import DUE_WORK, run_due
+from meetings.mail_kinds import MeetingMail
 from meetings.meeting_services import agenda_publish, meeting_create
-from meetings.models import Mailing
 from problems.action_services import action_create, action_progress_post
 from problems.models import Category, PriorityRound, Problem
 from problems.services import problem_report, problem_transition
@@ -29,7 +30,7 @@ from tests.conftest import Personas, make_person
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MONDAY = datetime(2026, 1, 5, 10, 0, tzinfo=AMSTERDAM)
-DIGEST = Mailing.Kind.DIGEST
+DIGEST = MeetingMail.DIGEST
 # Planted where a digest must never look: a sensitive problem's real title and confidential
 # details, its reporter's name, and a new report nobody of the team has accepted yet.
 SECRET_TITLE = "Qzgeheimetitelxq"

@@ -12,9 +12,10 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from buurtoverleg.mail.models import Delivery, MailSuppression, MailSuppressionLift
+from buurtoverleg.mail.pipeline import Recipient, mailing_create, recipients_for
 from meetings.mail_blocks import mail_suppression_lift, plain_reason
-from meetings.models import Delivery, Mailing, MailSuppression, MailSuppressionLift
-from meetings.services import Recipient, mailing_create, recipients_for
+from residents.mail_kinds import ResidentMail
 from residents.models import Membership, Role, User
 from tests.conftest import PERSONA_NAMES, assert_status, make_person
 
@@ -244,7 +245,7 @@ def test_a_double_click_lifts_once(as_persona, personas, resident_blocked):
 def test_the_next_mailing_to_a_lifted_address_is_queued_again(personas, resident_blocked):
     def mail_resident() -> str:
         mailing = mailing_create(
-            kind=Mailing.Kind.MEMBERSHIP_APPROVED,
+            kind=ResidentMail.MEMBERSHIP_APPROVED,
             template="emails/membership_approved",
             recipients=recipients_for([personas.resident]),
             neighbourhood=personas.hood,
@@ -272,7 +273,7 @@ def test_the_service_refuses_an_empty_reason_and_a_block_already_lifted(personas
 def test_a_lifted_address_is_blocked_again_only_after_new_failures(
     personas, resident_blocked, settings
 ):
-    from meetings.services import _record_permanent_failure
+    from buurtoverleg.mail.pipeline import _record_permanent_failure
 
     settings.MAIL_SUPPRESS_AFTER_PERMANENT_FAILURES = 2
     mail_suppression_lift(suppression=resident_blocked, by=personas.chair, reason="Klopt.")
@@ -341,7 +342,7 @@ def test_page_query_count_does_not_grow(
 def test_mail_to_an_invited_address_is_not_listed_but_still_blocked(as_persona, personas):
     invited = block("uitgenodigd@example.nl")
     mailing = mailing_create(
-        kind=Mailing.Kind.INVITATION,
+        kind=ResidentMail.INVITATION,
         template="emails/invitation",
         recipients=[Recipient(email="uitgenodigd@example.nl")],
         neighbourhood=personas.hood,

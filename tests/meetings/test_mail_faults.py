@@ -33,9 +33,21 @@ from django.utils.translation import gettext
 from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from buurtoverleg.due import run_due
+from buurtoverleg.mail.kinds import KINDS
+from buurtoverleg.mail.models import Delivery, Mailing
+from buurtoverleg.mail.pipeline import (
+    TransientMailError,
+    deliveries_requeue_stale,
+    mailing_create,
+    mailing_enqueue,
+    mailing_send,
+    recipients_for,
+)
+from buurtoverleg.mail.tasks import send_mailing
 from meetings.agenda_mail import agenda_mail_send_due, meeting_reminders_send_due
 from meetings.digest import digests_send_due
-from meetings.due import run_due
+from meetings.mail_kinds import MeetingMail
 from meetings.meeting_services import (
     MeetingStateError,
     agenda_publish,
@@ -44,16 +56,7 @@ from meetings.meeting_services import (
     meeting_move,
     rsvp_set,
 )
-from meetings.models import Delivery, Mailing, Meeting, Rsvp
-from meetings.services import (
-    TransientMailError,
-    deliveries_requeue_stale,
-    mailing_create,
-    mailing_enqueue,
-    mailing_send,
-    recipients_for,
-)
-from meetings.tasks import send_mailing
+from meetings.models import Meeting, Rsvp
 from problems.action_services import (
     action_create,
     actions_remind_due,
@@ -69,6 +72,7 @@ from problems.services import (
     problem_transition,
 )
 from problems.workflow import ROUND, Move
+from residents.mail_kinds import ResidentMail
 from residents.models import InviteCode, Membership, User
 from residents.services import (
     membership_approve,
@@ -117,7 +121,7 @@ def invitation_mailing(
     hood = invite.neighbourhood
     # The kind decides: a join invitation is duty mail; the digest can be turned off.
     return mailing_create(
-        kind=Mailing.Kind.INVITATION if transactional else Mailing.Kind.DIGEST,
+        kind=ResidentMail.INVITATION if transactional else MeetingMail.DIGEST,
         template="emails/invitation",
         recipients=recipients_for(users),
         neighbourhood=hood,
@@ -303,7 +307,7 @@ def test_redis_down_while_a_mailing_is_created_the_sweep_sends_it_once(
 
     membership.refresh_from_db()
     assert membership.status == Membership.Status.ACTIVE
-    mailing = Mailing.objects.get(kind=Mailing.Kind.MEMBERSHIP_APPROVED)
+    mailing = Mailing.objects.get(kind=ResidentMail.MEMBERSHIP_APPROVED)
     delivery = mailing.deliveries.get()
     assert (delivery.email, delivery.status) == ("tomasz@example.nl", Status.QUEUED)
     assert smtp_server.recorder.count() == 0
@@ -635,7 +639,7 @@ def test_every_kind_of_mailing_sends_once_however_often_it_is_asked(
     settings: SettingsWrapper,
     tmp_path: Path,
 ) -> None:
-    assert set(SENDERS) == set(Mailing.Kind.values), "a new kind of mailing needs a sender here"
+    assert set(SENDERS) == set(KINDS), "a new kind of mailing needs a sender here"
     settings.MEDIA_ROOT = tmp_path  # the minutes' PDFs
     # Approve Tomasz and address the invitation; then start from an empty ledger and outbox.
     membership_approve(

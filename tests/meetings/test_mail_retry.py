@@ -19,9 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from meetings import services
-from meetings.models import Delivery, Mailing, MailSuppression
-from meetings.services import (
+from buurtoverleg.mail import pipeline as services
+from buurtoverleg.mail.models import Delivery, Mailing, MailSuppression
+from buurtoverleg.mail.pipeline import (
     RETRY_DELAYS,
     Recipient,
     TransientMailError,
@@ -29,6 +29,7 @@ from meetings.services import (
     mailing_create,
     mailing_send,
 )
+from residents.mail_kinds import ResidentMail
 from tests.meetings.conftest import LOOPBACK, Recorder, free_port
 from tests.meetings.test_mailing import FlakyBackend, approved_mailing
 
@@ -94,7 +95,7 @@ def flaky(monkeypatch: pytest.MonkeyPatch) -> type[FlakyBackend]:
 def big_mailing(django_capture_on_commit_callbacks) -> Mailing:
     with django_capture_on_commit_callbacks(execute=False):  # sent below, by hand
         return mailing_create(
-            kind=Mailing.Kind.INVITATION,
+            kind=ResidentMail.INVITATION,
             template="emails/membership_approved",
             recipients=[Recipient(email=f"bewoner{i:03d}@example.nl") for i in range(RECIPIENTS)],
             context={"neighbourhood_url": "https://x/buurt", "login_url": "https://x/login"},

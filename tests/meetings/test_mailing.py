@@ -12,10 +12,10 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
-from meetings import services
-from meetings.due import DUE_WORK, run_due
-from meetings.models import Delivery, DueWorkRun, Mailing, MailSuppression
-from meetings.services import (
+from buurtoverleg.due import DUE_WORK, run_due
+from buurtoverleg.mail import pipeline as services
+from buurtoverleg.mail.models import Delivery, Mailing, MailSuppression
+from buurtoverleg.mail.pipeline import (
     Recipient,
     TransientMailError,
     deliveries_requeue_stale,
@@ -24,7 +24,10 @@ from meetings.services import (
     mailing_send,
     recipients_for,
 )
+from buurtoverleg.models import DueWorkRun
+from meetings.mail_kinds import MeetingMail
 from residents.links import UNSUBSCRIBE_TOPIC, read_action_link_token
+from residents.mail_kinds import ResidentMail
 from residents.privacy import user_delete_account, user_export_data
 
 
@@ -32,7 +35,7 @@ def approved_mailing(personas, *, users=None, transactional=False, key=None) -> 
     users = users or [personas.resident, personas.second_resident]
     # The kind decides: duty mail (a membership decision) or mail one can turn off (digest).
     return mailing_create(
-        kind=Mailing.Kind.MEMBERSHIP_APPROVED if transactional else Mailing.Kind.DIGEST,
+        kind=ResidentMail.MEMBERSHIP_APPROVED if transactional else MeetingMail.DIGEST,
         template="emails/membership_approved",
         recipients=recipients_for(users),
         neighbourhood=personas.hood,
@@ -117,7 +120,7 @@ def test_same_key_sends_nothing_twice(personas, send_on_commit):
 def test_duplicate_addresses_get_one_delivery(personas, send_on_commit):
     mailing = send_on_commit(
         lambda: mailing_create(
-            kind=Mailing.Kind.INVITATION,
+            kind=ResidentMail.INVITATION,
             template="emails/membership_approved",
             recipients=[Recipient(email="a@example.nl"), Recipient(email="A@example.nl ")],
             neighbourhood=personas.hood,
@@ -301,7 +304,7 @@ def test_chair_retries_failures_but_never_suppressed_addresses(personas, send_on
 
 
 def test_a_broker_outage_never_breaks_the_caller(personas, monkeypatch, send_on_commit):
-    from meetings import tasks
+    from buurtoverleg.mail import tasks
 
     def broken(*args, **kwargs):
         raise ConnectionError("redis is down")
@@ -313,7 +316,9 @@ def test_a_broker_outage_never_breaks_the_caller(personas, monkeypatch, send_on_
 
 def test_due_work_runs_once_per_interval_and_catches_up(db, monkeypatch):
     calls: list[str] = []
-    monkeypatch.setattr("meetings.services.deliveries_requeue_stale", lambda: calls.append("x"))
+    monkeypatch.setattr(
+        "buurtoverleg.mail.pipeline.deliveries_requeue_stale", lambda: calls.append("x")
+    )
     monkeypatch.setattr("residents.privacy.purge_departed_members", lambda: calls.append("p"))
     monkeypatch.setattr("residents.links.action_link_uses_prune", lambda: calls.append("l"))
     start = timezone.now()
@@ -334,7 +339,7 @@ def test_a_failing_job_does_not_stop_the_others(db, monkeypatch):
     def boom():
         raise RuntimeError("broken")
 
-    monkeypatch.setattr("meetings.services.deliveries_requeue_stale", boom)
+    monkeypatch.setattr("buurtoverleg.mail.pipeline.deliveries_requeue_stale", boom)
     monkeypatch.setattr("residents.privacy.purge_departed_members", lambda: None)
     monkeypatch.setattr("residents.links.action_link_uses_prune", lambda: None)
     ran = run_due()

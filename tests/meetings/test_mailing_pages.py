@@ -10,8 +10,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings import services
-from meetings.models import Delivery, Mailing, MailSuppression
+from buurtoverleg.mail import pipeline as services
+from buurtoverleg.mail.models import Delivery, Mailing, MailSuppression
+from residents.mail_kinds import ResidentMail
 from residents.models import Neighbourhood, User
 from tests.conftest import PERSONA_NAMES, assert_status
 
@@ -33,7 +34,7 @@ def make_mailing(
     sent: int = 0,
     failed: int = 0,
     suppressed: int = 0,
-    kind: str = Mailing.Kind.INVITATION,
+    kind: str = ResidentMail.INVITATION,
     created_at: datetime | None = None,
     prefix: str = "",
 ) -> Mailing:
@@ -248,7 +249,7 @@ def test_list_dates_are_dutch_by_default(login, personas):
 
 def test_list_says_the_state_in_words(as_persona, personas, finished, busy):
     done = make_mailing(personas.hood, sent=4, prefix="d")
-    automatic = make_mailing(personas.hood, kind=Mailing.Kind.MEMBERSHIP_APPROVED, prefix="a")
+    automatic = make_mailing(personas.hood, kind=ResidentMail.MEMBERSHIP_APPROVED, prefix="a")
     html = as_persona("chair").get(list_url(personas)).content.decode()
     assert "Not all sent" in row_of(html, finished)
     assert "Sending" in row_of(html, busy)

@@ -28,19 +28,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from buurtoverleg.mail.models import Delivery, Mailing
+from buurtoverleg.mail.pipeline import mailing_send
 from meetings import meeting_services
 from meetings import minutes_services as services
+from meetings.mail_kinds import MeetingMail
 from meetings.minutes_services import MinutesConflict
-from meetings.models import (
-    AgendaItem,
-    Attendance,
-    Delivery,
-    Mailing,
-    Meeting,
-    Minutes,
-    MinutesVersion,
-)
-from meetings.services import mailing_send
+from meetings.models import AgendaItem, Attendance, Meeting, Minutes, MinutesVersion
 from problems import action_services, round_services
 from problems.models import Action, Ballot, Category, PriorityRound, Problem
 from problems.services import problem_report, problem_transition
@@ -465,7 +459,7 @@ def test_a_render_claimed_by_a_dead_worker_is_taken_over(finalised):
 
 
 def test_the_sweep_renders_a_version_whose_queue_message_was_lost(record, personas):
-    from meetings.due import run_due
+    from buurtoverleg.due import run_due
 
     minutes = services.minutes_draft(record.meeting, by=personas.chair)
     version = services.minutes_finalise(minutes, personas.chair)  # on_commit never runs: lost
@@ -560,7 +554,7 @@ def test_a_correction_after_publishing_is_version_two_and_keeps_version_one(
     minutes.refresh_from_db()
     assert minutes.published_number == 2
     assert MinutesVersion.objects.get(pk=published.pk).is_published
-    assert Mailing.objects.filter(kind=Mailing.Kind.MINUTES).count() == 2
+    assert Mailing.objects.filter(kind=MeetingMail.MINUTES).count() == 2
     with pytest.raises(ValidationError):  # an older version cannot replace a later one
         services.minutes_publish(first, personas.chair)
 
@@ -582,7 +576,7 @@ def test_publishing_is_refused_before_the_pdf_is_made(record, personas):
     version = services.minutes_finalise(minutes, personas.chair)  # not rendered: no commit
     with pytest.raises(ValidationError):
         services.minutes_publish(version, personas.chair)
-    assert not Mailing.objects.filter(kind=Mailing.Kind.MINUTES).exists()
+    assert not Mailing.objects.filter(kind=MeetingMail.MINUTES).exists()
 
 
 def test_publishing_mails_once_a_link_or_the_pdf_attached(
@@ -597,7 +591,7 @@ def test_publishing_mails_once_a_link_or_the_pdf_attached(
     for _ in range(3):  # a double click, a retried request
         with django_capture_on_commit_callbacks(execute=True):
             services.minutes_publish(finalised, personas.chair)
-    mailing = Mailing.objects.get(kind=Mailing.Kind.MINUTES)
+    mailing = Mailing.objects.get(kind=MeetingMail.MINUTES)
     assert mailing_send(mailing_id=mailing.pk) == 0
     addressed = sorted(Delivery.objects.filter(mailing=mailing).values_list("email", flat=True))
     assert sorted(to for message in mail.outbox for to in message.to) == addressed
@@ -630,9 +624,9 @@ def test_publishing_mails_once_a_link_or_the_pdf_attached(
 
 
 def test_an_attachment_waits_while_the_pdf_is_made_again(published, record):
-    from meetings.services import TransientMailError
+    from buurtoverleg.mail.pipeline import TransientMailError
 
-    mailing = Mailing.objects.get(kind=Mailing.Kind.MINUTES)
+    mailing = Mailing.objects.get(kind=MeetingMail.MINUTES)
     User.objects.filter(pk=record.named.pk).update(minutes_as_pdf=True)
     delivery = Delivery.objects.select_related("user").get(mailing=mailing, user=record.named)
     MinutesVersion.objects.filter(pk=published.pk).update(render_status=RS.QUEUED)
@@ -668,7 +662,7 @@ def test_the_minutes_sender_for_the_mail_fault_tests_sends_once(
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
             minutes_mail(personas)
-    mailing = Mailing.objects.get(kind=Mailing.Kind.MINUTES)
+    mailing = Mailing.objects.get(kind=MeetingMail.MINUTES)
     assert mailing_send(mailing_id=mailing.pk) == 0
     addressed = sorted(Delivery.objects.filter(mailing=mailing).values_list("email", flat=True))
     assert addressed
@@ -727,7 +721,7 @@ def test_withdrawing_consent_renders_every_version_again_under_its_number(
     assert untouched.render_generation == 1 and untouched.amendments == []
     # Still published, under the same numbers; nothing mailed again.
     assert Minutes.objects.get(pk=minutes.pk).published_number == 1
-    assert Mailing.objects.filter(kind=Mailing.Kind.MINUTES).count() == 1
+    assert Mailing.objects.filter(kind=MeetingMail.MINUTES).count() == 1
 
 
 def test_deleting_an_account_removes_the_name_too(

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from buurtoverleg.qr import qr_data_uri
 from meetings import meeting_services, minutes_services, pack, pack_views
 from meetings.models import Attendance, Meeting, Minutes, MinutesVersion
 from problems import action_services
@@ -27,7 +28,6 @@ from problems.models import Action, Category, Problem
 from problems.round_services import round_create
 from problems.services import problem_edit, problem_report, problem_transition
 from problems.workflow import Status
-from residents.member_views import qr_data_uri
 from residents.models import Membership, Role
 from residents.permissions import RULES, Perm, can
 from tests.conftest import PERSONA_NAMES, assert_status, make_person

@@ -18,8 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from buurtoverleg.mail.models import Mailing
 from meetings import meeting_services as services
-from meetings.models import AgendaItem, AgendaProposal, Mailing, Meeting, Rsvp
+from meetings.mail_kinds import MeetingMail
+from meetings.models import AgendaItem, AgendaProposal, Meeting, Rsvp
 from problems.models import Category, Problem
 from problems.services import problem_edit, problem_report, problem_transition
 from problems.workflow import Status
@@ -688,7 +690,7 @@ def test_moving_asks_for_a_check_first_then_mails_once(as_persona, personas, mee
     assert meeting.place == "Wijkcentrum"
     assert timezone.localtime(meeting.starts_at).time() == time(20, 0)
     assert meeting.moved_from == local(10)
-    assert Mailing.objects.filter(kind=Mailing.Kind.MEETING_MOVED).count() == 1
+    assert Mailing.objects.filter(kind=MeetingMail.MEETING_MOVED).count() == 1
 
 
 def test_moving_to_the_same_time_and_place_sends_nothing(as_persona, meeting):
@@ -749,7 +751,7 @@ def test_cancelling_needs_a_reason_and_a_check(as_persona, meeting):
     meeting = reload(meeting)
     assert meeting.status == Meeting.Status.CANCELLED
     assert meeting.cancelled_reason == "De zaal is dicht"
-    assert Mailing.objects.filter(kind=Mailing.Kind.MEETING_CANCELLED).count() == 1
+    assert Mailing.objects.filter(kind=MeetingMail.MEETING_CANCELLED).count() == 1
 
 
 def test_planning_a_meeting_by_hand_gives_it_the_default_agenda(as_persona, personas):

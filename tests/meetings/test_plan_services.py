@@ -15,9 +15,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
+from buurtoverleg.mail.models import Delivery, Mailing
 from meetings import meeting_services as services
+from meetings.mail_kinds import MeetingMail
 from meetings.meeting_services import DEFAULT_AGENDA, MeetingStateError
-from meetings.models import AgendaItem, AgendaProposal, Delivery, Mailing, Meeting, Rsvp
+from meetings.models import AgendaItem, AgendaProposal, Meeting, Rsvp
 from problems.models import Category, Problem
 from problems.services import problem_report, problem_transition
 from problems.workflow import Status
@@ -362,7 +364,7 @@ def test_moving_a_meeting_sends_one_mailing_to_the_right_people(meeting, persona
         by=personas.chair,
     )
     assert moved.moved_from == first_start and moved.starts_at == local(17)
-    [mailing] = Mailing.objects.filter(kind=Mailing.Kind.MEETING_MOVED)
+    [mailing] = Mailing.objects.filter(kind=MeetingMail.MEETING_MOVED)
     assert mailing.subject == moved and mailing.template == "emails/meeting_moved"
     assert not mailing.transactional and mailing.created_by == personas.chair
     assert deliveries(mailing) == audience
@@ -391,7 +393,7 @@ def test_moving_twice_keeps_the_first_date_as_moved_from(meeting, personas):
         meeting=meeting, starts_at=local(24), ends_at=local(24, 21), place="", by=personas.chair
     )
     assert moved.moved_from == first_start
-    assert Mailing.objects.filter(kind=Mailing.Kind.MEETING_MOVED).count() == 2
+    assert Mailing.objects.filter(kind=MeetingMail.MEETING_MOVED).count() == 2
 
 
 def test_a_meeting_that_ends_before_it_starts_is_refused(meeting, personas):
@@ -409,7 +411,7 @@ def test_cancelling_sends_one_mailing_with_the_reason(meeting, personas, audienc
     assert cancelled.status == Meeting.Status.CANCELLED
     assert cancelled.cancelled_reason == "De zaal is niet beschikbaar"
     [mailing] = Mailing.objects.all()
-    assert mailing.kind == Mailing.Kind.MEETING_CANCELLED
+    assert mailing.kind == MeetingMail.MEETING_CANCELLED
     assert mailing.template == "emails/meeting_cancelled"
     assert deliveries(mailing) == audience
     with pytest.raises(MeetingStateError):

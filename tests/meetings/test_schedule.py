@@ -9,7 +9,7 @@ import time_machine
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from meetings.due import DUE_WORK, run_due
+from buurtoverleg.due import DUE_WORK, run_due
 from meetings.models import Meeting
 from meetings.schedule import meetings_plan_from_rhythm, rhythm_dates
 

@@ -14,12 +14,16 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from meetings.models import Delivery, Mailing
-from meetings.services import mailing_create, mailing_send, recipients_for
+from buurtoverleg.mail.kinds import KINDS
+from buurtoverleg.mail.models import Delivery, Mailing
+from buurtoverleg.mail.pipeline import mailing_create, mailing_send, recipients_for
+from meetings.mail_kinds import MeetingMail
+from problems.mail_kinds import ProblemMail
 from residents.models import MailPreference, MailTopic, Membership, User
 
-OPTIONAL = sorted(Mailing.TOPICS)
-DUTY = sorted(set(Mailing.Kind.values) - set(Mailing.TOPICS))
+TOPICS = {k.value: k.topic for k in KINDS.values() if k.topic is not None}
+OPTIONAL = sorted(TOPICS)
+DUTY = sorted(set(KINDS) - set(TOPICS))
 _keys = itertools.count()
 
 
@@ -51,7 +55,7 @@ def one_click(message) -> None:
 
 
 def test_every_kind_is_either_optional_or_duty_mail():
-    assert set(Mailing.TOPICS.values()) == set(MailTopic.values)
+    assert set(TOPICS.values()) == set(MailTopic.values)
     assert {
         "membership_approved",
         "invitation",
@@ -67,7 +71,7 @@ def test_after_the_one_click_post_no_more_mail_of_that_kind(personas, kind):
     Membership.objects.create(user=resident, neighbourhood=other, status="active")
     send(kind, hood, [resident, personas.second_resident])
     [message] = mails_to(resident.email)
-    assert f"/mail-afmelden/{Mailing.TOPICS[kind]}/" in message.extra_headers["List-Unsubscribe"]
+    assert f"/mail-afmelden/{TOPICS[kind]}/" in message.extra_headers["List-Unsubscribe"]
     # Recorded before the click, sent after it: it must not go either.
     pending = mailing_create(
         kind=kind,
@@ -83,23 +87,23 @@ def test_after_the_one_click_post_no_more_mail_of_that_kind(personas, kind):
 
     mailing_send(mailing_id=pending.pk)
     assert pending.deliveries.get().status == Delivery.Status.UNSUBSCRIBED
-    for same_topic in [k for k in OPTIONAL if Mailing.TOPICS[k] == Mailing.TOPICS[kind]]:
+    for same_topic in [k for k in OPTIONAL if TOPICS[k] == TOPICS[kind]]:
         later = send(same_topic, hood, [resident, personas.second_resident])
         assert not later.deliveries.filter(email=resident.email).exists()
     assert mails_to(resident.email) == []
     assert len(mails_to(personas.second_resident.email)) >= 1  # nobody else is touched
 
     # Another kind from this neighbourhood, and this kind from the other one, still come.
-    other_kind = next(k for k in OPTIONAL if Mailing.TOPICS[k] != Mailing.TOPICS[kind])
+    other_kind = next(k for k in OPTIONAL if TOPICS[k] != TOPICS[kind])
     send(other_kind, hood, [resident])
     send(kind, other, [resident])
     assert len(mails_to(resident.email)) == 2
     # Duty mail always goes, without a link.
-    send(Mailing.Kind.ACTION_REMINDER, hood, [resident])
+    send(ProblemMail.ACTION_REMINDER, hood, [resident])
     [duty] = mails_to(resident.email)[2:]
     assert "List-Unsubscribe" not in duty.extra_headers
     assert list(MailPreference.objects.values_list("neighbourhood", "topic", "enabled")) == [
-        (hood.pk, Mailing.TOPICS[kind], False)
+        (hood.pk, TOPICS[kind], False)
     ]
 
 
@@ -113,7 +117,7 @@ def test_duty_mail_has_no_unsubscribe_link(personas, kind):
 
 def test_all_mail_from_the_neighbourhood_from_the_page(personas, client):
     resident, hood = personas.resident, personas.hood
-    send(Mailing.Kind.DIGEST, hood, [resident])
+    send(MeetingMail.DIGEST, hood, [resident])
     [message] = mails_to(resident.email)
     url = message.extra_headers["List-Unsubscribe"].strip("<>")
     path = "/" + url.split("://", 1)[1].split("/", 1)[1]
@@ -135,7 +139,7 @@ def test_all_mail_from_the_neighbourhood_from_the_page(personas, client):
 def test_the_page_speaks_the_language_of_the_person_in_the_link(personas):
     User.objects.filter(pk=personas.resident.pk).update(language="en")
     personas.resident.refresh_from_db()
-    send(Mailing.Kind.MINUTES, personas.hood, [personas.resident])
+    send(MeetingMail.MINUTES, personas.hood, [personas.resident])
     [message] = mails_to(personas.resident.email)
     url = message.extra_headers["List-Unsubscribe"].strip("<>")
     path = "/" + url.split("://", 1)[1].split("/", 1)[1]
@@ -149,7 +153,7 @@ def test_the_page_speaks_the_language_of_the_person_in_the_link(personas):
     assert "You will no longer get these e-mails" in done
     assert f"Would you rather get no e-mail at all from {personas.hood.name}?" in done
     # A Dutch resident's link gives the Dutch page, whatever the visitor's cookie says.
-    send(Mailing.Kind.MINUTES, personas.hood, [personas.second_resident])
+    send(MeetingMail.MINUTES, personas.hood, [personas.second_resident])
     [dutch] = mails_to(personas.second_resident.email)
     path = (
         "/"
@@ -161,7 +165,7 @@ def test_the_page_speaks_the_language_of_the_person_in_the_link(personas):
 
 
 def test_a_link_for_another_kind_or_neighbourhood_is_refused(personas, client):
-    send(Mailing.Kind.DIGEST, personas.hood, [personas.resident])
+    send(MeetingMail.DIGEST, personas.hood, [personas.resident])
     [message] = mails_to(personas.resident.email)
     path = (
         "/"

@@ -32,17 +32,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from PIL import Image
 
+from buurtoverleg.mail.models import Mailing, MailSuppression
 from meetings import meeting_services, minutes_services
 from meetings.agenda_mail import meeting_reminders_send_due
 from meetings.digest import digest_send
-from meetings.models import (
-    AgendaItem,
-    Attendance,
-    Mailing,
-    MailSuppression,
-    Meeting,
-    MinutesVersion,
-)
+from meetings.mail_kinds import MeetingMail
+from meetings.models import AgendaItem, Attendance, Meeting, MinutesVersion
 from problems import action_services, round_services
 from problems.ballot_links import ballot_link_url
 from problems.links import unfollow_url
@@ -460,7 +455,7 @@ def fillings(w: World) -> dict[str, list[dict[str, Any]]]:
     resolution = TimelineEntry.objects.get(problem=w.resolved, move=Move.RESOLVE)
     mailings = [
         {"pk": Mailing.objects.filter(neighbourhood=p.hood, kind=kind).latest("pk").pk}
-        for kind in (Mailing.Kind.AGENDA, Mailing.Kind.MINUTES)
+        for kind in (MeetingMail.AGENDA, MeetingMail.MINUTES)
     ]
     photos = [
         {"pk": problem.pk, "photo_id": problem.photos.get().pk}

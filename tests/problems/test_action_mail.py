@@ -17,8 +17,8 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.utils import translation
 from django.utils.translation import gettext
 
-from meetings.due import run_due
-from meetings.models import Delivery, Mailing
+from buurtoverleg.due import run_due
+from buurtoverleg.mail.models import Delivery
 from problems.action_services import (
     action_create,
     action_delay_note,
@@ -26,6 +26,7 @@ from problems.action_services import (
     action_status_set,
     actions_remind_due,
 )
+from problems.mail_kinds import ProblemMail
 from problems.models import Action, ActionStatus, Problem
 from problems.workflow import Status
 from residents.models import Membership, Role, User
@@ -38,7 +39,7 @@ OUTCOME = "De glasbak wordt twee keer per week geleegd"
 TITLE_MARKER = "TITLEMARKER5521"
 REPORTER_MARKER = "REPORTERMARKER7730"
 CONFIDENTIAL_MARKER = "CONFIDENTIALMARKER1187"
-REMINDER, OVERDUE = Mailing.Kind.ACTION_REMINDER, Mailing.Kind.ACTION_OVERDUE
+REMINDER, OVERDUE = ProblemMail.ACTION_REMINDER, ProblemMail.ACTION_OVERDUE
 
 RunDue = Callable[..., None]
 
@@ -320,7 +321,7 @@ def test_no_reminder_and_no_overdue_notice_for_a_finished_action(personas, agree
 
 
 def test_the_due_work_is_registered_hourly():
-    from meetings.due import DUE_WORK
+    from buurtoverleg.due import DUE_WORK
 
     works = {work.name: work for work in DUE_WORK}
     assert works["actions.remind"].function == "problems.action_services.actions_remind_due"

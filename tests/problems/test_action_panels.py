@@ -1,5 +1,5 @@
-"""The agenda screen's Aanpak and Terugkoppeling panels (problems/action_panels.py) and their
-forms (problems/action_panel_views.py): what each shows to whoever runs the meeting and to the
+"""The agenda screen's Aanpak and Terugkoppeling panels (meetings/action_panels.py) and their
+forms (meetings/action_panel_views.py): what each shows to whoever runs the meeting and to the
 room, agreeing an action inline (errors at the form, nothing half-saved, one action for a double
 click), the analysis, the room's judgement and resolving a priority, the projector following
 every write, the report-back list across two meetings, permission boundaries for every POST,
@@ -23,12 +23,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, reverse
 from django.utils import timezone, translation
 
-from meetings import meeting_services
+from meetings import meeting_services, report_back
 from meetings.access import access_to
+from meetings.action_panels import APPROACH_TEMPLATE, REPORT_BACK_TEMPLATE
 from meetings.models import AgendaItem, Meeting
 from meetings.panels import PANELS, PanelContext, panel_render_context
 from problems import action_services
-from problems.action_panels import APPROACH_TEMPLATE, REPORT_BACK_TEMPLATE
 from problems.models import (
     Action,
     ActionStatus,
@@ -564,9 +564,7 @@ def test_the_report_back_lists_open_and_changed_actions_not_tonights(two_meeting
     m = two_meetings
     listed = set(
         Action.objects.filter(
-            action_services.report_back_q(
-                m["second"], action_services.report_back_since(m["second"])
-            )
+            report_back.report_back_q(m["second"], report_back.report_back_since(m["second"]))
         ).values_list("pk", flat=True)
     )
     assert listed == {m["open"].pk, m["changed"].pk}
@@ -689,7 +687,7 @@ def test_adjust_links_to_the_actions_edit_page(as_persona, with_edit_page, two_m
 
 
 def test_without_the_edit_page_adjust_still_works(as_persona, two_meetings, monkeypatch):
-    from problems import action_panels
+    from meetings import action_panels
 
     real = action_panels.maybe_url
     monkeypatch.setattr(

@@ -19,8 +19,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import model_to_dict
 from django.utils import translation
 
+from buurtoverleg.mail.models import Delivery, Mailing
 from meetings.meeting_services import meeting_cancel, meeting_close, meeting_create, meeting_start
-from meetings.models import Delivery, Mailing, Meeting
+from meetings.models import Meeting
+from meetings.report_back import (
+    judgement_record,
+    meeting_before,
+    priority_resolve,
+    report_back_q,
+    report_back_since,
+)
 from problems.action_services import (
     SURVEY,
     VOLUNTEERS_FOR_RESIDENTS,
@@ -33,16 +41,12 @@ from problems.action_services import (
     action_status_set,
     actions_remind_due,
     analysis_save,
-    judgement_record,
-    meeting_before,
-    priority_resolve,
-    report_back_q,
-    report_back_since,
     survey_answer,
     surveys_send_due,
     volunteer_sign_up,
     volunteer_withdraw,
 )
+from problems.mail_kinds import ProblemMail
 from problems.models import (
     ACTION_ACTIVE,
     ACTION_FINAL,
@@ -1020,7 +1024,7 @@ def test_supporters_and_followers_are_told_it_is_resolved(personas, problem, mee
         problem=problem, meeting=meeting, actor=personas.chair, decision="Glasbak is schoon"
     )
     mailing = Mailing.objects.get(key=f"problem-status:{entry.pk}")
-    assert mailing.kind == Mailing.Kind.PROBLEM_STATUS
+    assert mailing.kind == ProblemMail.PROBLEM_STATUS
     assert mailing.neighbourhood == personas.hood
     assert set(mailing.deliveries.values_list("email", flat=True)) == {
         personas.resident.email,  # the reporter follows their report
@@ -1163,7 +1167,7 @@ def resolution(personas, problem, meeting, clock) -> TimelineEntry:
 
 
 def surveys(resolution: TimelineEntry | None = None) -> list[Mailing]:
-    mailings = Mailing.objects.filter(kind=Mailing.Kind.PROBLEM_SURVEY)
+    mailings = Mailing.objects.filter(kind=ProblemMail.PROBLEM_SURVEY)
     if resolution is not None:
         mailings = mailings.filter(key=f"problem-survey:{resolution.pk}")
     return list(mailings)
@@ -1244,7 +1248,7 @@ def test_an_answer_is_stored_and_a_second_answer_replaces_it(clock, personas, re
     assert (answer.answer, answer.remark, answer.at) == ("better", "Veel schoner", at(31))
     survey_answer(resolution=resolution, user=personas.second_resident, answer="better")
     assert SurveyAnswer.objects.count() == 2
-    assert not Mailing.objects.filter(kind=Mailing.Kind.SURVEY_WORSE).exists()
+    assert not Mailing.objects.filter(kind=ProblemMail.SURVEY_WORSE).exists()
 
 
 def test_a_long_remark_is_cut_to_fit(personas, resolution):
@@ -1275,7 +1279,7 @@ def test_worse_reaches_the_chairs_once_per_person(personas, resolution):
     )
     survey_answer(resolution=resolution, user=personas.resident, answer="worse", remark="Vies")
     survey_answer(resolution=resolution, user=personas.resident, answer="worse", remark="Nog")
-    mailing = Mailing.objects.get(kind=Mailing.Kind.SURVEY_WORSE)
+    mailing = Mailing.objects.get(kind=ProblemMail.SURVEY_WORSE)
     assert mailing.key == f"survey-worse:{resolution.pk}:{personas.resident.pk}"
     assert mailing.transactional and mailing.neighbourhood == personas.hood
     assert set(mailing.deliveries.values_list("email", flat=True)) == {
@@ -1285,7 +1289,7 @@ def test_worse_reaches_the_chairs_once_per_person(personas, resolution):
     assert mailing.context["answer_id"] == SurveyAnswer.objects.get().pk
     # Another resident who finds it worse is another signal.
     survey_answer(resolution=resolution, user=personas.second_resident, answer="worse")
-    assert Mailing.objects.filter(kind=Mailing.Kind.SURVEY_WORSE).count() == 2
+    assert Mailing.objects.filter(kind=ProblemMail.SURVEY_WORSE).count() == 2
     # Nobody else hears of it: the other neighbourhood's chair is no recipient.
     assert not Delivery.objects.filter(user=personas.outsider_chair).exists()
 
@@ -1359,27 +1363,27 @@ def emails(mailing: Mailing) -> set[str]:
 def test_the_owner_is_reminded_once_the_configured_days_before(personas, action):
     assert personas.hood.action_reminder_days == 7
     assert actions_remind_due(day(6)) == 0  # due day 14: eight days to go
-    assert mailings(Mailing.Kind.ACTION_REMINDER) == []
+    assert mailings(ProblemMail.ACTION_REMINDER) == []
     assert actions_remind_due(day(7)) == 1
     for today in (day(7), day(8), day(14)):  # the job runs every hour, every day
         actions_remind_due(today)
-    (reminder,) = mailings(Mailing.Kind.ACTION_REMINDER)
+    (reminder,) = mailings(ProblemMail.ACTION_REMINDER)
     assert reminder.key == f"action-reminder:{action.pk}:{day(14).isoformat()}"
     assert reminder.transactional and reminder.neighbourhood == personas.hood
     assert reminder.subject == action
     assert emails(reminder) == {personas.wijkagent.email}
     assert reminder.context["due_date"] == day(14).isoformat()
     assert reminder.context["action_url"].endswith(f"/acties/{action.pk}/")
-    assert mailings(Mailing.Kind.ACTION_OVERDUE) == []
+    assert mailings(ProblemMail.ACTION_OVERDUE) == []
 
 
 def test_the_reminder_follows_the_neighbourhoods_setting(personas, action):
     personas.hood.action_reminder_days = 2
     personas.hood.save(update_fields=["action_reminder_days"])
     actions_remind_due(day(11))
-    assert mailings(Mailing.Kind.ACTION_REMINDER) == []
+    assert mailings(ProblemMail.ACTION_REMINDER) == []
     actions_remind_due(day(12))
-    assert len(mailings(Mailing.Kind.ACTION_REMINDER)) == 1
+    assert len(mailings(ProblemMail.ACTION_REMINDER)) == 1
 
 
 def test_a_moved_date_makes_a_new_reminder_due(clock, personas, action):
@@ -1389,9 +1393,9 @@ def test_a_moved_date_makes_a_new_reminder_due(clock, personas, action):
         action=action, actor=personas.wijkagent, role=PRO, due_date=day(30), reason="Vakantie"
     )
     actions_remind_due(day(10))  # no longer due soon
-    assert len(mailings(Mailing.Kind.ACTION_REMINDER)) == 1
+    assert len(mailings(ProblemMail.ACTION_REMINDER)) == 1
     actions_remind_due(day(25))
-    keys = [m.key for m in mailings(Mailing.Kind.ACTION_REMINDER)]
+    keys = [m.key for m in mailings(ProblemMail.ACTION_REMINDER)]
     assert keys == [
         f"action-reminder:{action.pk}:{day(14).isoformat()}",
         f"action-reminder:{action.pk}:{day(30).isoformat()}",
@@ -1400,11 +1404,11 @@ def test_a_moved_date_makes_a_new_reminder_due(clock, personas, action):
 
 def test_the_chairs_hear_once_when_an_action_is_overdue(personas, action):
     actions_remind_due(day(14))  # the due date itself: not overdue
-    assert mailings(Mailing.Kind.ACTION_OVERDUE) == []
+    assert mailings(ProblemMail.ACTION_OVERDUE) == []
     assert actions_remind_due(day(15)) == 1
     for today in (day(15), day(16), day(20)):
         actions_remind_due(today)
-    (notice,) = mailings(Mailing.Kind.ACTION_OVERDUE)
+    (notice,) = mailings(ProblemMail.ACTION_OVERDUE)
     assert notice.key == f"action-overdue:{action.pk}:{day(14).isoformat()}"
     assert emails(notice) == {personas.chair.email}  # not the other neighbourhood's chair
 
@@ -1412,9 +1416,9 @@ def test_the_chairs_hear_once_when_an_action_is_overdue(personas, action):
 def test_an_action_overdue_for_long_is_not_announced_out_of_the_blue(personas, action):
     # A job that was down catches up for two weeks; older ones were never news.
     actions_remind_due(day(14 + 15))
-    assert mailings(Mailing.Kind.ACTION_OVERDUE) == []
+    assert mailings(ProblemMail.ACTION_OVERDUE) == []
     actions_remind_due(day(14 + 14))
-    assert len(mailings(Mailing.Kind.ACTION_OVERDUE)) == 1
+    assert len(mailings(ProblemMail.ACTION_OVERDUE)) == 1
 
 
 @pytest.mark.parametrize("status", sorted(ACTION_FINAL))
@@ -1423,7 +1427,7 @@ def test_finished_actions_get_no_reminder_or_notice(personas, action, status):
     actions_remind_due(day(10))
     actions_remind_due(day(15))
     assert not Mailing.objects.filter(
-        kind__in=[Mailing.Kind.ACTION_REMINDER, Mailing.Kind.ACTION_OVERDUE]
+        kind__in=[ProblemMail.ACTION_REMINDER, ProblemMail.ACTION_OVERDUE]
     ).exists()
 
 
@@ -1447,7 +1451,7 @@ def test_who_is_reminded(personas, problem, owner, organisation, contact, expect
         contact_person=personas.by_name(contact) if contact else None,
     )
     actions_remind_due(day(10))
-    (reminder,) = mailings(Mailing.Kind.ACTION_REMINDER, action)
+    (reminder,) = mailings(ProblemMail.ACTION_REMINDER, action)
     assert emails(reminder) == {personas.by_name(name).email for name in expected}
 
 
@@ -1462,7 +1466,7 @@ def test_a_deactivated_owner_is_not_reminded_their_organisation_is(personas, act
         status="active",
     )
     actions_remind_due(day(10))
-    (reminder,) = mailings(Mailing.Kind.ACTION_REMINDER)
+    (reminder,) = mailings(ProblemMail.ACTION_REMINDER)
     assert emails(reminder) == {"sara@example.nl"}
 
 

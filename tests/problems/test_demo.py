@@ -9,7 +9,8 @@ from collections import Counter
 from django.core import mail
 from django.core.management import call_command
 
-from meetings.models import Delivery, Mailing
+from buurtoverleg.mail.models import Delivery
+from meetings.mail_kinds import MeetingMail
 from problems.models import Problem, Support, TimelineEntry
 from problems.workflow import Move, Status
 
@@ -38,7 +39,7 @@ def test_the_demo_register(db, django_capture_on_commit_callbacks):
             "mailing__kind", flat=True
         )
     )
-    assert kinds <= {Mailing.Kind.MINUTES, Mailing.Kind.AGENDA}, kinds
+    assert kinds <= {MeetingMail.MINUTES, MeetingMail.AGENDA}, kinds
     subjects = [message.subject for message in mail.outbox]
     assert any("Notulen" in subject for subject in subjects), subjects
     assert any("Agenda" in subject or "agenda" in subject for subject in subjects), subjects

@@ -29,7 +29,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.test import Client
 from django.urls import reverse
 
-from meetings.models import Delivery, Mailing
+from buurtoverleg.mail.models import Delivery, Mailing
+from meetings.mail_kinds import MeetingMail
+from problems.mail_kinds import ProblemMail
 from problems.services import problem_support, problem_transition
 from problems.workflow import Move
 from residents.permissions import Perm, can, roles_in
@@ -429,13 +431,13 @@ def test_the_mail_of_the_planted_weeks_carries_no_markers(world):
     subject, headers, text, HTML and every attachment."""
     kinds = set(Mailing.objects.values_list("kind", flat=True))
     assert kinds >= {
-        Mailing.Kind.PROBLEM_STATUS,
-        Mailing.Kind.AGENDA,
-        Mailing.Kind.MINUTES,
-        Mailing.Kind.DIGEST,
-        Mailing.Kind.MEETING_REMINDER,
-        Mailing.Kind.ACTION_REMINDER,
-        Mailing.Kind.PROBLEM_SURVEY,
+        ProblemMail.PROBLEM_STATUS,
+        MeetingMail.AGENDA,
+        MeetingMail.MINUTES,
+        MeetingMail.DIGEST,
+        MeetingMail.MEETING_REMINDER,
+        ProblemMail.ACTION_REMINDER,
+        ProblemMail.PROBLEM_SURVEY,
     }, kinds
     sent = Delivery.objects.filter(status=Delivery.Status.SENT).count()
     assert len(world.mails) == sent  # every mail that went out is read

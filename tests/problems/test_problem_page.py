@@ -327,5 +327,6 @@ def test_problem_page_query_count_does_not_grow(
     assert len(response.context["timeline"]) == 30
     if persona == "second_resident":
         # Session, user, problem, roles (2), timeline, photos, supported, following, the menu,
-        # and the "Aanpak" section: the analysis and the actions with their latest progress.
-        assert len(first) == 12
+        # the "Aanpak" section: the analysis and the actions with their latest progress, and
+        # the meetings section (meetings.problem_sections): its meetings in one query.
+        assert len(first) == 13

@@ -1,4 +1,4 @@
-"""The chair's side of a priority round (problems/round_views.py): who may open and use each
+"""The chair's side of a priority round (meetings/round_views.py): who may open and use each
 page, curating the ballot (a removal needs a public reason, which the timeline shows), opening,
 revealing, closing and deciding a tie in the room, paper ballots of known residents (never on
 top of an online vote) and hand counts, and query counts that do not grow with the ballot."""

@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
+from buurtoverleg.qr import qr_data_uri
+from meetings import round_results_views
 from meetings.meeting_services import meeting_create
-from problems import results_views
 from problems.ballot_pdf import ballot_page_url, ballot_paper_html
 from problems.models import Ballot, PriorityRound, Problem, RoundCandidate
 from problems.round_services import (
@@ -26,7 +27,6 @@ from problems.round_services import (
     round_results_show,
 )
 from problems.workflow import Status
-from residents.member_views import qr_data_uri
 from residents.models import Membership, Neighbourhood, Role, User
 from tests.conftest import PERSONA_NAMES, Personas, assert_status, make_person
 
@@ -468,7 +468,7 @@ def test_paper_ballot_is_for_the_team_running_the_meeting_and_the_office(
         printed.append(round.pk)
         return b"%PDF-fake"
 
-    monkeypatch.setattr(results_views, "ballot_paper_pdf", fake_pdf)
+    monkeypatch.setattr(round_results_views, "ballot_paper_pdf", fake_pdf)
     response = as_persona(persona).get(pdf_url(voted_round))
     assert_status(response, persona, MAY_PRINT, 200)
     assert printed == ([voted_round.pk] if persona in MAY_PRINT else [])

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from meetings.models import Mailing
+from buurtoverleg.mail.models import Mailing
 from problems.models import Category, Follow, Problem, Support, TimelineEntry
 from problems.services import (
     CHRONIC_TESTS,

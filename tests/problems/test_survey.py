@@ -22,12 +22,13 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from meetings.due import DUE_WORK, run_due
+from buurtoverleg.due import DUE_WORK, run_due
+from buurtoverleg.mail.models import Delivery, Mailing
 from meetings.meeting_services import meeting_create
-from meetings.models import Delivery, Mailing
 from problems.action_services import SURVEY, priority_resolve, survey_answer, surveys_send_due
 from problems.ballot_links import ballot_link_url
 from problems.links import unfollow_url
+from problems.mail_kinds import ProblemMail
 from problems.models import Problem, SurveyAnswer, TimelineEntry
 from problems.services import problem_follow, problem_support, problem_transition
 from problems.survey_links import survey_link_expires_at, survey_link_url
@@ -44,7 +45,7 @@ DECISION = "De glasbak wordt nu twee keer per week geleegd; het probleem is opge
 TITLE_MARKER = "TITLEMARKER4410"
 REPORTER_MARKER = "REPORTERMARKER8876"
 CONFIDENTIAL_MARKER = "CONFIDENTIALMARKER3391"
-SURVEY_KIND, WORSE_KIND = Mailing.Kind.PROBLEM_SURVEY, Mailing.Kind.SURVEY_WORSE
+SURVEY_KIND, WORSE_KIND = ProblemMail.PROBLEM_SURVEY, ProblemMail.SURVEY_WORSE
 LINK_RE = re.compile(r"(http\S+/link/beter/[^/\s]+/)")
 
 

@@ -28,16 +28,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings.models import (
-    AgendaProposal,
-    Attendance,
-    Delivery,
-    Mailing,
-    Meeting,
-    Minutes,
-    MinutesVersion,
-    Rsvp,
-)
+from buurtoverleg.mail.models import Delivery, Mailing
+from meetings.mail_kinds import MeetingMail
+from meetings.models import AgendaProposal, Attendance, Meeting, Minutes, MinutesVersion, Rsvp
 from problems.models import (
     Action,
     ActionUpdate,
@@ -75,7 +68,7 @@ EXCLUSIONS: dict[str, str] = {
     "admin.LogEntry.user": "the admin site's log of what staff changed: an accountability record",
     "residents.Membership.decided_by": "a chair's decision on someone else's application",
     "residents.InviteCode.created_by": "codes a chair made for other people to join with",
-    "meetings.MailSuppressionLift.lifted_by": (
+    "mail.MailSuppressionLift.lifted_by": (
         "a team member lifting the block on someone else's address: an accountability record"
     ),
     "problems.Problem.entered_by": "a team member typing in someone else's report",
@@ -93,7 +86,7 @@ EXCLUSIONS: dict[str, str] = {
         "update they wrote"
     ),
     "problems.Judgement.recorded_by": "the room's judgement of an action, typed in by the chair",
-    "meetings.Mailing.created_by": "who started a mailing; the mail a person got is exported",
+    "mail.Mailing.created_by": "who started a mailing; the mail a person got is exported",
     "meetings.AgendaProposal.decided_by": "a chair's decision on someone else's proposal",
     "meetings.Attendance.recorded_by": "who registered other people's attendance",
     "meetings.Minutes.drafted_by": "the minute-taker's work on the meeting's shared record",
@@ -286,7 +279,7 @@ def _volunteer(w: World, person: User, marker: str) -> str:
 
 
 def _delivery(w: World, person: User, marker: str) -> str:
-    mailing = Mailing.objects.create(kind=Mailing.Kind.AGENDA, template="agenda")
+    mailing = Mailing.objects.create(kind=MeetingMail.AGENDA, template="agenda")
     address = f"{marker}@example.nl"
     Delivery.objects.create(mailing=mailing, user=person, email=address)
     return address
@@ -352,7 +345,7 @@ PROBES: dict[str, Probe] = {
     "problems.Action.contact_person": _action_contact,
     "problems.ActionUpdate.author": _action_update,
     "problems.Volunteer.user": _volunteer,
-    "meetings.Delivery.user": _delivery,
+    "mail.Delivery.user": _delivery,
     "meetings.Meeting.chair": _meeting_chair,
     "meetings.Meeting.minute_taker": _meeting_minute_taker,
     "meetings.AgendaProposal.proposed_by": _agenda_proposal,

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from weasyprint import HTML
 
-from residents.member_views import CODES_PER_PAGE, invite_sheet_html, qr_data_uri
+from buurtoverleg.qr import qr_data_uri
+from residents.member_views import CODES_PER_PAGE, invite_sheet_html
 from residents.models import InviteCode
 from residents.services import invite_codes_create, invite_join_url
 from tests.conftest import PERSONA_NAMES, make_person

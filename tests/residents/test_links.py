@@ -12,6 +12,7 @@ from django.db import connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 
+from buurtoverleg.mail.pipeline import list_unsubscribe_headers
 from residents import links
 from residents.links import (
     UNSUBSCRIBE,
@@ -21,7 +22,6 @@ from residents.links import (
     LinkInvalid,
     Purpose,
     consume_action_link,
-    list_unsubscribe_headers,
     make_action_link_token,
     read_action_link_token,
     register_purpose,

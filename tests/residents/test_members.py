@@ -232,7 +232,7 @@ def test_the_welcome_mail_is_in_the_applicants_language(
 def test_mail_is_rendered_in_the_language_asked_for(
     personas, language, month, django_capture_on_commit_callbacks
 ):
-    from meetings.services import Recipient, mailing_create
+    from buurtoverleg.mail.pipeline import Recipient, mailing_create
 
     invite = InviteCode.objects.create(
         neighbourhood=personas.hood,

@@ -10,6 +10,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings as django_settings
 
 from buurtoverleg.celery import app as celery_app
+from residents.mail_kinds import ResidentMail
 from residents.models import Coordinator, Membership, Role, User
 from residents.privacy import anonymous_name, purge_departed_members
 
@@ -176,7 +177,7 @@ def test_running_twice_changes_nothing_the_second_time(personas):
 
 
 def test_the_daily_due_work_runs_the_purge(personas):
-    from meetings.due import run_due
+    from buurtoverleg.due import run_due
 
     leave_everything(personas.resident)
     leave_everything(personas.second_resident)
@@ -196,7 +197,7 @@ def test_the_beat_schedule_names_registered_tasks():
 def test_the_purge_is_daily_due_work():
     from django.utils.module_loading import import_string
 
-    from meetings.due import DUE_WORK
+    from buurtoverleg.due import DUE_WORK
 
     names = {work.name: work for work in DUE_WORK}
     assert names["residents.purge_departed_members"].every.days == 1
@@ -293,9 +294,9 @@ def test_only_the_unconfirmed_sign_up_is_touched(client, personas):
 
 
 def add_delivery(user: User) -> None:
-    from meetings.models import Delivery, Mailing
+    from buurtoverleg.mail.models import Delivery, Mailing
 
-    mailing = Mailing.objects.create(kind=Mailing.Kind.INVITATION, template="emails/invitation")
+    mailing = Mailing.objects.create(kind=ResidentMail.INVITATION, template="emails/invitation")
     Delivery.objects.create(mailing=mailing, user=user, email=user.email or "")
 
 
@@ -386,7 +387,7 @@ def test_coordinators_and_staff_who_never_confirmed_are_kept(client, personas):
 
 
 def test_the_daily_due_work_deletes_unconfirmed_sign_ups(client, personas):
-    from meetings.due import DUE_WORK, run_due
+    from buurtoverleg.due import DUE_WORK, run_due
 
     work = {w.name: w for w in DUE_WORK}["residents.purge_unconfirmed_signups"]
     assert work.every.days == 1

@@ -1,13 +1,13 @@
-"""The forms of the agenda screen's Aanpak and Terugkoppeling panels (problems/action_panels.py).
+"""The forms of the agenda screen's Aanpak and Terugkoppeling panels (meetings/action_panels.py).
 
 /buurt/<slug>/overleg/<pk>/leiden/punt/<item_pk>/aanpak/<problem_pk>/analyse/
     a problem's analysis (the crime triangle): action_services.analysis_save
 /buurt/<slug>/overleg/<pk>/leiden/punt/<item_pk>/aanpak/<problem_pk>/actie/
     agree a new action for a problem at this meeting: action_services.action_create
 /buurt/<slug>/overleg/<pk>/leiden/punt/<item_pk>/terugkoppeling/actie/<action_pk>/oordeel/
-    the room's judgement of an action: action_services.judgement_record
+    the room's judgement of an action: report_back.judgement_record
 /buurt/<slug>/overleg/<pk>/leiden/punt/<item_pk>/terugkoppeling/probleem/<problem_pk>/opgelost/
-    the meeting resolves a priority: action_services.priority_resolve
+    the meeting resolves a priority: report_back.priority_resolve
 
 Only whoever runs the meeting (meetings.access.meeting_for_runner: the chair, the minute-taker,
 coordinators, the meeting's own chair or minute-taker); the analysis of a sensitive problem
@@ -36,15 +36,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from buurtoverleg.forms import add_service_errors, first_error
+from buurtoverleg.htmx import partial_or_redirect
 from buurtoverleg.http import AuthenticatedHttpRequest
-from meetings import meeting_services
+from meetings import meeting_services, report_back
 from meetings.access import MeetingAccess, meeting_for_runner
-from meetings.models import AgendaItem, Meeting
-from meetings.panels import PanelContext, panel_render_context
-from meetings.run_views import TEMPLATE as SCREEN_TEMPLATE
-from meetings.run_views import screen_context, screen_url
-from problems import action_services
-from problems.action_panels import (
+from meetings.action_panels import (
     ActionForm,
     AnalysisForm,
     JudgementForm,
@@ -53,6 +50,11 @@ from problems.action_panels import (
     keep_notice,
     owner_choices,
 )
+from meetings.models import AgendaItem, Meeting
+from meetings.panels import PanelContext, panel_render_context
+from meetings.run_views import TEMPLATE as SCREEN_TEMPLATE
+from meetings.run_views import screen_context, screen_url
+from problems import action_services
 from problems.models import PUBLIC_Q, Action, Problem
 from problems.workflow import MEETING, Status
 
@@ -103,15 +105,15 @@ def _saved(
     anchor: str,
     level: str = "success",
 ) -> HttpResponse:
-    if request.htmx:
+    def in_place() -> HttpResponse:
         keep_notice(request, notice, level)
         return _panel(request, meeting, access, item)
-    messages.add_message(request, messages.INFO if level == "info" else messages.SUCCESS, notice)
-    return redirect(f"{screen_url(meeting)}#{anchor}")
 
+    def back() -> str:
+        return f"{screen_url(meeting)}#{anchor}"
 
-def _first_error(form: forms.Form) -> str:
-    return next((str(e) for errors in form.errors.values() for e in errors), "")
+    message_level = messages.INFO if level == "info" else messages.SUCCESS
+    return partial_or_redirect(request, in_place, back, notice, message_level)
 
 
 def _refused(
@@ -124,7 +126,7 @@ def _refused(
 ) -> HttpResponse:
     """Nothing was saved: the form again with its errors, where it was."""
     keep_forms(request, {key: form})
-    notice = _("Nothing was saved: %(error)s") % {"error": _first_error(form)}
+    notice = _("Nothing was saved: %(error)s") % {"error": first_error(form)}
     if request.htmx:
         keep_notice(request, notice, "error")
         return _panel(request, meeting, access, item)
@@ -144,21 +146,14 @@ def _refused_plain(
     notice: str,
 ) -> HttpResponse:
     """Refused for a reason that is not about a field (a cancelled meeting, a stale form)."""
-    if request.htmx:
+
+    def in_place() -> HttpResponse:
         keep_notice(request, notice, "error")
         return _panel(request, meeting, access, item)
-    messages.error(request, notice)
-    return redirect(screen_url(meeting))
 
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    """A service's refusal on the form: at the field where the form has it, else on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            texts = [text for e in errors for text in e.messages]
-            form.add_error(field if field in form.fields else None, texts)
-    else:
-        form.add_error(None, error.messages)
+    return partial_or_redirect(
+        request, in_place, lambda: screen_url(meeting), notice, messages.ERROR
+    )
 
 
 def _cancelled(meeting: Meeting) -> bool:
@@ -193,7 +188,7 @@ def approach_analysis_save(
             )
             meeting_services.meeting_touch(meeting)
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return _refused(request, meeting, access, item, key, form)
     notice = _("The analysis of “%(title)s” is saved.") % {"title": problem.public_title}
     return _saved(request, meeting, access, item, notice, f"approach-{problem.pk}")
@@ -232,7 +227,7 @@ def approach_action_create(
             )
             meeting_services.meeting_touch(meeting)
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return _refused(request, meeting, access, item, key, form)
     notice = _("Action agreed: “%(outcome)s” (%(owner)s).") % {
         "outcome": action.outcome,
@@ -271,12 +266,12 @@ def report_back_judgement(
         return _refused(request, meeting, access, item, key, form)
     try:
         with transaction.atomic():
-            judgement = action_services.judgement_record(
+            judgement = report_back.judgement_record(
                 action=action, meeting=meeting, actor=request.user, **form.cleaned_data
             )
             meeting_services.meeting_touch(meeting)
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return _refused(request, meeting, access, item, key, form)
     notice = _("Judgement recorded for “%(outcome)s”: %(effect)s, %(verdict)s.") % {
         "outcome": action.outcome,
@@ -310,7 +305,7 @@ def report_back_resolve(
         return _refused(request, meeting, access, item, key, form)
     try:
         with transaction.atomic():
-            action_services.priority_resolve(
+            report_back.priority_resolve(
                 problem=problem,
                 meeting=meeting,
                 actor=request.user,
@@ -318,7 +313,7 @@ def report_back_resolve(
             )
             meeting_services.meeting_touch(meeting)
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return _refused(request, meeting, access, item, key, form)
     except PermissionDenied:  # its status changed meanwhile: no longer a priority
         problem.refresh_from_db(fields=["status"])

@@ -1,11 +1,11 @@
 """The forms of the agenda screen's Aanpak and Terugkoppeling panels
-(problems/action_panel_views.py), under the agenda screen's item URLs."""
+(meetings/action_panel_views.py), under the agenda screen's item URLs."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from problems import action_panel_views as views
+from meetings import action_panel_views as views
 
 ITEM = "buurt/<slug:slug>/overleg/<int:pk>/leiden/punt/<int:item_pk>/"
 

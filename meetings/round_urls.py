@@ -1,10 +1,10 @@
-"""URLs of the chair's side of a priority round (see problems/round_views.py)."""
+"""URLs of the chair's side of a priority round (see meetings/round_views.py)."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from problems import round_views as views
+from meetings import round_views as views
 
 ROUND = "buurt/<slug:slug>/overleg/<int:pk>/stemronde/"
 

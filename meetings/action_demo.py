@@ -13,8 +13,11 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from meetings.models import Delivery, Mailing, Meeting
+from buurtoverleg.mail.models import Delivery
+from meetings import report_back
+from meetings.models import Meeting
 from problems import action_services as actions
+from problems.mail_kinds import ProblemMail
 from problems.models import Action, ActionStatus, ActionUpdate, Judgement, Problem, TimelineEntry
 from problems.workflow import Move, Status
 from residents.models import Membership, Neighbourhood, Organisation, Role, User
@@ -261,7 +264,7 @@ def _backdate(action: Action, plan: Plan) -> None:
 
 def _judge(action: Action, meeting: Meeting, chair: User, judgement: tuple, at: datetime) -> None:
     effect, verdict, note = judgement
-    actions.judgement_record(
+    report_back.judgement_record(
         action=action, meeting=meeting, actor=chair, effect=effect, verdict=verdict, note=note
     )
     Judgement.objects.filter(action=action, meeting=meeting).update(at=at)
@@ -323,7 +326,7 @@ def _survey(hood: Neighbourhood, past: Meeting) -> None:
         actions.survey_answer(resolution=resolution, user=user, answer=answer, remark=remark)
     # The chair heard of the "worse" answer back then: history, not news.
     Delivery.objects.filter(
-        mailing__kind=Mailing.Kind.SURVEY_WORSE,
+        mailing__kind=ProblemMail.SURVEY_WORSE,
         mailing__neighbourhood=hood,
         status=Delivery.Status.QUEUED,
     ).update(status=Delivery.Status.SENT, sent_at=timezone.now(), attempts=1)

@@ -34,10 +34,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap
 
+from buurtoverleg.forms import first_error
 from buurtoverleg.http import AuthenticatedHttpRequest, local_next
 from meetings import meeting_services
 from meetings.access import MeetingAccess, meeting_for_planner, meeting_for_runner
 from meetings.models import Meeting
+from meetings.round_panels import (
+    PANEL_TEMPLATE,
+    maybe_url,
+    panel_etag,
+    result_rows,
+    round_of,
+    round_panel,
+)
 from problems import round_services
 from problems.models import Ballot, PriorityRound, RoundCandidate
 from problems.round_forms import (
@@ -49,14 +58,6 @@ from problems.round_forms import (
     TieForm,
     VoterSearchForm,
     resident_members,
-)
-from problems.round_panels import (
-    PANEL_TEMPLATE,
-    maybe_url,
-    panel_etag,
-    result_rows,
-    round_of,
-    round_panel,
 )
 from problems.round_services import BallotInvalid, RoundNotOpen, TieUndecided
 from residents.models import Coordinator, Membership, User
@@ -77,10 +78,6 @@ def round_url(meeting: Meeting) -> str:
 
 def paper_url(meeting: Meeting) -> str:
     return reverse("round_paper", args=[meeting.neighbourhood.slug, meeting.pk])
-
-
-def _first_error(form: Any) -> str:
-    return next((str(e) for errors in form.errors.values() for e in errors), "")
 
 
 def _not_open(round: PriorityRound) -> str:
@@ -225,7 +222,7 @@ def _remove(
     form = CandidateRemoveForm(request.POST, round=round)
     if not form.is_valid():
         if "candidate" in form.errors:
-            messages.error(request, _first_error(form))
+            messages.error(request, first_error(form))
             return redirect(round_url(meeting))
         return _page(request, meeting, round, remove_form=form)
     candidate: RoundCandidate = form.cleaned_data["candidate"]
@@ -501,7 +498,7 @@ def _paper_ballot(
     form = PaperBallotForm(request.POST, round=round, candidates=_candidates(round))
     if not form.is_valid():
         if "voter" in form.errors:
-            messages.error(request, _first_error(form))
+            messages.error(request, first_error(form))
             return redirect(paper_url(meeting))
         return _paper_page(
             request, meeting, access, round, ballot_form=form, voter=form.cleaned_data["voter"]

@@ -1,4 +1,4 @@
-"""Writes for meetings, and the one outgoing-mail pipeline every feature sends through.
+"""The one outgoing-mail pipeline every feature sends through.
 
 A mailing is created with one Delivery row per recipient *before* anything is sent (unique on
 mailing + address). Workers claim queued rows with SELECT ... FOR UPDATE SKIP LOCKED, send them
@@ -38,10 +38,8 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from meetings.models import Delivery, Mailing, MailSuppression
-from residents.links import list_unsubscribe_headers, unsubscribe_url
-from residents.mail_preferences import turned_off
-from residents.models import Neighbourhood, User
+from buurtoverleg.mail import kinds
+from buurtoverleg.mail.models import Delivery, Mailing, MailSuppression
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +52,10 @@ RETRY_DELAYS = tuple(timedelta(minutes=m) for m in (1, 5, 15, 60, 2 * 60, 4 * 60
 
 class TransientMailError(Exception):
     """The SMTP server or the network failed for now; the batch is released and retried."""
+
+
+# A person (settings.AUTH_USER_MODEL): the platform names no app's model.
+User = Any
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,9 @@ def _suppressed(emails: Iterable[str]) -> set[str]:
 def mailing_create(
     *,
     kind: str,
-    template: str,
     recipients: Iterable[Recipient],
-    neighbourhood: Neighbourhood | None = None,
+    template: str | None = None,
+    neighbourhood: Any = None,  # a residents.Neighbourhood (a string foreign key)
     subject: models.Model | None = None,
     context: dict[str, Any] | None = None,
     created_by: User | None = None,
@@ -89,8 +91,9 @@ def mailing_create(
 ) -> Mailing:
     """Record a mailing and its deliveries, and queue the sending once the transaction commits.
 
+    The kind (registered in buurtoverleg.mail.kinds) gives the template unless one is named.
     With a `key`, creating the same mailing again returns the first one and sends nothing
-    twice. A kind a person can turn off (Mailing.TOPICS) skips everyone who turned it off for
+    twice. A kind a person can turn off (it has a topic) skips everyone who turned it off for
     this neighbourhood and carries a one-click unsubscribe link; duty mail always goes and
     carries none. Addresses that bounce permanently are recorded but never sent to.
     """
@@ -98,12 +101,13 @@ def mailing_create(
         existing = Mailing.objects.filter(key=key).first()
         if existing:
             return existing
-    topic = Mailing.TOPICS.get(kind)
+    registered = kinds.kind(kind)
+    topic = registered.topic
     if topic is not None and neighbourhood is None:
         raise ValueError(f"A {kind!r} mailing can be turned off per neighbourhood: name one.")
     mailing = Mailing.objects.create(
         kind=kind,
-        template=template,
+        template=template or registered.template,
         neighbourhood=neighbourhood,
         subject_type=ContentType.objects.get_for_model(subject) if subject else None,
         subject_id=subject.pk if subject else None,
@@ -115,7 +119,7 @@ def mailing_create(
     for recipient in recipients:
         unique.setdefault(recipient.email.strip().lower(), recipient)
     if topic is not None and neighbourhood is not None:
-        off = turned_off(
+        off = kinds.preferences().turned_off(
             user_ids=[r.user.pk for r in unique.values() if r.user is not None],
             neighbourhood_id=neighbourhood.pk,
             topic=topic,
@@ -141,7 +145,7 @@ def mailing_create(
 
 def mailing_enqueue(*, mailing_id: int) -> None:
     """Ask a worker to send; a broker outage only delays the mail (the sweep catches up)."""
-    from meetings.tasks import send_mailing
+    from buurtoverleg.mail.tasks import send_mailing
 
     try:
         send_mailing.delay(mailing_id)
@@ -224,6 +228,12 @@ def attachments_for(kind: str) -> Callable[[Callable[..., list[Attachment]]], An
     return register
 
 
+def list_unsubscribe_headers(url: str) -> dict[str, str]:
+    """One-click unsubscribe (RFC 2369 and 8058) for a link made already, which the mail's
+    footer shows too. The link itself comes from the registered preferences."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
 def _render(mailing: Mailing, delivery: Delivery, base: dict[str, Any]) -> EmailMultiAlternatives:
     context = {**base, "recipient": delivery.user, "email": delivery.email}
     headers = {"Message-ID": delivery.message_id}
@@ -232,7 +242,7 @@ def _render(mailing: Mailing, delivery: Delivery, base: dict[str, Any]) -> Email
         expires = timezone.now() + timedelta(days=60)
         # Signed once, used twice (header and footer): it turns off this kind of mail from
         # this neighbourhood only.
-        url = unsubscribe_url(
+        url = kinds.preferences().unsubscribe_url(
             user=delivery.user,
             topic=topic,
             neighbourhood=mailing.neighbourhood,
@@ -347,7 +357,7 @@ def _without_turned_off(mailing: Mailing, batch: list[Delivery]) -> list[Deliver
     topic = mailing.topic
     if topic is None or mailing.neighbourhood_id is None:
         return list(batch)
-    off = turned_off(
+    off = kinds.preferences().turned_off(
         user_ids=[d.user_id for d in batch if d.user_id is not None],
         neighbourhood_id=mailing.neighbourhood_id,
         topic=topic,

@@ -12,7 +12,7 @@ from allauth.mfa.totp.internal.auth import (
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from residents.management.commands.demo import DEMO_TOTP_SECRET
+from meetings.management.commands.demo import DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):

@@ -12,11 +12,11 @@ whoever runs the meeting: a form for the analysis and one to agree a new action,
 The projector shows the problems, their public analysis and tonight's actions.
 
 Terugkoppeling (report back): every action still to be done or changed since the previous
-meeting (action_services.report_back_q), grouped by problem, with its latest progress and the
+meeting (meetings.report_back.report_back_q), grouped by problem, with its latest progress and the
 room's judgement at this meeting. For whoever runs the meeting: a judgement form per action and,
 per priority, the form to record that the meeting resolved it.
 
-The forms post to problems/action_panel_views.py. A form that was refused comes back through
+The forms post to meetings/action_panel_views.py. A form that was refused comes back through
 the request (`keep_forms`), so the panel shows it again with its errors, whether it is rendered
 alone (htmx) or inside the whole agenda screen.
 
@@ -52,6 +52,8 @@ from django.utils.translation import pgettext_lazy
 from meetings.access import access_to
 from meetings.models import AgendaItem, AgendaItemProblem, Meeting
 from meetings.panels import PanelContext, panel
+from meetings.report_back import report_back_q, report_back_since
+from meetings.round_panels import maybe_url
 from problems import action_services
 from problems.models import (
     ACTION_ACTIVE,
@@ -64,7 +66,6 @@ from problems.models import (
     Problem,
     TimelineEntry,
 )
-from problems.round_panels import maybe_url
 from problems.templatetags.action_tags import action_status_badge
 from problems.workflow import OPEN, Move, Status
 from residents.models import Membership, Neighbourhood, Organisation, Role, User
@@ -535,8 +536,8 @@ def _action_form(request: HttpRequest, problem: Problem, choices: OwnerChoices) 
 
 
 def report_back_actions(meeting: Meeting, since: Any) -> Any:
-    """The actions the item lists (action_services.report_back_q), of public problems."""
-    return Action.objects.filter(action_services.report_back_q(meeting, since)).filter(
+    """The actions the item lists (meetings.report_back.report_back_q), of public problems."""
+    return Action.objects.filter(report_back_q(meeting, since)).filter(
         problem__accepted_at__isnull=False
     )
 
@@ -548,7 +549,7 @@ def _resolved_here(meeting: Meeting) -> Any:
 @panel(Kind.REPORT_BACK, REPORT_BACK_TEMPLATE)
 def report_back(ctx: PanelContext) -> dict[str, Any]:
     meeting, item, public = ctx.meeting, ctx.item, ctx.public
-    since = action_services.report_back_since(meeting)
+    since = report_back_since(meeting)
     listed = report_back_actions(meeting, since)
     resolved_here = _resolved_here(meeting)
     problems = list(

@@ -26,12 +26,12 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 
+from buurtoverleg.qr import qr_data_uri
 from meetings.access import access_to
 from meetings.models import AgendaItem, Meeting
 from meetings.panels import PanelContext, panel
 from problems import round_services
 from problems.models import PriorityRound, RoundCandidate
-from residents.member_views import qr_data_uri
 
 PANEL_TEMPLATE = "problems/panels/prioritise.html"
 RS = PriorityRound.Status

@@ -1,0 +1,35 @@
+"""What the meetings app shows on a neighbourhood's page (residents.sections)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from meetings.models import Meeting
+from meetings.plan_views import upcoming_agenda
+from residents.sections import SectionContext, neighbourhood_section
+
+
+@neighbourhood_section("next_meeting", "meetings/next_meeting_neighbourhood.html", order=10)
+def next_meeting(ctx: SectionContext) -> dict[str, Any]:
+    """The next meeting that is still to come or under way; its agenda once it is published."""
+    meeting = (
+        ctx.neighbourhood.meetings.filter(ends_at__gte=timezone.now())
+        .filter(
+            status__in=[
+                Meeting.Status.PLANNED,
+                Meeting.Status.AGENDA_PUBLISHED,
+                Meeting.Status.IN_PROGRESS,
+            ]
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    return {"next_meeting": meeting, "next_agenda": upcoming_agenda(meeting)}
+
+
+@neighbourhood_section("minutes", "meetings/minutes_neighbourhood.html", order=20)
+def published_minutes(ctx: SectionContext) -> dict[str, Any]:
+    """The last three published minutes: the partial fetches them (one query)."""
+    return {}

@@ -1,0 +1,80 @@
+"""Sections: what other apps show on a problem's page, each one template partial.
+
+The problem's page (problems.views.problem) has its own registry, next to the neighbourhood
+page's (residents.sections, which problems/sections.py fills). A section is one template
+partial and one function giving its context, registered under a name with an order (lower
+comes first):
+
+    @problem_section("meetings", "meetings/problem_meetings.html", order=10)
+    def meetings(ctx: ProblemSectionContext) -> dict[str, Any]:
+        return {"meetings": ...}
+
+The page renders the registered sections in order after its "Aanpak" section and before the
+team's blocks and the history, each partial seeing the page's context plus its own as
+`section`. The apps above problems register theirs by importing their module from their
+AppConfig.ready(); problems imports none of them.
+
+The page's access rules have already been applied when a section runs (problem_for: 404 for
+what this person may not see); ctx.access says what else they may see. A section shows public
+facts only unless ctx.access.team. Its function must not run a query per row: the page's query
+count is asserted (tests/problems/test_problem_page.py). A section with nothing to show
+renders nothing (its partial decides); the function always returns a dict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+
+from problems.access import Access
+from problems.models import Problem
+
+
+@dataclass(frozen=True)
+class ProblemSectionContext:
+    request: HttpRequest
+    problem: Problem
+    access: Access
+
+
+ProblemSectionView = Callable[[ProblemSectionContext], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ProblemSection:
+    name: str
+    template: str
+    view: ProblemSectionView
+    order: int
+
+
+SECTIONS: dict[str, ProblemSection] = {}
+
+
+def problem_section[F: ProblemSectionView](
+    name: str, template: str, *, order: int
+) -> Callable[[F], F]:
+    """Register `view` as the context of `template` on a problem's page."""
+
+    def register(view: F) -> F:
+        if name in SECTIONS:
+            raise ValueError(f"a problem section {name!r} is registered twice")
+        SECTIONS[name] = ProblemSection(name=name, template=template, view=view, order=order)
+        return view
+
+    return register
+
+
+def problem_sections(
+    request: HttpRequest, problem: Problem, access: Access
+) -> list[dict[str, Any]]:
+    """The registered sections in order, each {"template": ..., "context": {...}}, for
+    `{% include section.template with section=section.context %}`-style rendering."""
+    ctx = ProblemSectionContext(request=request, problem=problem, access=access)
+    return [
+        {"name": found.name, "template": found.template, "context": found.view(ctx)}
+        for found in sorted(SECTIONS.values(), key=lambda s: (s.order, s.name))
+    ]
