@@ -50,7 +50,6 @@ from _harness import (
     say,
 )
 
-from meetings.mail_kinds import MeetingMail
 
 RECIPIENTS = 5_000
 ROUNDS = 5
@@ -162,6 +161,7 @@ def run_pipeline(limit: int | None = None) -> PipelineRun:
     from django.urls import reverse
 
     from buurtoverleg.mail.pipeline import mailing_create, mailing_send, recipients_for
+    from meetings.mail_kinds import MeetingMail
     from residents.models import Membership, Neighbourhood, Role, User
 
     ENQUEUED.clear()
