@@ -50,7 +50,6 @@ from _harness import (
     say,
 )
 
-
 RECIPIENTS = 5_000
 ROUNDS = 5
 ENGLISH_SHARE = 0.3  # the rest reads Dutch
