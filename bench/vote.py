@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import random
 import re
-import time
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -206,12 +205,10 @@ def sessions_for(users: list[Any]) -> list[tuple[str, str, dict[str, str]]]:
     """(Cookie header, CSRF token, cookies) per resident: a real session and a real token."""
     from _harness import csrf_credentials, login_cookies
 
-    from residents.middleware import SESSION_KEY
-
     out = []
     for user in users:
-        # As after a fresh login: the second-factor check ran (residents never need one).
-        session = login_cookies(user, {SESSION_KEY: time.time()})
+        # Residents are never asked for a second factor: a plain login session is enough.
+        session = login_cookies(user)
         csrf_cookies, csrf_headers = csrf_credentials()
         token = next(iter(csrf_headers.values()))
         cookies = {**session, **csrf_cookies}
