@@ -29,6 +29,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from buurtoverleg.sections import Section, register_section, render_sections
 from problems.access import Access
 from problems.models import Problem
 
@@ -43,38 +44,22 @@ class ProblemSectionContext:
 ProblemSectionView = Callable[[ProblemSectionContext], dict[str, Any]]
 
 
-@dataclass(frozen=True)
-class ProblemSection:
-    name: str
-    template: str
-    view: ProblemSectionView
-    order: int
-
-
-SECTIONS: dict[str, ProblemSection] = {}
+# Every section of a problem's page (buurtoverleg.sections is the mechanism).
+ProblemSection = Section
+SECTIONS: dict[str, Section] = {}
 
 
 def problem_section[F: ProblemSectionView](
     name: str, template: str, *, order: int
 ) -> Callable[[F], F]:
     """Register `view` as the context of `template` on a problem's page."""
-
-    def register(view: F) -> F:
-        if name in SECTIONS:
-            raise ValueError(f"a problem section {name!r} is registered twice")
-        SECTIONS[name] = ProblemSection(name=name, template=template, view=view, order=order)
-        return view
-
-    return register
+    return register_section(SECTIONS, "problem", name, template, order)
 
 
 def problem_sections(
     request: HttpRequest, problem: Problem, access: Access
 ) -> list[dict[str, Any]]:
-    """The registered sections in order, each {"template": ..., "context": {...}}, for
-    `{% include section.template with section=section.context %}`-style rendering."""
-    ctx = ProblemSectionContext(request=request, problem=problem, access=access)
-    return [
-        {"name": found.name, "template": found.template, "context": found.view(ctx)}
-        for found in sorted(SECTIONS.values(), key=lambda s: (s.order, s.name))
-    ]
+    """The registered sections in order (buurtoverleg.sections.render_sections)."""
+    return render_sections(
+        SECTIONS, ProblemSectionContext(request=request, problem=problem, access=access)
+    )

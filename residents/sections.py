@@ -25,6 +25,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from buurtoverleg.sections import Section, register_section, render_sections
 from residents.models import Neighbourhood
 
 
@@ -37,36 +38,16 @@ class SectionContext:
 SectionView = Callable[[SectionContext], dict[str, Any]]
 
 
-@dataclass(frozen=True)
-class Section:
-    name: str
-    template: str
-    view: SectionView
-    order: int
-
-
-SECTIONS: dict[str, Section] = {}
+SECTIONS: dict[str, Section] = {}  # Section: buurtoverleg.sections, the shared mechanism
 
 
 def neighbourhood_section[F: SectionView](
     name: str, template: str, *, order: int
 ) -> Callable[[F], F]:
     """Register `view` as the context of `template` on the neighbourhood page."""
-
-    def register(view: F) -> F:
-        if name in SECTIONS:
-            raise ValueError(f"a neighbourhood section {name!r} is registered twice")
-        SECTIONS[name] = Section(name=name, template=template, view=view, order=order)
-        return view
-
-    return register
+    return register_section(SECTIONS, "neighbourhood", name, template, order)
 
 
 def neighbourhood_sections(request: HttpRequest, hood: Neighbourhood) -> list[dict[str, Any]]:
-    """The registered sections in order, each {"template": ..., "context": {...}}, for
-    `{% include section.template with section=section.context %}`-style rendering."""
-    ctx = SectionContext(request=request, neighbourhood=hood)
-    return [
-        {"name": found.name, "template": found.template, "context": found.view(ctx)}
-        for found in sorted(SECTIONS.values(), key=lambda s: (s.order, s.name))
-    ]
+    """The registered sections in order (buurtoverleg.sections.render_sections)."""
+    return render_sections(SECTIONS, SectionContext(request=request, neighbourhood=hood))
