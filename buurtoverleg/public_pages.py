@@ -100,7 +100,8 @@ def changes_public_pages[**P, R](service: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(service)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         result = service(*args, **kwargs)
-        public_pages_changed(neighbourhoods_touched(result, args, kwargs))
+        if _listeners:  # nobody listening (no page cache): no work on the write's path
+            public_pages_changed(neighbourhoods_touched(result, args, kwargs))
         return result
 
     PUBLIC_WRITES[f"{service.__module__}.{service.__qualname__}"] = wrapper
