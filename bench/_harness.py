@@ -562,7 +562,7 @@ class SmtpSink:
         """The messages received since record(), as (mail_from, rcpt_tos, content)."""
         self._ask(f"save {path}")
         with path.open("rb") as f:
-            return pickle.load(f)  # noqa: S301 - written just now by our own child
+            return pickle.load(f)  # written just now by our own child
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -589,7 +589,7 @@ def _smtp_sink_main() -> None:  # runs in the sink's own process
             self.bytes = 0
             self.kept: list[tuple[str, list[str], bytes]] | None = None
 
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
             self.messages += 1
             self.bytes += len(envelope.original_content)
             if self.kept is not None:
@@ -751,11 +751,11 @@ class Bench:
         self.close_database_connections()
         self._stack.close()
 
-    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         print(f"BENCHMARK STOPPED by {signal.Signals(signum).name}", file=sys.stderr, flush=True)
         raise SystemExit(128 + signum)
 
-    def _on_budget(self, signum: int, frame: FrameType | None) -> None:
+    def _on_budget(self, _signum: int, _frame: FrameType | None) -> None:
         raise BenchError(f"time budget of {self.budget_seconds} s exceeded")
 
     def _safe_db_url(self) -> str:

@@ -19,7 +19,7 @@ _bodies: dict[int, bytes] = {}
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def bare(request: HttpRequest, size: int) -> HttpResponse:
+def bare(_request: HttpRequest, size: int) -> HttpResponse:
     body = _bodies.get(size)
     if body is None:
         if size > MAX_BARE_BYTES:

@@ -285,7 +285,7 @@ def build_data() -> int:
             ]
         )
 
-        round = PriorityRound.objects.create(
+        priority_round = PriorityRound.objects.create(
             meeting=meeting,
             neighbourhood=hood,
             points=5,
@@ -295,12 +295,12 @@ def build_data() -> int:
             closed_at=now - timedelta(days=1),
         )
         on_ballot = RoundCandidate.objects.bulk_create(
-            RoundCandidate(round=round, problem=problem, position=n)
+            RoundCandidate(round=priority_round, problem=problem, position=n)
             for n, problem in enumerate(priorities[:4] + candidates)
         )
         ballots = Ballot.objects.bulk_create(
             Ballot(
-                round=round,
+                round=priority_round,
                 voter=person,
                 source=Ballot.Source.PAPER if n % 4 == 0 else Ballot.Source.ONLINE,
             )
@@ -312,7 +312,7 @@ def build_data() -> int:
             for candidate, points in zip(rng.sample(on_ballot, 3), (2, 2, 1), strict=True)
         )
         HandCount.objects.bulk_create(
-            HandCount(round=round, candidate=candidate, hands=rng.randrange(0, 15))
+            HandCount(round=priority_round, candidate=candidate, hands=rng.randrange(0, 15))
             for candidate in on_ballot
         )
         RoundCandidate.objects.filter(pk__in=[c.pk for c in on_ballot[:4]]).update(
@@ -477,7 +477,7 @@ def child_main(version_id: int) -> None:
 def measure_main(version_id: int) -> None:
     """The middle process (no Django, a few MB): starts the fresh process, waits for it and
     reads the peak memory of its children."""
-    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+    done = subprocess.run(  # our own interpreter and script
         [sys.executable, str(Path(__file__).resolve()), "--child", str(version_id)],
         capture_output=True,
         text=True,

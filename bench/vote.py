@@ -131,15 +131,17 @@ def build_data() -> tuple[Any, list[Any], list[int]]:
             status=Meeting.Status.AGENDA_PUBLISHED,
             agenda_published_at=now,
         )
-        round = round_open(round=round_create(meeting=meeting))
-        candidates = list(round.candidates.order_by("position").values_list("pk", flat=True))
+        priority_round = round_open(priority_round=round_create(meeting=meeting))
+        candidates = list(
+            priority_round.candidates.order_by("position").values_list("pk", flat=True)
+        )
         if len(candidates) != CANDIDATES:
             raise BenchError(f"the round has {len(candidates)} candidates, not {CANDIDATES}")
         # Those who are not among the clients voted already (online, a few on paper).
         earlier = users[CLIENTS:]
         ballots = Ballot.objects.bulk_create(
             Ballot(
-                round=round,
+                round=priority_round,
                 voter=u,
                 source=Ballot.Source.PAPER if n % 10 == 0 else Ballot.Source.ONLINE,
             )
@@ -148,12 +150,16 @@ def build_data() -> tuple[Any, list[Any], list[int]]:
         BallotPoint.objects.bulk_create(
             BallotPoint(ballot=b, candidate_id=pk, points=amount)
             for b in ballots
-            for pk, amount in spread(rng, candidates, round.points, round.max_per_problem).items()
+            for pk, amount in spread(
+                rng, candidates, priority_round.points, priority_round.max_per_problem
+            ).items()
             if amount
         )
     vacuum_analyze()
-    say(f"data: round {round.pk} with {len(candidates)} candidates, {len(ballots)} ballots")
-    return round, users[:CLIENTS], candidates
+    say(
+        f"data: round {priority_round.pk} with {len(candidates)} candidates, {len(ballots)} ballots"
+    )
+    return priority_round, users[:CLIENTS], candidates
 
 
 def vacuum_analyze() -> None:
@@ -242,13 +248,13 @@ def run() -> None:
 
         from problems.models import Ballot, PriorityRound
 
-        round, clients, candidates = build_data()
+        priority_round, clients, candidates = build_data()
         try:
-            path = reverse("ballot", args=[SLUG, round.pk])
+            path = reverse("ballot", args=[SLUG, priority_round.pk])
         except NoReverseMatch as exc:
             raise BenchError("there is no URL named 'ballot' (the ballot page) yet") from exc
         rng = random.Random(7)
-        budget = (round.points, round.max_per_problem)
+        budget = (priority_round.points, priority_round.max_per_problem)
         ballots = [
             urlencode({f"points-{pk}": n for pk, n in spread(rng, candidates, *budget).items()})
             for _ in range(BALLOTS_IN_SCRIPT)
@@ -280,7 +286,9 @@ def run() -> None:
                 raise BenchError(f"the residents' ballot POSTs answered {sorted(statuses)}")
             status = statuses.pop()
             say(f"each of the {len(sessions)} residents can vote: {status}, body {size} bytes")
-            version = PriorityRound.objects.values_list("version", flat=True).get(pk=round.pk)
+            version = PriorityRound.objects.values_list("version", flat=True).get(
+                pk=priority_round.pk
+            )
 
             # The static request (checked once before the load) is the first resident's.
             first_header, first_token, _cookies = sessions[0]
@@ -311,15 +319,15 @@ def run() -> None:
             )
 
         # Every vote the server answered is stored: one ballot per resident, within budget.
-        round.refresh_from_db()
-        stored = Ballot.objects.filter(round=round, voter__in=clients).count()
+        priority_round.refresh_from_db()
+        stored = Ballot.objects.filter(round=priority_round, voter__in=clients).count()
         if stored != len(clients):
             raise BenchError(f"{stored} of the {len(clients)} residents have a ballot stored")
         ours_requests = sum(r.requests for r in comparison.ours)
         say(
-            f"round version rose by {round.version - version} during the runs "
+            f"round version rose by {priority_round.version - version} during the runs "
             f"({ours_requests} measured ballot POSTs, plus warm-up and checks); "
-            f"{Ballot.objects.filter(round=round).count()} ballots in the round"
+            f"{Ballot.objects.filter(round=priority_round).count()} ballots in the round"
         )
 
     result("vote_vs_bare", comparison.ratio, "ratio")

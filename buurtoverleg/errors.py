@@ -51,9 +51,9 @@ class RejectNulMiddleware:
     def process_view(
         self,
         request: HttpRequest,
-        view_func: Callable[..., HttpResponse],
-        view_args: tuple[Any, ...],
-        view_kwargs: dict[str, Any],
+        _view_func: Callable[..., HttpResponse],
+        _view_args: tuple[Any, ...],
+        _view_kwargs: dict[str, Any],
     ) -> HttpResponse | None:
         # The path only: a query value with a NUL is a bad filter like any other, which the
         # views ignore or refuse as they do other junk (and the API as its schema says).
@@ -97,21 +97,33 @@ def _page(
     return response
 
 
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def bad_request(
+    request: HttpRequest,
+    exception: Exception | None = None,  # noqa: ARG001 - Django passes it by keyword
+) -> HttpResponse:
     # A bad request may be malformed anywhere (its host, its body): render with little.
     return _page(request, "400.html", 400, full_context=False)
 
 
-def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def permission_denied(
+    request: HttpRequest,
+    exception: Exception | None = None,  # noqa: ARG001 - Django passes it by keyword
+) -> HttpResponse:
     # The exception's text is for the log, never for the page: it may name internals.
     return _page(request, "403.html", 403, full_context=True)
 
 
-def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def page_not_found(
+    request: HttpRequest,
+    exception: Exception | None = None,  # noqa: ARG001 - Django passes it by keyword
+) -> HttpResponse:
     return _page(request, "404.html", 404, full_context=True)
 
 
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+def csrf_failure(
+    request: HttpRequest,
+    reason: str = "",  # noqa: ARG001 - Django passes it by keyword
+) -> HttpResponse:
     # Rendered with the context processors, so the page hands out a fresh CSRF cookie and
     # "go back, reload and try again" works.
     return _page(request, "403_csrf.html", 403, full_context=True)

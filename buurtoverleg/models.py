@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +21,7 @@ class DueWorkRun(models.Model):
         db_table = "meetings_dueworkrun"  # the table it had in meetings
         verbose_name = _("scheduled job")
         verbose_name_plural = _("scheduled jobs")
-        ordering = ["name"]
+        ordering: ClassVar[list[str]] = ["name"]
 
     def __str__(self) -> str:
         return self.name

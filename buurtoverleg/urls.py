@@ -9,7 +9,7 @@ from django.urls import include, path, re_path
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 
-def not_offered(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+def not_offered(_request: HttpRequest, *_args: object, **_kwargs: object) -> HttpResponse:
     """An allauth flow this app does not offer: nobody has a password, so every password page
     (reset, change, set, the link from a reset mail) and confirming it is you by password
     answer 404. Their URL names stay, so allauth's own code can still reverse them."""

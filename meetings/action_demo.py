@@ -280,7 +280,8 @@ def load(hood: Neighbourhood, chair: User) -> None:
         .first()
     )
     live = Meeting.objects.filter(neighbourhood=hood, status=Meeting.Status.IN_PROGRESS).first()
-    assert past is not None and live is not None, "load the meetings' demo first"
+    assert past is not None, "load the meetings' demo first"
+    assert live is not None, "load the meetings' demo first"
     priorities = list(
         Problem.objects.for_neighbourhood(hood).filter(status=Status.PRIORITY).order_by("pk")
     )

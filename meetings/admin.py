@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, override
 
 from django.contrib import admin
 from django.http import HttpRequest
@@ -20,17 +20,17 @@ from meetings.models import (
 
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
-    list_display = ["neighbourhood", "starts_at", "place", "status"]
-    list_filter = ["status", "neighbourhood"]
-    list_select_related = ["neighbourhood"]
+    list_display = ("neighbourhood", "starts_at", "place", "status")
+    list_filter = ("status", "neighbourhood")
+    list_select_related = ("neighbourhood",)
     date_hierarchy = "starts_at"
 
 
 class AgendaItemInline(admin.TabularInline):
     model = AgendaItem
     extra = 0
-    fields = ["position", "kind", "title", "minutes", "done_at"]
-    readonly_fields = ["done_at"]
+    fields = ("position", "kind", "title", "minutes", "done_at")
+    readonly_fields = ("done_at",)
     show_change_link = True
 
 
@@ -40,49 +40,52 @@ MeetingAdmin.readonly_fields = ["projector_key", "version", "current_item"]
 
 @admin.register(AgendaItem)
 class AgendaItemAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "meeting", "position", "kind", "minutes", "done_at"]
-    list_filter = ["kind"]
-    list_select_related = ["meeting"]
+    list_display = ("__str__", "meeting", "position", "kind", "minutes", "done_at")
+    list_filter = ("kind",)
+    list_select_related = ("meeting",)
     # Notes and decisions are saved with a version by the agenda screen: edit them there.
-    readonly_fields = ["notes_version", "decision_version", "notes_saved_at", "decision_saved_at"]
+    readonly_fields = ("notes_version", "decision_version", "notes_saved_at", "decision_saved_at")
 
 
 @admin.register(AgendaItemProblem)
 class AgendaItemProblemAdmin(admin.ModelAdmin):
-    list_display = ["item", "problem", "position"]
-    raw_id_fields = ["item", "problem"]
+    list_display = ("item", "problem", "position")
+    raw_id_fields = ("item", "problem")
 
 
 @admin.register(AgendaProposal)
 class AgendaProposalAdmin(admin.ModelAdmin):
-    list_display = ["title", "meeting", "status", "created_at"]
-    list_filter = ["status"]
-    raw_id_fields = ["meeting", "proposed_by", "decided_by", "item"]
+    list_display = ("title", "meeting", "status", "created_at")
+    list_filter = ("status",)
+    raw_id_fields = ("meeting", "proposed_by", "decided_by", "item")
 
 
 @admin.register(Rsvp)
 class RsvpAdmin(admin.ModelAdmin):
-    list_display = ["meeting", "user", "answer", "updated_at"]
-    list_filter = ["answer"]
-    raw_id_fields = ["meeting", "user"]
+    list_display = ("meeting", "user", "answer", "updated_at")
+    list_filter = ("answer",)
+    raw_id_fields = ("meeting", "user")
 
 
 @admin.register(Attendance)
 class AttendanceAdmin(admin.ModelAdmin):
-    list_display = ["meeting", "user", "name", "kind", "source", "newcomer"]
-    list_filter = ["kind", "source", "newcomer"]
-    raw_id_fields = ["meeting", "user", "organisation", "recorded_by"]
+    list_display = ("meeting", "user", "name", "kind", "source", "newcomer")
+    list_filter = ("kind", "source", "newcomer")
+    raw_id_fields = ("meeting", "user", "organisation", "recorded_by")
 
 
 # Minutes change only through the editor and its services (sanitised text, versions, renders):
 # the admin shows them.
 class ReadOnly(admin.ModelAdmin):
+    @override
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    @override
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    @override
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -90,24 +93,24 @@ class ReadOnly(admin.ModelAdmin):
 # The log of lifted blocks: written only by meetings.mail_blocks.mail_suppression_lift.
 @admin.register(MailSuppressionLift)
 class MailSuppressionLiftAdmin(ReadOnly):
-    list_display = ["email", "neighbourhood", "lifted_by", "lifted_at"]
-    list_filter = ["neighbourhood"]
-    search_fields = ["email"]
-    list_select_related = ["neighbourhood", "lifted_by"]
+    list_display = ("email", "neighbourhood", "lifted_by", "lifted_at")
+    list_filter = ("neighbourhood",)
+    search_fields = ("email",)
+    list_select_related = ("neighbourhood", "lifted_by")
     date_hierarchy = "lifted_at"
 
 
 @admin.register(Minutes)
 class MinutesAdmin(ReadOnly):
-    list_display = ["meeting", "status", "published_at"]
-    list_filter = ["status"]
-    list_select_related = ["meeting__neighbourhood"]
-    exclude = ["body"]
+    list_display = ("meeting", "status", "published_at")
+    list_filter = ("status",)
+    list_select_related = ("meeting__neighbourhood",)
+    exclude = ("body",)
 
 
 @admin.register(MinutesVersion)
 class MinutesVersionAdmin(ReadOnly):
-    list_display = ["minutes", "number", "render_status", "published_at"]
-    list_filter = ["render_status"]
-    list_select_related = ["minutes__meeting__neighbourhood"]
-    exclude = ["body"]
+    list_display = ("minutes", "number", "render_status", "published_at")
+    list_filter = ("render_status",)
+    list_select_related = ("minutes__meeting__neighbourhood",)
+    exclude = ("body",)

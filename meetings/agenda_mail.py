@@ -83,14 +83,16 @@ def agenda_mail_people(meeting: Meeting) -> list[User]:
     )
 
 
-def _is_open(round: PriorityRound) -> bool:
+def _is_open(priority_round: PriorityRound) -> bool:
     """Open for votes now (not past its closing time)."""
-    return round.is_open and (round.closes_at is None or round.closes_at > timezone.now())
+    return priority_round.is_open and (
+        priority_round.closes_at is None or priority_round.closes_at > timezone.now()
+    )
 
 
 def _open_round(meeting: Meeting) -> PriorityRound | None:
-    round = PriorityRound.objects.filter(meeting=meeting).first()
-    return round if round is not None and _is_open(round) else None
+    priority_round = PriorityRound.objects.filter(meeting=meeting).first()
+    return priority_round if priority_round is not None and _is_open(priority_round) else None
 
 
 def _meeting_url(meeting: Meeting) -> str:
@@ -99,11 +101,13 @@ def _meeting_url(meeting: Meeting) -> str:
 
 def _agenda_context(meeting: Meeting) -> dict[str, Any]:
     """What the mail says, as it is now (JSON: kept in the mailing)."""
-    round = _open_round(meeting)
+    priority_round = _open_round(meeting)
     candidates: list[int] = []
-    if round is not None:
+    if priority_round is not None:
         candidates = list(
-            round.candidates.order_by("position", "pk").values_list("problem_id", flat=True)
+            priority_round.candidates.order_by("position", "pk").values_list(
+                "problem_id", flat=True
+            )
         )
     items = []
     start = meeting.starts_at
@@ -128,7 +132,7 @@ def _agenda_context(meeting: Meeting) -> dict[str, Any]:
         "ends_at": meeting.ends_at.isoformat(),
         "place": meeting.place,
         "items": items,
-        "round_id": round.pk if round else None,
+        "round_id": priority_round.pk if priority_round else None,
         "candidate_ids": candidates,
         "meeting_url": _meeting_url(meeting),
     }
@@ -223,8 +227,8 @@ def _round(mailing: Mailing) -> PriorityRound | None:
             .first()
         )
 
-    round: PriorityRound | None = _cached(mailing, "round", load)
-    return round
+    priority_round: PriorityRound | None = _cached(mailing, "round", load)
+    return priority_round
 
 
 def agenda_ballot_url(mailing: Mailing, recipient: User | None) -> str:
@@ -234,9 +238,13 @@ def agenda_ballot_url(mailing: Mailing, recipient: User | None) -> str:
         return ""
     links: dict[int, str] = _cached(mailing, "ballot_links", dict)
     if recipient.pk not in links:
-        round = _round(mailing)
-        if round is not None and _is_open(round) and voter_may_vote(recipient, round):
-            links[recipient.pk] = ballot_link_url(round=round, user=recipient)
+        priority_round = _round(mailing)
+        if (
+            priority_round is not None
+            and _is_open(priority_round)
+            and voter_may_vote(recipient, priority_round)
+        ):
+            links[recipient.pk] = ballot_link_url(priority_round=priority_round, user=recipient)
         else:
             links[recipient.pk] = ""
     return links[recipient.pk]
@@ -254,7 +262,7 @@ def _mailing_meeting(mailing: Mailing) -> Meeting | None:
 
 
 @attachments_for(MeetingMail.AGENDA)
-def agenda_attachments(mailing: Mailing, delivery: Delivery) -> list[Attachment]:
+def agenda_attachments(mailing: Mailing, _delivery: Delivery) -> list[Attachment]:
     """The meeting as an .ics file (its title in the reader's language)."""
     meeting = _mailing_meeting(mailing)
     if meeting is None:

@@ -517,7 +517,7 @@ def meeting_check_in(request: AuthenticatedHttpRequest, slug: str, pk: int) -> H
         return render(request, CHECK_IN_TEMPLATE, {**context, "refused": True}, status=403)
     if request.method == "POST":
         try:
-            row, created = meeting_services.check_in(meeting=meeting, user=request.user)
+            _row, created = meeting_services.check_in(meeting=meeting, user=request.user)
         except MeetingStateError:
             messages.error(
                 request,

@@ -72,9 +72,9 @@ def _attend(meeting: Meeting, hood: Neighbourhood, by: User, residents: int) -> 
         )
 
 
-def _votes(round: PriorityRound, hood: Neighbourhood, voters: int) -> None:
+def _votes(priority_round: PriorityRound, hood: Neighbourhood, voters: int) -> None:
     """Residents spread their points: each favours a different candidate (the same every run)."""
-    candidates = list(round.candidates.order_by("position"))
+    candidates = list(priority_round.candidates.order_by("position"))
     residents = [
         m.user
         for m in Membership.objects.active()
@@ -85,12 +85,12 @@ def _votes(round: PriorityRound, hood: Neighbourhood, voters: int) -> None:
     for n, voter in enumerate(residents):
         first = candidates[n % 3 % len(candidates)]
         second = candidates[(n + 1) % len(candidates)]
-        points = {first.pk: round.max_per_problem}
+        points = {first.pk: priority_round.max_per_problem}
         if second.pk != first.pk:
-            points[second.pk] = round.points - round.max_per_problem
+            points[second.pk] = priority_round.points - priority_round.max_per_problem
         paper = voter.email is None
         ballot_cast(
-            round=round,
+            priority_round=priority_round,
             voter=voter,
             points=points,
             source="paper" if paper else "online",
@@ -117,7 +117,7 @@ def load(hood: Neighbourhood, chair: User, minute_taker: User) -> None:
     _votes(past_round, hood, voters=11)
     first = past_round.candidates.order_by("position").first()
     if first is not None:
-        hand_count_set(round=past_round, candidate=first, hands=4, by=minute_taker)
+        hand_count_set(priority_round=past_round, candidate=first, hands=4, by=minute_taker)
     meeting_start(meeting=past)
     items = list(past.items.order_by("position"))
     for item in items:
@@ -127,7 +127,7 @@ def load(hood: Neighbourhood, chair: User, minute_taker: User) -> None:
         if decision:
             item_text_save(item=item, field="decision", text=decision, base_version=0)
         meeting_go_to(meeting=past, step=1, mark_done=True)
-    round_close(round=past_round, by=chair)
+    round_close(priority_round=past_round, by=chair)
     meeting_close(meeting=past)
     # Set the clock back: the services stamped today.
     for item in past.items.all():

@@ -254,9 +254,9 @@ def agenda_publish(*, meeting: Meeting) -> Meeting:
     # The priority round opens with the published agenda (when there is something to vote on).
     candidates = any(p.status == ProblemStatus.CANDIDATE for p in new_problems_for(meeting))
     if candidates or PriorityRound.objects.filter(meeting=meeting).exists():
-        round = round_create(meeting=meeting)
-        if round.status == PriorityRound.Status.DRAFT:
-            round_open(round=round)
+        priority_round = round_create(meeting=meeting)
+        if priority_round.status == PriorityRound.Status.DRAFT:
+            round_open(priority_round=priority_round)
     transaction.on_commit(lambda: agenda_mail_after_publish(meeting.pk))  # late: mail at once
     return meeting
 
@@ -677,7 +677,7 @@ def meeting_close(*, meeting: Meeting) -> Meeting:
 
 
 @dataclass(frozen=True)
-class TextConflict(Exception):  # noqa: N818 - it is an outcome the screen shows, not a crash
+class TextConflict(Exception):  # it is an outcome the screen shows, not a crash
     """Someone else saved this text since the version the browser started from."""
 
     field: str

@@ -73,7 +73,7 @@ TEAM_ROLES = (Role.CHAIR, Role.MINUTE_TAKER, Role.PROFESSIONAL, Role.OFFICE)
 
 
 @dataclass(frozen=True)
-class MinutesConflict(Exception):  # noqa: N818 - an outcome the editor shows, not a crash
+class MinutesConflict(Exception):  # an outcome the editor shows, not a crash
     """Someone else saved the minutes since the version the editor started from."""
 
     theirs: str
@@ -123,13 +123,13 @@ def draft_record(meeting: Meeting) -> dict[str, Any]:
         linked.setdefault(link.item_id, []).append(link.problem.public_title)
 
     results = None
-    round = PriorityRound.objects.filter(meeting=meeting).first()
-    if round is not None:
-        found = round_results(round)
-        if found.rows and (round.status == PriorityRound.Status.CLOSED or found.voters):
+    priority_round = PriorityRound.objects.filter(meeting=meeting).first()
+    if priority_round is not None:
+        found = round_results(priority_round)
+        if found.rows and (priority_round.status == PriorityRound.Status.CLOSED or found.voters):
             results = {
-                "round": round,
-                "closed": round.status == PriorityRound.Status.CLOSED,
+                "round": priority_round,
+                "closed": priority_round.status == PriorityRound.Status.CLOSED,
                 "voters": found.voters,
                 "voters_online": found.voters_online,
                 "voters_paper": found.voters_paper,
@@ -148,7 +148,7 @@ def draft_record(meeting: Meeting) -> dict[str, Any]:
                     for row in found.rows
                     if row.candidate.problem.is_public
                 ],
-                "tie_note": round.tie_note,
+                "tie_note": priority_round.tie_note,
             }
 
     actions = (

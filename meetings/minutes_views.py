@@ -239,7 +239,6 @@ def _saved_status(minutes: Minutes) -> str:
 
 
 def _editor_context(
-    request: HttpRequest,
     meeting: Meeting,
     access: MinutesAccess,
     minutes: Minutes | None,
@@ -281,7 +280,7 @@ def _editor_context(
 def minutes_edit(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting, access = meeting_for_editor(request, slug, pk)
     minutes = _minutes_of(meeting)
-    return render(request, TEMPLATE_EDIT, _editor_context(request, meeting, access, minutes))
+    return render(request, TEMPLATE_EDIT, _editor_context(meeting, access, minutes))
 
 
 @login_required
@@ -295,7 +294,7 @@ def minutes_save(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
         raise Http404
     form = BodyForm(request.POST)
     if not form.is_valid():
-        return _editor_answer(request, meeting, access, minutes, error=first_error(form))
+        return _editor_answer(request, meeting, minutes, error=first_error(form))
     body = form.cleaned_data["body"]
     try:
         services.minutes_edit(
@@ -304,7 +303,7 @@ def minutes_save(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
     except MinutesConflict as conflict:
         return _conflict_answer(request, meeting, access, minutes, conflict, body)
     except ValidationError as error:
-        return _editor_answer(request, meeting, access, minutes, error=_validation_message(error))
+        return _editor_answer(request, meeting, minutes, error=_validation_message(error))
     minutes.refresh_from_db()
     if request.htmx:
         return render(
@@ -319,7 +318,6 @@ def minutes_save(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
 def _editor_answer(
     request: HtmxHttpRequest,
     meeting: Meeting,
-    access: MinutesAccess,
     minutes: Minutes,
     *,
     error: str,
@@ -346,7 +344,6 @@ def _conflict_answer(
     saving it then replaces theirs knowingly."""
     minutes.body, minutes.body_version = conflict.theirs, conflict.version
     context = _editor_context(
-        request,
         meeting,
         access,
         minutes,
@@ -367,7 +364,7 @@ def _conflict_answer(
 @require_POST
 def minutes_draft(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Draft the minutes from the meeting record, or draft them again (replacing the text)."""
-    meeting, access = meeting_for_editor(request, slug, pk)
+    meeting, _access = meeting_for_editor(request, slug, pk)
     form = RedraftForm(request.POST)
     base = form.cleaned_data.get("version") if form.is_valid() else None
     existed = Minutes.objects.filter(meeting=meeting).exists()
@@ -406,7 +403,6 @@ def minutes_preview(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
         return render(request, f"{TEMPLATE_EDIT}#preview", {"preview": preview})
     version = form.cleaned_data["version"] if form.is_valid() else minutes.body_version
     context = _editor_context(
-        request,
         meeting,
         access,
         minutes,
@@ -423,7 +419,7 @@ def minutes_draft_pdf_view(
     request: AuthenticatedHttpRequest, slug: str, pk: int, large: bool = False
 ) -> HttpResponse:
     """The saved draft as PDF, with CONCEPT on every page (made now, not stored)."""
-    meeting, access = meeting_for_editor(request, slug, pk)
+    meeting, _access = meeting_for_editor(request, slug, pk)
     minutes = _minutes_of(meeting)
     if minutes is None:
         raise Http404
@@ -441,7 +437,7 @@ def minutes_draft_pdf_view(
 @login_required
 @require_POST
 def minutes_finalise(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
-    meeting, access = meeting_for_publisher(request, slug, pk)
+    meeting, _access = meeting_for_publisher(request, slug, pk)
     minutes = _minutes_of(meeting)
     if minutes is None:
         raise Http404

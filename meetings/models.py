@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -98,8 +98,8 @@ class Meeting(models.Model):
     class Meta:
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
-        ordering = ["starts_at"]
-        constraints = [
+        ordering: ClassVar[list[str]] = ["starts_at"]
+        constraints = (
             models.UniqueConstraint(
                 fields=["neighbourhood", "rhythm_date"],
                 condition=Q(rhythm_date__isnull=False),
@@ -108,7 +108,7 @@ class Meeting(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")), name="meeting_ends_after_start"
             ),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.neighbourhood_id} {self.starts_at:%Y-%m-%d %H:%M}"
@@ -182,13 +182,13 @@ class AgendaItem(models.Model):
     class Meta:
         verbose_name = _("agenda item")
         verbose_name_plural = _("agenda items")
-        ordering = ["meeting", "position", "pk"]
-        constraints = [
+        ordering: ClassVar[list[str]] = ["meeting", "position", "pk"]
+        constraints = (
             models.CheckConstraint(
                 condition=Q(minutes__gte=1, minutes__lte=240), name="agenda_item_timebox_range"
             ),
-        ]
-        indexes = [models.Index(fields=["meeting", "position"])]
+        )
+        indexes = (models.Index(fields=["meeting", "position"]),)
 
     def __str__(self) -> str:
         return self.heading
@@ -210,10 +210,10 @@ class AgendaItemProblem(models.Model):
     class Meta:
         verbose_name = _("problem on the agenda")
         verbose_name_plural = _("problems on the agenda")
-        ordering = ["item", "position", "pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["item", "problem"], name="one_link_per_item_problem")
-        ]
+        ordering: ClassVar[list[str]] = ["item", "position", "pk"]
+        constraints = (
+            models.UniqueConstraint(fields=["item", "problem"], name="one_link_per_item_problem"),
+        )
 
     def __str__(self) -> str:
         return f"{self.item_id}:{self.problem_id}"
@@ -265,13 +265,13 @@ class AgendaProposal(models.Model):
     class Meta:
         verbose_name = _("agenda proposal")
         verbose_name_plural = _("agenda proposals")
-        ordering = ["created_at", "pk"]
-        constraints = [
+        ordering: ClassVar[list[str]] = ["created_at", "pk"]
+        constraints = (
             models.CheckConstraint(
                 condition=~Q(status="declined") | ~Q(reason=""),
                 name="declined_proposal_has_reason",
             ),
-        ]
+        )
 
     def __str__(self) -> str:
         return self.title
@@ -295,9 +295,9 @@ class Rsvp(models.Model):
     class Meta:
         verbose_name = _("RSVP")
         verbose_name_plural = _("RSVPs")
-        constraints = [
-            models.UniqueConstraint(fields=["meeting", "user"], name="one_rsvp_per_person")
-        ]
+        constraints = (
+            models.UniqueConstraint(fields=["meeting", "user"], name="one_rsvp_per_person"),
+        )
 
     def __str__(self) -> str:
         return f"{self.meeting_id}:{self.user_id}:{self.answer}"
@@ -349,14 +349,14 @@ class Attendance(models.Model):
     class Meta:
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
-        ordering = ["created_at", "pk"]
-        constraints = [
+        ordering: ClassVar[list[str]] = ["created_at", "pk"]
+        constraints = (
             models.UniqueConstraint(
                 fields=["meeting", "user"],
                 condition=Q(user__isnull=False),
                 name="one_attendance_per_person",
             ),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.meeting_id}:{self.user_id or self.name}"
@@ -441,7 +441,7 @@ class Minutes(models.Model):
     class Meta:
         verbose_name = _("minutes")
         verbose_name_plural = _("minutes")
-        ordering = ["-pk"]
+        ordering: ClassVar[list[str]] = ["-pk"]
 
     def __str__(self) -> str:
         return f"{self.meeting}"
@@ -514,14 +514,14 @@ class MinutesVersion(models.Model):
     class Meta:
         verbose_name = _("version of the minutes")
         verbose_name_plural = _("versions of the minutes")
-        ordering = ["minutes", "number"]
-        constraints = [
+        ordering: ClassVar[list[str]] = ["minutes", "number"]
+        constraints = (
             models.UniqueConstraint(fields=["minutes", "number"], name="minutes_version_once"),
             models.CheckConstraint(
                 condition=Q(progress__lte=100), name="minutes_version_progress_range"
             ),
-        ]
-        indexes = [models.Index(fields=["render_status", "claimed_at"])]
+        )
+        indexes = (models.Index(fields=["render_status", "claimed_at"]),)
 
     def __str__(self) -> str:
         return f"{self.minutes} v{self.number}"

@@ -293,17 +293,17 @@ def next_round(meeting: Meeting) -> PriorityRound | None:
     following = meeting_after(meeting)
     if following is None:
         return None
-    round = (
+    priority_round = (
         PriorityRound.objects.filter(meeting=following, candidates__isnull=False)
         .exclude(status=PriorityRound.Status.CLOSED)
         .distinct()
         .first()
     )
-    if round is not None:
+    if priority_round is not None:
         following.neighbourhood = meeting.neighbourhood
-        round.meeting = following
-        round.neighbourhood = meeting.neighbourhood
-    return round
+        priority_round.meeting = following
+        priority_round.neighbourhood = meeting.neighbourhood
+    return priority_round
 
 
 def pack_title(meeting: Meeting) -> str:
@@ -334,9 +334,9 @@ def pack_parts(meeting: Meeting) -> Pack:
         parts.append(PackPart("minutes", minutes, layout_pdf(minutes, fonts)))
     with translation.override(language):
         parts.append(PackPart("poster", *_poster(meeting.neighbourhood, fonts)))
-        round = next_round(meeting)
-        if round is not None:
-            ballot = ballot_paper_html(round=round)
+        priority_round = next_round(meeting)
+        if priority_round is not None:
+            ballot = ballot_paper_html(priority_round=priority_round)
             parts.append(PackPart("ballot", ballot, layout_pdf(ballot, fonts)))
         title = pack_title(meeting)
     return Pack(title=title, language=language, parts=parts)

@@ -50,7 +50,7 @@ def meeting_pack(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
 
 
 @require_GET
-def poster(request: HttpRequest, slug: str) -> HttpResponse:
+def poster(_request: HttpRequest, slug: str) -> HttpResponse:
     neighbourhood = get_object_or_404(Neighbourhood, slug=slug)
     key = f"poster:{neighbourhood.pk}:{get_language()}:{timezone.localdate().isoformat()}"
     content = cache.get(key)

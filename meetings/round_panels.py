@@ -97,9 +97,9 @@ def result_rows(results: round_services.Results) -> list[dict[str, Any]]:
     return rows
 
 
-def ballot_qr(round: PriorityRound) -> dict[str, str] | None:
+def ballot_qr(priority_round: PriorityRound) -> dict[str, str] | None:
     """The QR code to the ballot page and its address, to type by hand (None: no ballot page)."""
-    path = maybe_url("ballot", round.neighbourhood.slug, round.pk)
+    path = maybe_url("ballot", priority_round.neighbourhood.slug, priority_round.pk)
     if not path:
         return None
     url = settings.SITE_URL + path
@@ -109,7 +109,7 @@ def ballot_qr(round: PriorityRound) -> dict[str, str] | None:
 def round_panel(request: HttpRequest, meeting: Meeting, *, public: bool) -> dict[str, Any]:
     """What the panel shows, for the projector (public) or the chair's screen."""
     slug = meeting.neighbourhood.slug
-    round = round_of(meeting)
+    priority_round = round_of(meeting)
     context: dict[str, Any] = {"round": None}
     if not public:
         access = access_to(request.user, meeting)  # roles are cached on the user: no query
@@ -120,28 +120,28 @@ def round_panel(request: HttpRequest, meeting: Meeting, *, public: bool) -> dict
             live_url=maybe_url("round_panel_live", slug, meeting.pk),
             screen_url=maybe_url("meeting_screen", slug, meeting.pk),
         )
-        etag = panel_etag(round.version if round else None)
+        etag = panel_etag(priority_round.version if priority_round else None)
         # htmx sends it with every poll (static JSON: no eval under the CSP); the answer is a 304
         # that htmx leaves alone (HX-Reswap: none) or the new panel with the next ETag.
         context.update(etag=etag, live_headers=json.dumps({"If-None-Match": etag}))
-    if round is None:
+    if priority_round is None:
         return context
-    results = round_services.round_results(round)
+    results = round_services.round_results(priority_round)
     rows = result_rows(results)
-    shown = round.results_shown or round.status == RS.CLOSED
+    shown = priority_round.results_shown or priority_round.status == RS.CLOSED
     context.update(
         round={
-            "pk": round.pk,
-            "status": round.status,
-            "status_label": str(round.get_status_display()),
-            "draft": round.status == RS.DRAFT,
-            "open": round.status == RS.OPEN,
-            "closed": round.status == RS.CLOSED,
-            "closes_at": round.closes_at,
-            "points": round.points,
-            "max_per_problem": round.max_per_problem,
+            "pk": priority_round.pk,
+            "status": priority_round.status,
+            "status_label": str(priority_round.get_status_display()),
+            "draft": priority_round.status == RS.DRAFT,
+            "open": priority_round.status == RS.OPEN,
+            "closed": priority_round.status == RS.CLOSED,
+            "closes_at": priority_round.closes_at,
+            "points": priority_round.points,
+            "max_per_problem": priority_round.max_per_problem,
             "results_shown": shown,
-            "tie_note": round.tie_note,
+            "tie_note": priority_round.tie_note,
         },
         voters=results.voters,
         voters_online=results.voters_online,
@@ -155,12 +155,12 @@ def round_panel(request: HttpRequest, meeting: Meeting, *, public: bool) -> dict
         in_order = sorted(rows, key=lambda row: row["position"])
         context["problems"] = rows if shown else [{"title": row["title"]} for row in in_order]
         context["results"] = rows if shown else []
-        context["ballot"] = ballot_qr(round) if round.status == RS.OPEN else None
+        context["ballot"] = ballot_qr(priority_round) if priority_round.status == RS.OPEN else None
         return context
     context["results"] = rows
     context["hidden_from_room"] = not shown
-    if round.status != RS.CLOSED:
-        context["places_free"] = round_services.places_free(round)
+    if priority_round.status != RS.CLOSED:
+        context["places_free"] = round_services.places_free(priority_round)
     return context
 
 

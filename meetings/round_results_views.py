@@ -35,13 +35,13 @@ def round_for(
 ) -> tuple[PriorityRound, MeetingAccess]:
     """The round named in the URL, with what this person may do at its meeting; 404 if not
     there."""
-    round = get_object_or_404(
+    priority_round = get_object_or_404(
         PriorityRound.objects.select_related("meeting", "neighbourhood__municipality"),
         pk=round_pk,
         neighbourhood__slug=slug,
     )
-    round.meeting.neighbourhood = round.neighbourhood
-    return round, access_to(request.user, round.meeting)
+    priority_round.meeting.neighbourhood = priority_round.neighbourhood
+    return priority_round, access_to(request.user, priority_round.meeting)
 
 
 @dataclass(frozen=True)
@@ -66,23 +66,23 @@ def bars(results: round_services.Results) -> list[Bar]:
 @require_GET
 def round_results(request: HttpRequest, slug: str, round_pk: int) -> HttpResponse:
     """A round's results: public once closed or shown; the team sees them before, marked."""
-    round, access = round_for(request, slug, round_pk)
-    public = results_public(round)
+    priority_round, access = round_for(request, slug, round_pk)
+    public = results_public(priority_round)
     if not public and not access.run:
         raise Http404
-    results = round_services.round_results(round)
+    results = round_services.round_results(priority_round)
     response = render(
         request,
         "problems/round_results.html",
         {
-            "neighbourhood": round.neighbourhood,
-            "round": round,
-            "meeting": round.meeting,
+            "neighbourhood": priority_round.neighbourhood,
+            "round": priority_round,
+            "meeting": priority_round.meeting,
             "results": results,
             "bars": bars(results),
             "hands_counted": any(row.hands is not None for row in results.rows),
             "public": public,
-            "open_for_votes": open_for_votes(round),
+            "open_for_votes": open_for_votes(priority_round),
             "may_print": access.run or Role.OFFICE in access.roles,
         },
     )
@@ -96,13 +96,13 @@ def round_results(request: HttpRequest, slug: str, round_pk: int) -> HttpRespons
 @require_GET
 def round_ballot_pdf(request: AuthenticatedHttpRequest, slug: str, round_pk: int) -> HttpResponse:
     """The printable A4 paper ballot, for the team that runs the meeting and the office."""
-    round, access = round_for(request, slug, round_pk)
+    priority_round, access = round_for(request, slug, round_pk)
     if not (access.run or Role.OFFICE in access.roles):
         raise PermissionDenied
-    day = timezone.localtime(round.meeting.starts_at).date()
-    filename = f"stembiljet-{round.neighbourhood.slug}-{day:%Y-%m-%d}.pdf"
+    day = timezone.localtime(priority_round.meeting.starts_at).date()
+    filename = f"stembiljet-{priority_round.neighbourhood.slug}-{day:%Y-%m-%d}.pdf"
     return HttpResponse(
-        ballot_paper_pdf(round=round),
+        ballot_paper_pdf(priority_round=priority_round),
         content_type="application/pdf",
         headers={"Content-Disposition": content_disposition_header(False, filename)},
     )

@@ -80,23 +80,23 @@ def paper_url(meeting: Meeting) -> str:
     return reverse("round_paper", args=[meeting.neighbourhood.slug, meeting.pk])
 
 
-def _not_open(round: PriorityRound) -> str:
-    if round.status == RS.DRAFT:
+def _not_open(priority_round: PriorityRound) -> str:
+    if priority_round.status == RS.DRAFT:
         return _("The vote is not open yet. Open it first on the page of the round.")
-    if round.status == RS.CLOSED:
+    if priority_round.status == RS.CLOSED:
         return _("The vote is closed: nothing can change any more.")
     return _("The vote has closed (its closing time has passed): nothing was changed.")
 
 
-def _candidates(round: PriorityRound) -> list[RoundCandidate]:
+def _candidates(priority_round: PriorityRound) -> list[RoundCandidate]:
     """The ballot in its order, with what its labels show (one query)."""
     rows = list(
-        RoundCandidate.objects.filter(round=round)
+        RoundCandidate.objects.filter(round=priority_round)
         .select_related("problem__category")
         .order_by("position", "pk")
     )
     for row in rows:
-        row.round = round
+        row.round = priority_round
     return rows
 
 
@@ -106,7 +106,7 @@ def _candidates(round: PriorityRound) -> list[RoundCandidate]:
 def _page(
     request: AuthenticatedHttpRequest,
     meeting: Meeting,
-    round: PriorityRound | None,
+    priority_round: PriorityRound | None,
     *,
     add_form: CandidateAddForm | None = None,
     remove_form: CandidateRemoveForm | None = None,
@@ -121,20 +121,20 @@ def _page(
     context: dict[str, Any] = {
         "meeting": meeting,
         "neighbourhood": hood,
-        "round": round,
+        "round": priority_round,
         "notice": notice,
         "can_create": meeting.status not in NO_NEW_ROUND,
         "paper_url": paper_url(meeting),
         "screen_url": reverse("meeting_screen", args=[hood.slug, meeting.pk]),
     }
-    if round is None:
+    if priority_round is None:
         return render(request, TEMPLATE, context, status=status)
-    results = round_services.round_results(round)
+    results = round_services.round_results(priority_round)
     rows = result_rows(results)
-    editable = round.status in (RS.DRAFT, RS.OPEN)
-    places = round_services.places_free(round) if round.status != RS.CLOSED else 0
+    editable = priority_round.status in (RS.DRAFT, RS.OPEN)
+    places = round_services.places_free(priority_round) if priority_round.status != RS.CLOSED else 0
     winners: list[RoundCandidate] = []
-    if round.status == RS.OPEN and tie is None:
+    if priority_round.status == RS.OPEN and tie is None:
         # What closing now would do: the winners, or a tie the chair decides in the room.
         try:
             winners = round_services.round_winners(results, places)
@@ -153,11 +153,12 @@ def _page(
         tie=tie,
         tie_form=tie_form,
         tied_ids={c.pk for c in tie.tied} if tie else set(),
-        add_form=add_form or (CandidateAddForm(round=round) if editable else None),
+        add_form=add_form
+        or (CandidateAddForm(priority_round=priority_round) if editable else None),
         remove_form=remove_form,
         remove_pk=remove_form["candidate"].value() if remove_form is not None else None,
-        open_form=open_form or (RoundOpenForm() if round.status == RS.DRAFT else None),
-        ballot_url=maybe_url("ballot", hood.slug, round.pk),
+        open_form=open_form or (RoundOpenForm() if priority_round.status == RS.DRAFT else None),
+        ballot_url=maybe_url("ballot", hood.slug, priority_round.pk),
     )
     return render(request, TEMPLATE, context, status=status)
 
@@ -168,9 +169,9 @@ def _back(request: AuthenticatedHttpRequest, meeting: Meeting) -> HttpResponse:
 
 
 def _create(
-    request: AuthenticatedHttpRequest, meeting: Meeting, round: PriorityRound | None
+    request: AuthenticatedHttpRequest, meeting: Meeting, priority_round: PriorityRound | None
 ) -> HttpResponse:
-    if round is not None:
+    if priority_round is not None:
         messages.info(request, _("This meeting already has a priority round."))
         return _back(request, meeting)
     if meeting.status in NO_NEW_ROUND:
@@ -196,19 +197,23 @@ def _create(
     return redirect(round_url(meeting))
 
 
-def _add(request: AuthenticatedHttpRequest, meeting: Meeting, round: PriorityRound) -> HttpResponse:
-    form = CandidateAddForm(request.POST, round=round)
+def _add(
+    request: AuthenticatedHttpRequest, meeting: Meeting, priority_round: PriorityRound
+) -> HttpResponse:
+    form = CandidateAddForm(request.POST, priority_round=priority_round)
     if not form.is_valid():
-        return _page(request, meeting, round, add_form=form)
+        return _page(request, meeting, priority_round, add_form=form)
     problem = form.cleaned_data["problem"]
     try:
-        round_services.round_candidate_add(round=round, problem=problem, by=request.user)
+        round_services.round_candidate_add(
+            priority_round=priority_round, problem=problem, by=request.user
+        )
     except RoundNotOpen:
         messages.error(request, _("The vote is closed: the ballot can no longer change."))
         return redirect(round_url(meeting))
     except BallotInvalid as refused:
         form.add_error(None, refused.messages[0])
-        return _page(request, meeting, round, add_form=form)
+        return _page(request, meeting, priority_round, add_form=form)
     messages.success(
         request,
         _("“%(title)s” is on the ballot.") % {"title": problem.public_title},
@@ -217,14 +222,14 @@ def _add(request: AuthenticatedHttpRequest, meeting: Meeting, round: PriorityRou
 
 
 def _remove(
-    request: AuthenticatedHttpRequest, meeting: Meeting, round: PriorityRound
+    request: AuthenticatedHttpRequest, meeting: Meeting, priority_round: PriorityRound
 ) -> HttpResponse:
-    form = CandidateRemoveForm(request.POST, round=round)
+    form = CandidateRemoveForm(request.POST, priority_round=priority_round)
     if not form.is_valid():
         if "candidate" in form.errors:
             messages.error(request, first_error(form))
             return redirect(round_url(meeting))
-        return _page(request, meeting, round, remove_form=form)
+        return _page(request, meeting, priority_round, remove_form=form)
     candidate: RoundCandidate = form.cleaned_data["candidate"]
     title = candidate.problem.public_title
     try:
@@ -236,7 +241,7 @@ def _remove(
         return redirect(round_url(meeting))
     except BallotInvalid as refused:
         form.add_error("reason", refused.messages[0])
-        return _page(request, meeting, round, remove_form=form)
+        return _page(request, meeting, priority_round, remove_form=form)
     messages.success(
         request,
         _(
@@ -249,19 +254,21 @@ def _remove(
 
 
 def _open(
-    request: AuthenticatedHttpRequest, meeting: Meeting, round: PriorityRound
+    request: AuthenticatedHttpRequest, meeting: Meeting, priority_round: PriorityRound
 ) -> HttpResponse:
     form = RoundOpenForm(request.POST)
     if not form.is_valid():
-        return _page(request, meeting, round, open_form=form)
-    if round.status == RS.OPEN:
+        return _page(request, meeting, priority_round, open_form=form)
+    if priority_round.status == RS.OPEN:
         messages.info(request, _("The vote was already open."))
         return _back(request, meeting)
-    if not round.candidates.exists():
+    if not priority_round.candidates.exists():
         form.add_error(None, _("The ballot is empty. Put at least one problem on it first."))
-        return _page(request, meeting, round, open_form=form)
+        return _page(request, meeting, priority_round, open_form=form)
     try:
-        opened = round_services.round_open(round=round, closes_at=form.cleaned_data["closes_at"])
+        opened = round_services.round_open(
+            priority_round=priority_round, closes_at=form.cleaned_data["closes_at"]
+        )
     except RoundNotOpen:
         messages.error(request, _("This round is closed; it cannot open again."))
         return redirect(round_url(meeting))
@@ -281,13 +288,17 @@ def _when(moment: Any) -> str:
 
 
 def _show(
-    request: AuthenticatedHttpRequest, meeting: Meeting, round: PriorityRound, *, shown: bool
+    request: AuthenticatedHttpRequest,
+    meeting: Meeting,
+    priority_round: PriorityRound,
+    *,
+    shown: bool,
 ) -> HttpResponse:
-    if round.status == RS.CLOSED:
+    if priority_round.status == RS.CLOSED:
         messages.info(request, _("The round is closed: its results are public."))
         return _back(request, meeting)
     with transaction.atomic():
-        round_services.round_results_show(round=round, shown=shown)
+        round_services.round_results_show(priority_round=priority_round, shown=shown)
         meeting_services.meeting_touch(meeting)  # the projector follows the meeting's version
     if shown:
         messages.success(request, _("The projector shows the results now."))
@@ -297,13 +308,13 @@ def _show(
 
 
 def _close(
-    request: AuthenticatedHttpRequest, meeting: Meeting, round: PriorityRound
+    request: AuthenticatedHttpRequest, meeting: Meeting, priority_round: PriorityRound
 ) -> HttpResponse:
     deciding = "tie_note" in request.POST or "chosen" in request.POST
     chosen: list[int] = []
     note = ""
     if deciding:
-        tie = _current_tie(round)
+        tie = _current_tie(priority_round)
         if tie is None:
             messages.warning(
                 request,
@@ -315,12 +326,12 @@ def _close(
             return redirect(round_url(meeting))
         form = TieForm(request.POST, tied=tie.tied, places=tie.places)
         if not form.is_valid():
-            return _page(request, meeting, round, tie=tie, tie_form=form)
+            return _page(request, meeting, priority_round, tie=tie, tie_form=form)
         chosen = [c.pk for c in form.cleaned_data["chosen"]]
         note = form.cleaned_data["tie_note"]
     try:
         winners = round_services.round_close(
-            round=round, by=request.user, chosen=chosen, tie_note=note
+            priority_round=priority_round, by=request.user, chosen=chosen, tie_note=note
         )
     except TieUndecided as tie:
         notice = (
@@ -328,7 +339,7 @@ def _close(
             if deciding
             else _("There is a tie. Decide in the room which problems become priorities.")
         )
-        return _page(request, meeting, round, tie=tie, notice=notice)
+        return _page(request, meeting, priority_round, tie=tie, notice=notice)
     except RoundNotOpen:
         messages.error(request, _("This round is not open, so it cannot be closed."))
         return redirect(round_url(meeting))
@@ -346,10 +357,10 @@ def _close(
     return _back(request, meeting)
 
 
-def _current_tie(round: PriorityRound) -> TieUndecided | None:
+def _current_tie(priority_round: PriorityRound) -> TieUndecided | None:
     try:
         round_services.round_winners(
-            round_services.round_results(round), round_services.places_free(round)
+            round_services.round_results(priority_round), round_services.places_free(priority_round)
         )
     except TieUndecided as tie:
         return tie
@@ -361,25 +372,25 @@ def _current_tie(round: PriorityRound) -> TieUndecided | None:
 @require_http_methods(["GET", "POST"])
 def round_manage(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting = meeting_for_planner(request, slug, pk)
-    round = round_of(meeting)
+    priority_round = round_of(meeting)
     if request.method == "GET":
-        return _page(request, meeting, round)
+        return _page(request, meeting, priority_round)
     action = request.POST.get("action", "")
     if action == "create":
-        return _create(request, meeting, round)
-    if round is None:
+        return _create(request, meeting, priority_round)
+    if priority_round is None:
         messages.error(request, _("This meeting has no priority round yet. Prepare it first."))
         return redirect(round_url(meeting))
     if action == "add":
-        return _add(request, meeting, round)
+        return _add(request, meeting, priority_round)
     if action == "remove":
-        return _remove(request, meeting, round)
+        return _remove(request, meeting, priority_round)
     if action == "open":
-        return _open(request, meeting, round)
+        return _open(request, meeting, priority_round)
     if action in ("show", "hide"):
-        return _show(request, meeting, round, shown=action == "show")
+        return _show(request, meeting, priority_round, shown=action == "show")
     if action == "close":
-        return _close(request, meeting, round)
+        return _close(request, meeting, priority_round)
     messages.error(request, _("Nothing was changed: the form was not recognised. Try again."))
     return redirect(round_url(meeting))
 
@@ -387,7 +398,9 @@ def round_manage(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
 # --- Paper ballots and hand counts ------------------------------------------------------------
 
 
-def _found(hood: Any, words: list[str], round: PriorityRound) -> tuple[list[dict[str, Any]], bool]:
+def _found(
+    hood: Any, words: list[str], priority_round: PriorityRound
+) -> tuple[list[dict[str, Any]], bool]:
     """Resident members whose name has every word, with how they voted (two queries)."""
     if not words:
         return [], False
@@ -396,7 +409,7 @@ def _found(hood: Any, words: list[str], round: PriorityRound) -> tuple[list[dict
         people = people.filter(display_name__icontains=word)
     found = list(people.order_by("display_name", "pk")[: SEARCH_LIMIT + 1])
     sources = dict(
-        Ballot.objects.filter(round=round, voter__in=[p.pk for p in found]).values_list(
+        Ballot.objects.filter(round=priority_round, voter__in=[p.pk for p in found]).values_list(
             "voter_id", "source"
         )
     )
@@ -411,7 +424,7 @@ def _paper_page(
     request: AuthenticatedHttpRequest,
     meeting: Meeting,
     access: MeetingAccess,
-    round: PriorityRound | None,
+    priority_round: PriorityRound | None,
     *,
     ballot_form: PaperBallotForm | None = None,
     hands_form: HandCountForm | None = None,
@@ -422,19 +435,19 @@ def _paper_page(
     context: dict[str, Any] = {
         "meeting": meeting,
         "neighbourhood": hood,
-        "round": round,
+        "round": priority_round,
         "access": access,
         "round_url": round_url(meeting) if access.plan else "",
         "screen_url": reverse("meeting_screen", args=[hood.slug, meeting.pk]),
     }
-    if round is None:
+    if priority_round is None:
         return render(request, PAPER_TEMPLATE, context, status=status)
-    candidates = _candidates(round)
-    results = round_services.round_results(round)
+    candidates = _candidates(priority_round)
+    results = round_services.round_results(priority_round)
     hands_now = {row.candidate.pk: row.hands for row in results.rows}
     search = VoterSearchForm(request.GET if "q" in request.GET else None)
     words = search.words()
-    found, more = _found(hood, words, round)
+    found, more = _found(hood, words, priority_round)
     if voter is None and ballot_form is None and "voter" in request.GET:
         voter = resident_members(hood).filter(pk=_int(request.GET["voter"])).first()
         if voter is None:
@@ -444,21 +457,25 @@ def _paper_page(
     existing: Ballot | None = None
     if voter is not None:
         existing = (
-            Ballot.objects.filter(round=round, voter=voter).prefetch_related("points").first()
+            Ballot.objects.filter(round=priority_round, voter=voter)
+            .prefetch_related("points")
+            .first()
         )
     if ballot_form is None and voter is not None:
         initial: dict[str, Any] = {"voter": voter.pk}
         if existing is not None and existing.source == Ballot.Source.PAPER:
             for line in existing.points.all():
                 initial[f"points-{line.candidate_id}"] = line.points
-        ballot_form = PaperBallotForm(round=round, candidates=candidates, initial=initial)
+        ballot_form = PaperBallotForm(
+            priority_round=priority_round, candidates=candidates, initial=initial
+        )
     if hands_form is None:
         hands_form = HandCountForm(
             candidates=candidates,
             initial={f"hands-{pk}": hands for pk, hands in hands_now.items()},
         )
     paper_ballots = list(
-        Ballot.objects.filter(round=round, source=Ballot.Source.PAPER)
+        Ballot.objects.filter(round=priority_round, source=Ballot.Source.PAPER)
         .select_related("voter")
         .only("voter__display_name", "updated_at", "round_id")
         .order_by("voter__display_name", "pk")
@@ -466,7 +483,7 @@ def _paper_page(
     context.update(
         candidates=candidates,
         results=results,
-        open=round.status == RS.OPEN,
+        open=priority_round.status == RS.OPEN,
         search_form=search,
         searched=bool(words),
         q=" ".join(words),
@@ -493,31 +510,38 @@ def _paper_ballot(
     request: AuthenticatedHttpRequest,
     meeting: Meeting,
     access: MeetingAccess,
-    round: PriorityRound,
+    priority_round: PriorityRound,
 ) -> HttpResponse:
-    form = PaperBallotForm(request.POST, round=round, candidates=_candidates(round))
+    form = PaperBallotForm(
+        request.POST, priority_round=priority_round, candidates=_candidates(priority_round)
+    )
     if not form.is_valid():
         if "voter" in form.errors:
             messages.error(request, first_error(form))
             return redirect(paper_url(meeting))
         return _paper_page(
-            request, meeting, access, round, ballot_form=form, voter=form.cleaned_data["voter"]
+            request,
+            meeting,
+            access,
+            priority_round,
+            ballot_form=form,
+            voter=form.cleaned_data["voter"],
         )
     voter: User = form.cleaned_data["voter"]
     try:
         ballot = round_services.ballot_cast(
-            round=round,
+            priority_round=priority_round,
             voter=voter,
             points=form.points(),
             source=Ballot.Source.PAPER,
             entered_by=request.user,
         )
     except RoundNotOpen:
-        messages.error(request, _not_open(round))
+        messages.error(request, _not_open(priority_round))
         return redirect(paper_url(meeting))
     except BallotInvalid as refused:
         form.add_error(None, refused.messages[0])
-        return _paper_page(request, meeting, access, round, ballot_form=form, voter=voter)
+        return _paper_page(request, meeting, access, priority_round, ballot_form=form, voter=voter)
     name = voter.display_name
     if ballot is None:
         messages.success(
@@ -541,27 +565,29 @@ def _hands(
     request: AuthenticatedHttpRequest,
     meeting: Meeting,
     access: MeetingAccess,
-    round: PriorityRound,
+    priority_round: PriorityRound,
 ) -> HttpResponse:
-    candidates = _candidates(round)
+    candidates = _candidates(priority_round)
     form = HandCountForm(request.POST, candidates=candidates)
     if not form.is_valid():
-        return _paper_page(request, meeting, access, round, hands_form=form)
-    current = {row.candidate.pk: row.hands for row in round_services.round_results(round).rows}
+        return _paper_page(request, meeting, access, priority_round, hands_form=form)
+    current = {
+        row.candidate.pk: row.hands for row in round_services.round_results(priority_round).rows
+    }
     changes = {pk: hands for pk, hands in form.hands().items() if current.get(pk) != hands}
     by_pk = {c.pk: c for c in candidates}
     try:
         with transaction.atomic():  # all counts or none
             for pk, hands in changes.items():
                 round_services.hand_count_set(
-                    round=round, candidate=by_pk[pk], hands=hands, by=request.user
+                    priority_round=priority_round, candidate=by_pk[pk], hands=hands, by=request.user
                 )
     except RoundNotOpen:
-        messages.error(request, _not_open(round))
+        messages.error(request, _not_open(priority_round))
         return redirect(paper_url(meeting))
     except BallotInvalid as refused:
         form.add_error(None, refused.messages[0])
-        return _paper_page(request, meeting, access, round, hands_form=form)
+        return _paper_page(request, meeting, access, priority_round, hands_form=form)
     if changes:
         messages.success(request, _("The hand counts are saved. They are shown apart."))
     else:
@@ -574,17 +600,17 @@ def _hands(
 @require_http_methods(["GET", "POST"])
 def round_paper(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting, access = meeting_for_runner(request, slug, pk)
-    round = round_of(meeting)
+    priority_round = round_of(meeting)
     if request.method == "GET":
-        return _paper_page(request, meeting, access, round)
-    if round is None:
+        return _paper_page(request, meeting, access, priority_round)
+    if priority_round is None:
         messages.error(request, _("This meeting has no priority round yet."))
         return redirect(paper_url(meeting))
     action = request.POST.get("action", "")
     if action == "ballot":
-        return _paper_ballot(request, meeting, access, round)
+        return _paper_ballot(request, meeting, access, priority_round)
     if action == "hands":
-        return _hands(request, meeting, access, round)
+        return _hands(request, meeting, access, priority_round)
     messages.error(request, _("Nothing was changed: the form was not recognised. Try again."))
     return redirect(paper_url(meeting))
 

@@ -537,7 +537,7 @@ def item_text_save(
 
     200: saved (htmx: the new version and "Saved at 19:42"). 409: someone else saved since the
     version this text was based on; the answer shows both texts and a field to merge them."""
-    meeting, access = meeting_for_runner(request, slug, pk)
+    meeting, _access = meeting_for_runner(request, slug, pk)
     item = _item_of(meeting, item_pk)
     form = ItemTextForm(request.POST)
     if not form.is_valid():

@@ -30,6 +30,6 @@ def next_meeting(ctx: SectionContext) -> dict[str, Any]:
 
 
 @neighbourhood_section("minutes", "meetings/minutes_neighbourhood.html", order=20)
-def published_minutes(ctx: SectionContext) -> dict[str, Any]:
+def published_minutes(_ctx: SectionContext) -> dict[str, Any]:
     """The last three published minutes: the partial fetches them (one query)."""
     return {}

@@ -213,7 +213,7 @@ def _ics_response(body: bytes, filename: str) -> HttpResponse:
 
 
 @require_GET
-def meeting_ics(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def meeting_ics(_request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """One meeting to add to a calendar. Meetings are public, like the neighbourhood page."""
     neighbourhood = get_object_or_404(Neighbourhood, slug=slug)
     meeting = get_object_or_404(Meeting, pk=pk, neighbourhood=neighbourhood)
@@ -222,7 +222,7 @@ def meeting_ics(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_GET
-def neighbourhood_calendar(request: HttpRequest, slug: str) -> HttpResponse:
+def neighbourhood_calendar(_request: HttpRequest, slug: str) -> HttpResponse:
     """The neighbourhood's meetings as a feed to subscribe to."""
     neighbourhood = get_object_or_404(Neighbourhood, slug=slug)
     body = calendar_for(feed_meetings(neighbourhood), neighbourhood)

@@ -405,7 +405,7 @@ def action_volunteer_withdraw(
 
 def _problem_for_planner(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Problem:
     """The problem, if this person may agree actions for it (404 if they may not see it)."""
-    found, access = problem_for(request, slug, pk)
+    found, _access = problem_for(request, slug, pk)
     if not can(request.user, Perm.CREATE_ACTION, found.neighbourhood):
         raise PermissionDenied
     return found

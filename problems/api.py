@@ -91,9 +91,9 @@ class ApiSchema(AutoSchema):
 class ApiView(generics.GenericAPIView):
     """Anonymous, read-only, paginated. Open data: any web page may read it (no credentials)."""
 
-    http_method_names = ["get", "head"]
+    http_method_names = ("get", "head")
     pagination_class = Pages
-    throttle_classes = [PerClientThrottle]
+    throttle_classes = (PerClientThrottle,)
     schema = ApiSchema()
 
     def finalize_response(
@@ -237,7 +237,7 @@ class ProblemFilter(filters.FilterSet):
 
     class Meta:
         model = Problem
-        fields = ["neighbourhood", "category", "status"]
+        fields = ("neighbourhood", "category", "status")
 
 
 def public_problems() -> QuerySet[Problem]:
@@ -260,7 +260,7 @@ def public_problems() -> QuerySet[Problem]:
 )
 class ProblemList(ApiView, generics.ListAPIView):
     serializer_class = ProblemSerializer
-    filter_backends = [filters.DjangoFilterBackend]
+    filter_backends = (filters.DjangoFilterBackend,)
     filterset_class = ProblemFilter
 
     def get_queryset(self) -> QuerySet[Problem]:
@@ -294,13 +294,13 @@ class ProblemDetail(ApiView, generics.RetrieveAPIView):
 class Schema(SpectacularAPIView):
     # The OpenAPI 3 schema: YAML, or JSON with ?format=json; ?lang=en or nl for its texts.
 
-    http_method_names = ["get", "head"]
-    throttle_classes = [PerClientThrottle]
+    http_method_names = ("get", "head")
+    throttle_classes = (PerClientThrottle,)
 
 
 @extend_schema(exclude=True)
 class NotFound(ApiView):
     """Any other path under /api/ answers in JSON too, not with the site's HTML page."""
 
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def get(self, _request: Request, *_args: Any, **_kwargs: Any) -> Response:
         raise exceptions.NotFound

@@ -73,15 +73,15 @@ class BallotForm(forms.Form):
         self,
         data: Mapping[str, Any] | None = None,
         *,
-        round: PriorityRound,
+        priority_round: PriorityRound,
         candidates: list[RoundCandidate],
         current: Mapping[int, int] | None = None,
     ) -> None:
         current = current or {}
         super().__init__(data, initial={field_name(c.pk): current.get(c.pk, 0) for c in candidates})
-        self.round = round
+        self.round = priority_round
         self.candidates = candidates
-        most = round.max_per_problem
+        most = priority_round.max_per_problem
         for candidate in candidates:
             title = candidate.problem.public_title
             # Formatted now: Django formats field errors with %-params of its own.

@@ -25,19 +25,24 @@ AFTER_MEETING = timedelta(days=1)
 AT_LEAST = timedelta(days=1)
 
 
-def ballot_link_expires_at(round: PriorityRound, *, now: datetime | None = None) -> datetime:
+def ballot_link_expires_at(
+    priority_round: PriorityRound, *, now: datetime | None = None
+) -> datetime:
     """When the link stops working: the round's closing time, else a day after the meeting."""
-    expires_at = round.closes_at or round.meeting.ends_at + AFTER_MEETING
+    expires_at = priority_round.closes_at or priority_round.meeting.ends_at + AFTER_MEETING
     return usable_expiry(expires_at, now=now, at_least=AT_LEAST)
 
 
-def ballot_link_token(*, round: PriorityRound, user: User) -> str:
+def ballot_link_token(*, priority_round: PriorityRound, user: User) -> str:
     return make_action_link_token(
-        user=user, purpose=BALLOT, obj=round, expires_at=ballot_link_expires_at(round)
+        user=user,
+        purpose=BALLOT,
+        obj=priority_round,
+        expires_at=ballot_link_expires_at(priority_round),
     )
 
 
-def ballot_link_url(*, round: PriorityRound, user: User) -> str:
+def ballot_link_url(*, priority_round: PriorityRound, user: User) -> str:
     """The absolute URL of `user`'s ballot in `round`, valid until the round closes."""
-    token = ballot_link_token(round=round, user=user)
+    token = ballot_link_token(priority_round=priority_round, user=user)
     return settings.SITE_URL + reverse("ballot_link", kwargs={"token": token})

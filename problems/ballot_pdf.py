@@ -17,28 +17,28 @@ from buurtoverleg.qr import qr_data_uri
 from problems.models import PriorityRound
 
 
-def ballot_page_url(round: PriorityRound) -> str:
+def ballot_page_url(priority_round: PriorityRound) -> str:
     """The full address of the round's online ballot (the neighbourhood page until the ballot
     page exists)."""
     try:
-        path = reverse("ballot", args=[round.neighbourhood.slug, round.pk])
+        path = reverse("ballot", args=[priority_round.neighbourhood.slug, priority_round.pk])
     except NoReverseMatch:
-        path = reverse("neighbourhood", args=[round.neighbourhood.slug])
+        path = reverse("neighbourhood", args=[priority_round.neighbourhood.slug])
     return settings.SITE_URL + path
 
 
-def ballot_paper_html(*, round: PriorityRound) -> str:
+def ballot_paper_html(*, priority_round: PriorityRound) -> str:
     """The paper ballot as HTML for WeasyPrint. Two queries (the candidates and categories)."""
     candidates = list(
-        round.candidates.select_related("problem__category").order_by("position", "pk")
+        priority_round.candidates.select_related("problem__category").order_by("position", "pk")
     )
-    url = ballot_page_url(round)
+    url = ballot_page_url(priority_round)
     return render_to_string(
         "problems/ballot_paper_pdf.html",
         {
-            "neighbourhood": round.neighbourhood,
-            "meeting": round.meeting,
-            "round": round,
+            "neighbourhood": priority_round.neighbourhood,
+            "meeting": priority_round.meeting,
+            "round": priority_round,
             "candidates": candidates,
             "ballot_url": url,
             "qr": qr_data_uri(url),
@@ -46,6 +46,6 @@ def ballot_paper_html(*, round: PriorityRound) -> str:
     )
 
 
-def ballot_paper_pdf(*, round: PriorityRound) -> bytes:
+def ballot_paper_pdf(*, priority_round: PriorityRound) -> bytes:
     """The paper ballot as a tagged PDF (buurtoverleg.pdf; the QR code is inline data)."""
-    return render_pdf(ballot_paper_html(round=round))
+    return render_pdf(ballot_paper_html(priority_round=priority_round))

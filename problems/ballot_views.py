@@ -43,21 +43,27 @@ OPEN, NOT_OPEN, CLOSED = "open", "not_open", "closed"
 VOTER, TEAM, PENDING, OUTSIDER = "voter", "team", "pending", "outsider"
 
 
-def _round_state(round: PriorityRound) -> str:
-    if round.status == RS.DRAFT:
+def _round_state(priority_round: PriorityRound) -> str:
+    if priority_round.status == RS.DRAFT:
         return NOT_OPEN
-    if round.status == RS.CLOSED or (round.closes_at and round.closes_at <= timezone.now()):
+    if priority_round.status == RS.CLOSED or (
+        priority_round.closes_at and priority_round.closes_at <= timezone.now()
+    ):
         return CLOSED
     return OPEN
 
 
-def _standing(user: User, round: PriorityRound) -> str:
+def _standing(user: User, priority_round: PriorityRound) -> str:
     """Whether this person votes here and, if not, why not (for the explanation)."""
-    if voter_may_vote(user, round):
+    if voter_may_vote(user, priority_round):
         return VOTER
-    if roles_in(user, round.neighbourhood):
+    if roles_in(user, priority_round.neighbourhood):
         return TEAM  # professionals, office staff, a chair who is not a resident, coordinators
-    if Membership.objects.pending().filter(user=user, neighbourhood=round.neighbourhood).exists():
+    if (
+        Membership.objects.pending()
+        .filter(user=user, neighbourhood=priority_round.neighbourhood)
+        .exists()
+    ):
         return PENDING
     return OUTSIDER
 
@@ -82,10 +88,10 @@ class Mine:
         return self.source == Ballot.Source.PAPER
 
 
-def _mine(round: PriorityRound, voter: User) -> Mine:
-    rows = BallotPoint.objects.filter(ballot__round=round, ballot__voter=voter).values_list(
-        "candidate_id", "points", "ballot__source"
-    )
+def _mine(priority_round: PriorityRound, voter: User) -> Mine:
+    rows = BallotPoint.objects.filter(
+        ballot__round=priority_round, ballot__voter=voter
+    ).values_list("candidate_id", "points", "ballot__source")
     mine = Mine(points={})
     for candidate_id, points, source in rows:
         mine.points[candidate_id] = points
@@ -93,37 +99,41 @@ def _mine(round: PriorityRound, voter: User) -> Mine:
     return mine
 
 
-def _candidates(round: PriorityRound) -> list[RoundCandidate]:
+def _candidates(priority_round: PriorityRound) -> list[RoundCandidate]:
     # Ballot order; the problem's page is linked by the neighbourhood's slug (no query per row).
-    return list(round.candidates.select_related("problem__category").order_by("position", "pk"))
+    return list(
+        priority_round.candidates.select_related("problem__category").order_by("position", "pk")
+    )
 
 
 def _page(
     request: HttpRequest,
-    round: PriorityRound,
+    priority_round: PriorityRound,
     voter: User,
     *,
     link: bool,
     data: Any = None,
     errors: list[str] | None = None,
 ) -> HttpResponse:
-    standing = _standing(voter, round)
+    standing = _standing(voter, priority_round)
     context: dict[str, Any] = {
-        "round": round,
-        "meeting": round.meeting,
-        "neighbourhood": round.neighbourhood,
+        "round": priority_round,
+        "meeting": priority_round.meeting,
+        "neighbourhood": priority_round.neighbourhood,
         "voter": voter,
         "link": link,
         "standing": standing,
-        "state": _round_state(round),
+        "state": _round_state(priority_round),
         "errors": [ErrorLine(text=str(error)) for error in errors or []],
     }
     if standing in (PENDING, OUTSIDER):
         # Nothing of the round for someone who is not a member here: only why, and what to do.
         return render(request, TEMPLATE, context, status=403)
-    candidates = _candidates(round)
-    mine = _mine(round, voter) if standing == VOTER else Mine(points={})
-    form = BallotForm(data, round=round, candidates=candidates, current=mine.points)
+    candidates = _candidates(priority_round)
+    mine = _mine(priority_round, voter) if standing == VOTER else Mine(points={})
+    form = BallotForm(
+        data, priority_round=priority_round, candidates=candidates, current=mine.points
+    )
     # The summary at the top: what is wrong at each field (linked to it) where the form can
     # tell; else the server's own words.
     summary = [ErrorLine(text=str(error)) for error in errors or []]
@@ -145,30 +155,34 @@ def _page(
     return render(request, TEMPLATE, context)
 
 
-def _cast(request: HttpRequest, round: PriorityRound, voter: User, *, link: bool) -> HttpResponse:
+def _cast(
+    request: HttpRequest, priority_round: PriorityRound, voter: User, *, link: bool
+) -> HttpResponse:
     """Save the ballot sent (or withdraw it) and go back to the page; or show what is wrong."""
-    if _standing(voter, round) != VOTER:
-        return _page(request, round, voter, link=link)
+    if _standing(voter, priority_round) != VOTER:
+        return _page(request, priority_round, voter, link=link)
     withdraw = "withdraw" in request.POST
     try:
         points = {} if withdraw else points_from_post(request.POST)
-        ballot = ballot_cast(round=round, voter=voter, points=points, source=Ballot.Source.ONLINE)
+        ballot = ballot_cast(
+            priority_round=priority_round, voter=voter, points=points, source=Ballot.Source.ONLINE
+        )
     except RoundNotOpen:
         # It may have closed since this request read it: show the page as it is now.
-        round.refresh_from_db(fields=["status", "closes_at", "results_shown"])
+        priority_round.refresh_from_db(fields=["status", "closes_at", "results_shown"])
         message = (
             _("Voting has not opened yet: your vote was not saved.")
-            if round.status == RS.DRAFT
+            if priority_round.status == RS.DRAFT
             else _("Voting is closed: your vote was not saved.")
         )
-        return _page(request, round, voter, link=link, errors=[message])
+        return _page(request, priority_round, voter, link=link, errors=[message])
     except BallotInvalid as invalid:
-        mine = _mine(round, voter)
+        mine = _mine(priority_round, voter)
         if mine.on_paper:
             errors = [_("Your paper ballot has already been entered, so you cannot vote online.")]
-            return _page(request, round, voter, link=link, errors=errors)
+            return _page(request, priority_round, voter, link=link, errors=errors)
         data = None if withdraw else request.POST
-        return _page(request, round, voter, link=link, data=data, errors=invalid.messages)
+        return _page(request, priority_round, voter, link=link, data=data, errors=invalid.messages)
     if ballot is not None:
         messages.success(
             request, _("Your vote has been saved. You can change it until voting closes.")
@@ -189,12 +203,12 @@ def _cast(request: HttpRequest, round: PriorityRound, voter: User, *, link: bool
 @require_http_methods(["GET", "HEAD", "POST"])
 def ballot(request: AuthenticatedHttpRequest, slug: str, round_pk: int) -> HttpResponse:
     """The logged-in resident's ballot in a round of their neighbourhood."""
-    round = get_object_or_404(
+    priority_round = get_object_or_404(
         PriorityRound.objects.select_related(*RELATED), pk=round_pk, neighbourhood__slug=slug
     )
     if request.method == "POST":
-        return _cast(request, round, request.user, link=False)
-    return _page(request, round, request.user, link=False)
+        return _cast(request, priority_round, request.user, link=False)
+    return _page(request, priority_round, request.user, link=False)
 
 
 # The personal link in the agenda mail. The signed token is the authority (as with the
@@ -211,7 +225,9 @@ def ballot_link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, LINK_PROBLEM_TEMPLATE, {"expired": True}, status=410)
     except LinkError:
         return render(request, LINK_PROBLEM_TEMPLATE, {"expired": False}, status=400)
-    round = get_object_or_404(PriorityRound.objects.select_related(*RELATED), pk=found.obj.pk)
+    priority_round = get_object_or_404(
+        PriorityRound.objects.select_related(*RELATED), pk=found.obj.pk
+    )
     if request.method == "POST":
-        return _cast(request, round, found.user, link=True)
-    return _page(request, round, found.user, link=True)
+        return _cast(request, priority_round, found.user, link=True)
+    return _page(request, priority_round, found.user, link=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -60,7 +60,7 @@ class Category(models.Model):
     class Meta:
         verbose_name = _("category")
         verbose_name_plural = _("categories")
-        ordering = ["position", "name"]
+        ordering: ClassVar[list[str]] = ["position", "name"]
 
     def __str__(self) -> str:
         return self.label
@@ -197,8 +197,8 @@ class Problem(models.Model):
     class Meta:
         verbose_name = _("problem")
         verbose_name_plural = _("problems")
-        ordering = ["-activity_at"]
-        indexes = [
+        ordering: ClassVar[list[str]] = ["-activity_at"]
+        indexes = (
             # The register's default order: most supported first, then recent activity.
             models.Index(
                 fields=["neighbourhood", "-support_count", "-activity_at", "-id"],
@@ -211,13 +211,13 @@ class Problem(models.Model):
                 condition=Q(accepted_at__isnull=False),
                 name="problem_public_by_status",
             ),
-        ]
-        constraints = [
+        )
+        constraints = (
             models.CheckConstraint(
                 condition=Q(status=Status.MERGED) | Q(merged_into__isnull=True),
                 name="problem_only_merged_points_on",
             ),
-        ]
+        )
 
     def __str__(self) -> str:
         return self.public_title
@@ -295,7 +295,7 @@ class Photo(models.Model):
     class Meta:
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
-        ordering = ["pk"]
+        ordering: ClassVar[list[str]] = ["pk"]
 
     def __str__(self) -> str:
         return self.image.name or ""
@@ -313,9 +313,9 @@ class Support(models.Model):
     class Meta:
         verbose_name = _("support")
         verbose_name_plural = _("supports")
-        constraints = [
+        constraints = (
             models.UniqueConstraint(fields=["problem", "user"], name="one_support_per_resident"),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.problem_id}"
@@ -333,9 +333,9 @@ class Follow(models.Model):
     class Meta:
         verbose_name = _("follower")
         verbose_name_plural = _("followers")
-        constraints = [
+        constraints = (
             models.UniqueConstraint(fields=["problem", "user"], name="one_follow_per_person"),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.user_id} follows {self.problem_id}"
@@ -378,7 +378,7 @@ class TimelineEntry(models.Model):
     class Meta:
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline entries")
-        ordering = ["at", "pk"]
+        ordering: ClassVar[list[str]] = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.problem_id}: {self.move}"
@@ -394,7 +394,7 @@ class ReopenRequest(models.Model):
     class Meta:
         verbose_name = _("reopen request")
         verbose_name_plural = _("reopen requests")
-        ordering = ["created_at"]
+        ordering: ClassVar[list[str]] = ["created_at"]
 
     def __str__(self) -> str:
         return f"{self.problem_id}: {self.note[:40]}"
@@ -414,7 +414,7 @@ class ConfidentialView(models.Model):
     class Meta:
         verbose_name = _("view of confidential details")
         verbose_name_plural = _("views of confidential details")
-        ordering = ["-at"]
+        ordering: ClassVar[list[str]] = ["-at"]
 
     def __str__(self) -> str:
         return f"{self.user_id} viewed {self.problem_id}"
@@ -476,15 +476,15 @@ class PriorityRound(models.Model):
     class Meta:
         verbose_name = _("priority round")
         verbose_name_plural = _("priority rounds")
-        ordering = ["-created_at"]
-        constraints = [
+        ordering: ClassVar[list[str]] = ["-created_at"]
+        constraints = (
             models.CheckConstraint(
                 condition=Q(points__gte=1, points__lte=50)
                 & Q(max_per_problem__gte=1)
                 & Q(max_per_problem__lte=models.F("points")),
                 name="round_budget_sane",
             ),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.neighbourhood_id}:{self.meeting_id}"
@@ -513,10 +513,10 @@ class RoundCandidate(models.Model):
     class Meta:
         verbose_name = _("candidate")
         verbose_name_plural = _("candidates")
-        ordering = ["round", "position", "pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["round", "problem"], name="one_candidacy_per_round")
-        ]
+        ordering: ClassVar[list[str]] = ["round", "position", "pk"]
+        constraints = (
+            models.UniqueConstraint(fields=["round", "problem"], name="one_candidacy_per_round"),
+        )
 
     def __str__(self) -> str:
         return f"{self.round_id}:{self.problem_id}"
@@ -545,9 +545,9 @@ class Ballot(models.Model):
     class Meta:
         verbose_name = _("ballot")
         verbose_name_plural = _("ballots")
-        constraints = [
-            models.UniqueConstraint(fields=["round", "voter"], name="one_ballot_per_resident")
-        ]
+        constraints = (
+            models.UniqueConstraint(fields=["round", "voter"], name="one_ballot_per_resident"),
+        )
 
     def __str__(self) -> str:
         return f"{self.round_id}:{self.voter_id}"
@@ -559,10 +559,10 @@ class BallotPoint(models.Model):
     points = models.PositiveSmallIntegerField()
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(fields=["ballot", "candidate"], name="one_line_per_candidate"),
             models.CheckConstraint(condition=Q(points__gte=1), name="ballot_point_positive"),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.ballot_id}:{self.candidate_id}={self.points}"
@@ -760,16 +760,16 @@ class Action(models.Model):
     class Meta:
         verbose_name = _("action")
         verbose_name_plural = _("actions")
-        ordering = ["due_date", "pk"]
-        indexes = [
+        ordering: ClassVar[list[str]] = ["due_date", "pk"]
+        indexes = (
             models.Index(fields=["neighbourhood", "status", "due_date"], name="action_by_status"),
             models.Index(fields=["owner_organisation", "status"], name="action_by_owner"),
-        ]
-        constraints = [
+        )
+        constraints = (
             models.CheckConstraint(
                 condition=Q(done_at__isnull=True) | Q(status="done"), name="action_done_at_if_done"
             ),
-        ]
+        )
 
     def __str__(self) -> str:
         return self.outcome
@@ -862,7 +862,7 @@ class ActionUpdate(models.Model):
     class Meta:
         verbose_name = _("action update")
         verbose_name_plural = _("action updates")
-        ordering = ["at", "pk"]
+        ordering: ClassVar[list[str]] = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.action_id}: {self.kind}"
@@ -880,9 +880,9 @@ class Volunteer(models.Model):
     class Meta:
         verbose_name = _("volunteer")
         verbose_name_plural = _("volunteers")
-        constraints = [
+        constraints = (
             models.UniqueConstraint(fields=["action", "user"], name="volunteer_once_per_action"),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.action_id}"
@@ -910,12 +910,12 @@ class Judgement(models.Model):
     class Meta:
         verbose_name = _("judgement")
         verbose_name_plural = _("judgements")
-        ordering = ["at", "pk"]
-        constraints = [
+        ordering: ClassVar[list[str]] = ["at", "pk"]
+        constraints = (
             models.UniqueConstraint(
                 fields=["action", "meeting"], name="judgement_once_per_meeting"
             ),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.action_id}@{self.meeting_id}: {self.effect}/{self.verdict}"
@@ -945,12 +945,12 @@ class SurveyAnswer(models.Model):
     class Meta:
         verbose_name = _("survey answer")
         verbose_name_plural = _("survey answers")
-        ordering = ["at", "pk"]
-        constraints = [
+        ordering: ClassVar[list[str]] = ["at", "pk"]
+        constraints = (
             models.UniqueConstraint(
                 fields=["resolution", "user"], name="survey_answer_once_per_person"
             ),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.problem_id}: {self.answer}"

@@ -28,14 +28,16 @@ ROUNDS_PER_PAGE = 20
 SUMMARY_ROWS = 3  # problems shown in the neighbourhood page's summary of the last round
 
 
-def results_public(round: PriorityRound) -> bool:
+def results_public(priority_round: PriorityRound) -> bool:
     """Everyone may see the results: the round is closed, or the chair showed them."""
-    return round.status == RS.CLOSED or round.results_shown
+    return priority_round.status == RS.CLOSED or priority_round.results_shown
 
 
-def open_for_votes(round: PriorityRound) -> bool:
+def open_for_votes(priority_round: PriorityRound) -> bool:
     now = timezone.now()
-    return round.status == RS.OPEN and (round.closes_at is None or round.closes_at > now)
+    return priority_round.status == RS.OPEN and (
+        priority_round.closes_at is None or priority_round.closes_at > now
+    )
 
 
 @require_GET
@@ -66,11 +68,11 @@ def rounds(request: HttpRequest, slug: str) -> HttpResponse:
     page = Paginator(listed, ROUNDS_PER_PAGE).get_page(request.GET.get("page"))
     entries = [
         {
-            "round": round,
-            "public": results_public(round),
-            "open_for_votes": open_for_votes(round),
+            "round": priority_round,
+            "public": results_public(priority_round),
+            "open_for_votes": open_for_votes(priority_round),
         }
-        for round in page
+        for priority_round in page
     ]
     return render(
         request,

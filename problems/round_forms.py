@@ -25,13 +25,13 @@ REASON_MAX_LENGTH = 500
 SEARCH_MAX_LENGTH = 100
 
 
-def eligible_problems(round: PriorityRound) -> QuerySet[Problem]:
+def eligible_problems(priority_round: PriorityRound) -> QuerySet[Problem]:
     """Public problems of the neighbourhood that can go on the ballot and are not on it yet."""
     return (
-        Problem.objects.for_neighbourhood(round.neighbourhood_id)
+        Problem.objects.for_neighbourhood(priority_round.neighbourhood_id)
         .public()
         .filter(status__in=[Status.ACCEPTED, Status.CANDIDATE])
-        .exclude(round_entries__round=round)
+        .exclude(round_entries__round=priority_round)
         .select_related("category")
         .order_by("-support_count", "pk")
     )
@@ -67,12 +67,12 @@ class CandidateAddForm(forms.Form):
         },
     )
 
-    def __init__(self, *args: Any, round: PriorityRound, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, priority_round: PriorityRound, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "id_add_%s")
         super().__init__(*args, **kwargs)
         field = self.fields["problem"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = eligible_problems(round)
+        field.queryset = eligible_problems(priority_round)
 
 
 class CandidateRemoveForm(forms.Form):
@@ -95,11 +95,13 @@ class CandidateRemoveForm(forms.Form):
         },
     )
 
-    def __init__(self, *args: Any, round: PriorityRound, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, priority_round: PriorityRound, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["candidate"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = RoundCandidate.objects.filter(round=round).select_related("problem")
+        field.queryset = RoundCandidate.objects.filter(round=priority_round).select_related(
+            "problem"
+        )
 
     def clean_reason(self) -> str:
         reason = str(self.cleaned_data.get("reason") or "").strip()
@@ -234,17 +236,17 @@ class PaperBallotForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        round: PriorityRound,
+        priority_round: PriorityRound,
         candidates: Sequence[RoundCandidate],
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("auto_id", "id_paper_%s")
         super().__init__(*args, **kwargs)
-        self.round = round
+        self.round = priority_round
         field = self.fields["voter"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = resident_members(round.neighbourhood)
-        most = round.max_per_problem
+        field.queryset = resident_members(priority_round.neighbourhood)
+        most = priority_round.max_per_problem
         self.candidates = list(candidates)
         for candidate in self.candidates:
             self.fields[points_field_name(candidate)] = forms.IntegerField(

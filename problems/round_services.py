@@ -42,7 +42,7 @@ from residents.permissions import Perm, can
 RS = PriorityRound.Status
 
 
-class RoundNotOpen(Exception):  # noqa: N818 - an outcome the page explains, not a crash
+class RoundNotOpen(Exception):  # an outcome the page explains, not a crash
     """The round is not open for votes (not opened yet, past its closing time, or closed)."""
 
 
@@ -52,18 +52,18 @@ class BallotInvalid(ValidationError):
 
 
 @dataclass(frozen=True)
-class TieUndecided(Exception):  # noqa: N818
+class TieUndecided(Exception):
     """Closing needs the chair to choose `places` of the `tied` candidates in the room."""
 
     tied: list[RoundCandidate]
     places: int
 
 
-def voter_may_vote(user: Any, round: PriorityRound) -> bool:
+def voter_may_vote(user: Any, priority_round: PriorityRound) -> bool:
     """Active resident members vote; professionals, office staff and coordinators do not."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return can(user, Perm.VOTE, round.neighbourhood)
+    return can(user, Perm.VOTE, priority_round.neighbourhood)
 
 
 # --- Preparing ---------------------------------------------------------------------------------
@@ -73,7 +73,7 @@ def voter_may_vote(user: Any, round: PriorityRound) -> bool:
 def round_create(*, meeting: Any) -> PriorityRound:
     """The meeting's round, with the neighbourhood's candidate problems. Idempotent."""
     hood = meeting.neighbourhood
-    round, created = PriorityRound.objects.get_or_create(
+    priority_round, created = PriorityRound.objects.get_or_create(
         meeting=meeting,
         defaults={
             "neighbourhood": hood,
@@ -89,20 +89,21 @@ def round_create(*, meeting: Any) -> PriorityRound:
             .order_by("-support_count", "pk")
         )
         RoundCandidate.objects.bulk_create(
-            RoundCandidate(round=round, problem=p, position=n) for n, p in enumerate(problems)
+            RoundCandidate(round=priority_round, problem=p, position=n)
+            for n, p in enumerate(problems)
         )
-    return round
+    return priority_round
 
 
 def _open_now() -> Q:
     return Q(status=RS.OPEN) & (Q(closes_at__isnull=True) | Q(closes_at__gt=timezone.now()))
 
 
-def _touch_open(round: PriorityRound, named: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+def _touch_open(priority_round: PriorityRound, named: set[int] = frozenset()) -> None:  # type: ignore[assignment]
     """Lock the round for this transaction if it is open for votes and every candidate in
     `named` is on its ballot (checked in the same statement: a ballot costs no extra read);
     else RoundNotOpen or BallotInvalid."""
-    rounds = PriorityRound.objects.filter(_open_now(), pk=round.pk)
+    rounds = PriorityRound.objects.filter(_open_now(), pk=priority_round.pk)
     if named:
         on_ballot = (
             RoundCandidate.objects.filter(round=OuterRef("pk"), pk__in=named)
@@ -116,34 +117,38 @@ def _touch_open(round: PriorityRound, named: set[int] = frozenset()) -> None:  #
         rounds = rounds.filter(Exact(Subquery(on_ballot), len(named)))
     if rounds.update(version=F("version") + 1):
         return
-    if PriorityRound.objects.filter(_open_now(), pk=round.pk).exists():
+    if PriorityRound.objects.filter(_open_now(), pk=priority_round.pk).exists():
         raise BallotInvalid(_("Your ballot names a problem that is not in this round."))
-    raise RoundNotOpen(round.pk)
+    raise RoundNotOpen(priority_round.pk)
 
 
-def _touch(round: PriorityRound, statuses: Iterable[str]) -> PriorityRound:
-    locked = PriorityRound.objects.select_for_update().get(pk=round.pk)
+def _touch(priority_round: PriorityRound, statuses: Iterable[str]) -> PriorityRound:
+    locked = PriorityRound.objects.select_for_update().get(pk=priority_round.pk)
     if locked.status not in statuses:
-        raise RoundNotOpen(round.pk)
-    PriorityRound.objects.filter(pk=round.pk).update(version=F("version") + 1)
+        raise RoundNotOpen(priority_round.pk)
+    PriorityRound.objects.filter(pk=priority_round.pk).update(version=F("version") + 1)
     return locked
 
 
 @changes_public_pages
 @transaction.atomic
-def round_candidate_add(*, round: PriorityRound, problem: Problem, by: User) -> RoundCandidate:
+def round_candidate_add(
+    *, priority_round: PriorityRound, problem: Problem, by: User
+) -> RoundCandidate:
     """Put a public problem of the neighbourhood on the ballot (an accepted one is nominated
     first, which the timeline records)."""
-    _touch(round, {RS.DRAFT, RS.OPEN})
-    if problem.neighbourhood_id != round.neighbourhood_id or not problem.is_public:
+    _touch(priority_round, {RS.DRAFT, RS.OPEN})
+    if problem.neighbourhood_id != priority_round.neighbourhood_id or not problem.is_public:
         raise BallotInvalid(_("This problem cannot be put on this round's ballot."))
     if problem.status == Status.ACCEPTED:
         problem_transition(problem=problem, move=Move.NOMINATE, actor=by, actors={Role.CHAIR})
     elif problem.status != Status.CANDIDATE:
         raise BallotInvalid(_("Only accepted problems can be put on the ballot."))
-    last = round.candidates.order_by("-position").values_list("position", flat=True).first()
+    last = (
+        priority_round.candidates.order_by("-position").values_list("position", flat=True).first()
+    )
     candidate, _created = RoundCandidate.objects.get_or_create(
-        round=round, problem=problem, defaults={"position": (last or 0) + 1}
+        round=priority_round, problem=problem, defaults={"position": (last or 0) + 1}
     )
     return candidate
 
@@ -171,14 +176,14 @@ def round_candidate_remove(*, candidate: RoundCandidate, by: User, reason: str) 
 
 @changes_public_pages
 @transaction.atomic
-def round_open(*, round: PriorityRound, closes_at: Any = None) -> PriorityRound:
+def round_open(*, priority_round: PriorityRound, closes_at: Any = None) -> PriorityRound:
     """Open for votes (when the agenda is published, or by hand). Opening twice is a no-op."""
-    locked = PriorityRound.objects.select_for_update().get(pk=round.pk)
+    locked = PriorityRound.objects.select_for_update().get(pk=priority_round.pk)
     if locked.status == RS.OPEN:
         return locked
     if locked.status != RS.DRAFT:
-        raise RoundNotOpen(round.pk)
-    PriorityRound.objects.filter(pk=round.pk).update(
+        raise RoundNotOpen(priority_round.pk)
+    PriorityRound.objects.filter(pk=priority_round.pk).update(
         status=RS.OPEN, opened_at=timezone.now(), closes_at=closes_at, version=F("version") + 1
     )
     locked.refresh_from_db()
@@ -187,15 +192,17 @@ def round_open(*, round: PriorityRound, closes_at: Any = None) -> PriorityRound:
 
 @changes_public_pages
 @transaction.atomic
-def round_results_show(*, round: PriorityRound, shown: bool = True) -> None:
+def round_results_show(*, priority_round: PriorityRound, shown: bool = True) -> None:
     """The chair reveals the results in the room (hidden before, so early votes do not steer)."""
-    PriorityRound.objects.filter(pk=round.pk).update(results_shown=shown, version=F("version") + 1)
+    PriorityRound.objects.filter(pk=priority_round.pk).update(
+        results_shown=shown, version=F("version") + 1
+    )
 
 
 # --- Voting ------------------------------------------------------------------------------------
 
 
-def _checked(round: PriorityRound, points: Mapping[int, Any]) -> dict[int, int]:
+def _checked(priority_round: PriorityRound, points: Mapping[int, Any]) -> dict[int, int]:
     """{candidate id: points} within the budget, without zeros; BallotInvalid otherwise.
     Whether the candidates are this round's is checked when the round is locked."""
     clean: dict[int, int] = {}
@@ -206,18 +213,18 @@ def _checked(round: PriorityRound, points: Mapping[int, Any]) -> dict[int, int]:
             raise BallotInvalid(_("Give whole numbers of points.")) from None
         if amount < 0:
             raise BallotInvalid(_("Points cannot be negative."))
-        if amount > round.max_per_problem:
+        if amount > priority_round.max_per_problem:
             raise BallotInvalid(
                 _("You can give at most %(max)s points to one problem.")
-                % {"max": round.max_per_problem}
+                % {"max": priority_round.max_per_problem}
             )
         if amount:
             clean[candidate] = amount
     used = sum(clean.values())
-    if used > round.points:
+    if used > priority_round.points:
         raise BallotInvalid(
             _("You gave %(used)s points, but you have %(points)s.")
-            % {"used": used, "points": round.points}
+            % {"used": used, "points": priority_round.points}
         )
     return clean
 
@@ -226,7 +233,7 @@ def _checked(round: PriorityRound, points: Mapping[int, Any]) -> dict[int, int]:
 @transaction.atomic
 def ballot_cast(
     *,
-    round: PriorityRound,
+    priority_round: PriorityRound,
     voter: User,
     points: Mapping[int, Any],
     source: str = Ballot.Source.ONLINE,
@@ -237,11 +244,12 @@ def ballot_cast(
     Returns the ballot, or None when it was withdrawn. Raises RoundNotOpen or BallotInvalid
     and then changes nothing.
     """
-    clean = _checked(round, points)
-    if not voter_may_vote(voter, round):
+    clean = _checked(priority_round, points)
+    if not voter_may_vote(voter, priority_round):
         raise BallotInvalid(_("Only residents who are members of this neighbourhood vote."))
-    _touch_open(round, set(clean))  # from here on, the round is locked for this transaction
-    ballot = Ballot.objects.filter(round=round, voter=voter).first()
+    # From here on, the round is locked for this transaction.
+    _touch_open(priority_round, set(clean))
+    ballot = Ballot.objects.filter(round=priority_round, voter=voter).first()
     if ballot is not None and ballot.source != source:
         if ballot.source == Ballot.Source.ONLINE:
             raise BallotInvalid(_("This resident has already voted online."))
@@ -253,7 +261,7 @@ def ballot_cast(
     now = timezone.now()
     if ballot is None:
         ballot = Ballot.objects.create(
-            round=round, voter=voter, source=source, entered_by=entered_by, created_at=now
+            round=priority_round, voter=voter, source=source, entered_by=entered_by, created_at=now
         )
     else:
         ballot.points.all().delete()
@@ -268,20 +276,25 @@ def ballot_cast(
 @changes_public_pages
 @transaction.atomic
 def hand_count_set(
-    *, round: PriorityRound, candidate: RoundCandidate, hands: int | None, by: User
+    *, priority_round: PriorityRound, candidate: RoundCandidate, hands: int | None, by: User
 ) -> None:
     """Record (or, with None, clear) the hands counted for one candidate."""
-    if candidate.round_id != round.pk:
+    if candidate.round_id != priority_round.pk:
         raise BallotInvalid(_("Your ballot names a problem that is not in this round."))
     if hands is not None and not 0 <= hands <= 10_000:
         raise BallotInvalid(_("Give a number of hands from 0 to 10,000."))
-    _touch(round, {RS.OPEN})
+    _touch(priority_round, {RS.OPEN})
     if hands is None:
         HandCount.objects.filter(candidate=candidate).delete()
         return
     HandCount.objects.update_or_create(
         candidate=candidate,
-        defaults={"round": round, "hands": hands, "entered_by": by, "entered_at": timezone.now()},
+        defaults={
+            "round": priority_round,
+            "hands": hands,
+            "entered_by": by,
+            "entered_at": timezone.now(),
+        },
     )
 
 
@@ -321,12 +334,12 @@ class Results:
         return max((row.total for row in self.rows), default=0)
 
 
-def round_results(round: PriorityRound) -> Results:
+def round_results(priority_round: PriorityRound) -> Results:
     """The results, highest total first (ties in ballot order). Two queries."""
     online = Q(points__ballot__source=Ballot.Source.ONLINE)
     paper = Q(points__ballot__source=Ballot.Source.PAPER)
     candidates = (
-        round.candidates.select_related("problem__category", "hand_count")
+        priority_round.candidates.select_related("problem__category", "hand_count")
         .annotate(
             online=Sum("points__points", filter=online, default=0),
             paper=Sum("points__points", filter=paper, default=0),
@@ -348,25 +361,25 @@ def round_results(round: PriorityRound) -> Results:
         )
     rows.sort(key=lambda row: -row.total)  # stable: equal totals keep the ballot order
     by_source = dict(
-        Ballot.objects.filter(round=round)
+        Ballot.objects.filter(round=priority_round)
         .values_list("source")
         .annotate(n=Count("pk"))
         .values_list("source", "n")
     )
     return Results(
-        round=round,
+        round=priority_round,
         rows=rows,
         voters_online=by_source.get(Ballot.Source.ONLINE, 0),
         voters_paper=by_source.get(Ballot.Source.PAPER, 0),
     )
 
 
-def places_free(round: PriorityRound) -> int:
+def places_free(priority_round: PriorityRound) -> int:
     """The neighbourhood's cap of active priorities minus those still active."""
-    active = Problem.objects.for_neighbourhood(round.neighbourhood_id).filter(
+    active = Problem.objects.for_neighbourhood(priority_round.neighbourhood_id).filter(
         status=Status.PRIORITY
     )
-    return max(0, round.neighbourhood.max_active_priorities - active.count())
+    return max(0, priority_round.neighbourhood.max_active_priorities - active.count())
 
 
 def round_winners(
@@ -395,7 +408,7 @@ def round_winners(
 @transaction.atomic
 def round_close(
     *,
-    round: PriorityRound,
+    priority_round: PriorityRound,
     by: User | None,
     chosen: Iterable[int] = (),
     tie_note: str = "",
@@ -407,10 +420,12 @@ def round_close(
     candidates; call again with `chosen` and a `tie_note` that says how the room decided.
     """
     locked = (
-        PriorityRound.objects.select_for_update().select_related("neighbourhood").get(pk=round.pk)
+        PriorityRound.objects.select_for_update()
+        .select_related("neighbourhood")
+        .get(pk=priority_round.pk)
     )
     if locked.status != RS.OPEN:
-        raise RoundNotOpen(round.pk)
+        raise RoundNotOpen(priority_round.pk)
     results = round_results(locked)
     chosen = list(chosen)
     winners = round_winners(results, places_free(locked), chosen)
@@ -431,7 +446,7 @@ def round_close(
             outcome=RoundCandidate.Outcome.PRIORITY if won else RoundCandidate.Outcome.NOT_CHOSEN,
             chosen_in_room=won and candidate.pk in chosen,
         )
-    PriorityRound.objects.filter(pk=round.pk).update(
+    PriorityRound.objects.filter(pk=priority_round.pk).update(
         status=RS.CLOSED,
         closed_at=timezone.now(),
         closed_by=by,
@@ -447,9 +462,9 @@ def rounds_close_due() -> int:
     chair (no more votes are taken after the closing time in any case)."""
     closed = 0
     due = PriorityRound.objects.filter(status=RS.OPEN, closes_at__lte=timezone.now())
-    for round in due:
+    for priority_round in due:
         try:
-            round_close(round=round, by=None)
+            round_close(priority_round=priority_round, by=None)
         except TieUndecided:
             continue
         closed += 1

@@ -21,7 +21,7 @@ NOTE_MAX_LENGTH = 2000  # TimelineEntry.public_note / confidential_note, ReopenR
 class TransitionForm(forms.Form):
     """One status change, of a move this person may make now (the view checks that)."""
 
-    field_order = ["move", "into", "public_note", "confidential_note"]
+    field_order = ("move", "into", "public_note", "confidential_note")
 
     move = forms.ChoiceField(label=_("What happens"), widget=forms.HiddenInput)
     public_note = forms.CharField(

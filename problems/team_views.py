@@ -143,7 +143,7 @@ def team_panel_context(problem: Problem, access: Access) -> dict[str, Any]:
     return {"moves": access.moves(problem)}
 
 
-def _title_for(problem: Problem, access: Access) -> str:
+def _title_for(problem: Problem) -> str:
     # The public title also for the team: these pages are about the status, not the details
     # (a sensitive problem's real title is a confidential detail, logged where it is shown).
     return problem.public_title
@@ -199,7 +199,7 @@ def problem_transition(request: AuthenticatedHttpRequest, slug: str, pk: int) ->
             "neighbourhood": problem.neighbourhood,
             "problem": problem,
             "access": access,
-            "title": _title_for(problem, access),
+            "title": _title_for(problem),
             "forms": forms,
             "gone": bool(wanted) and wanted not in allowed,
             "next": request.POST.get("next") or request.GET.get("next") or "",
@@ -275,7 +275,7 @@ def problem_chronic(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
             "neighbourhood": problem.neighbourhood,
             "problem": problem,
             "access": access,
-            "title": _title_for(problem, access),
+            "title": _title_for(problem),
             "signals": problem.chronic_signals(),
             "confirmable": confirmable,
             "form": form,

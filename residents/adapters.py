@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
@@ -16,7 +16,7 @@ from residents.ratelimits import client_ip
 class AccountAdapter(DefaultAccountAdapter):
     # allauth's own texts for the flows we use, in our words: its Dutch says "je" and has
     # typos, and our catalogue only wins for msgids that are in our source.
-    error_messages = {
+    error_messages: ClassVar[dict[str, Any]] = {
         **DefaultAccountAdapter.error_messages,
         "account_inactive": _("This account is closed."),
         "cannot_remove_primary_email": _(
@@ -36,7 +36,7 @@ class AccountAdapter(DefaultAccountAdapter):
         "same_as_current": _("This is the address you already use. Fill in a new one."),
         "rate_limited": _("You are going too fast. Wait a moment and try again."),
     }
-    REAUTHENTICATION_LABELS = {
+    REAUTHENTICATION_LABELS: ClassVar[dict[str, Any]] = {
         "reauthenticate_by_code": _("Send me a code by e-mail"),
         "mfa_reauthenticate": _("Use the code from your app or a recovery code"),
     }
@@ -65,7 +65,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
 class MFAAdapter(DefaultMFAAdapter):
     # (add_email_blocked cannot happen: e-mail addresses are confirmed by code.)
-    error_messages = {
+    error_messages: ClassVar[dict[str, Any]] = {
         **DefaultMFAAdapter.error_messages,
         "cannot_delete_authenticator": _(
             "You can see confidential details, so you cannot switch off the second step."

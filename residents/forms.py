@@ -106,7 +106,7 @@ class JoinSignupForm(AddressMixin, SignupForm):
         error_messages={"required": _("Fill in your name.")},
     )
 
-    field_order = ["display_name", "email", "postcode", "house_number", "invite_code"]
+    field_order = ("display_name", "email", "postcode", "house_number", "invite_code")
 
     def __init__(self, *args: Any, neighbourhood: Neighbourhood, **kwargs: Any) -> None:
         self.neighbourhood = neighbourhood

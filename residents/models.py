@@ -93,7 +93,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
-        ordering = ["display_name"]
+        ordering: ClassVar[list[str]] = ["display_name"]
 
     def __str__(self) -> str:
         return self.display_name or self.email or f"#{self.pk}"
@@ -121,7 +121,7 @@ class Municipality(models.Model):
     class Meta:
         verbose_name = _("municipality")
         verbose_name_plural = _("municipalities")
-        ordering = ["name"]
+        ordering: ClassVar[list[str]] = ["name"]
 
     def __str__(self) -> str:
         return self.name
@@ -222,8 +222,8 @@ class Neighbourhood(models.Model):
     class Meta:
         verbose_name = _("neighbourhood")
         verbose_name_plural = _("neighbourhoods")
-        ordering = ["name"]
-        constraints = [
+        ordering: ClassVar[list[str]] = ["name"]
+        constraints = (
             models.CheckConstraint(
                 condition=Q(max_active_priorities__gte=1),
                 name="neighbourhood_priorities_at_least_one",
@@ -240,7 +240,7 @@ class Neighbourhood(models.Model):
                 | Q(meeting_week__isnull=False, meeting_time__isnull=False),
                 name="neighbourhood_rhythm_complete",
             ),
-        ]
+        )
 
     def __str__(self) -> str:
         return self.name
@@ -270,7 +270,7 @@ class PostcodeArea(models.Model):
     class Meta:
         verbose_name = _("postcode area")
         verbose_name_plural = _("postcode areas")
-        ordering = ["postcode", "number_from"]
+        ordering: ClassVar[list[str]] = ["postcode", "number_from"]
 
     def __str__(self) -> str:
         if self.number_from or self.number_to:
@@ -302,7 +302,7 @@ class Organisation(models.Model):
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
-        ordering = ["name"]
+        ordering: ClassVar[list[str]] = ["name"]
 
     def __str__(self) -> str:
         return self.name
@@ -401,8 +401,8 @@ class Membership(models.Model):
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
-        ordering = ["neighbourhood", "role", "user__display_name"]
-        constraints = [
+        ordering: ClassVar[list[str]] = ["neighbourhood", "role", "user__display_name"]
+        constraints = (
             models.UniqueConstraint(
                 fields=["user", "neighbourhood", "role"], name="membership_one_per_role"
             ),
@@ -411,8 +411,8 @@ class Membership(models.Model):
                 | ~Q(role="professional"),
                 name="membership_professional_has_organisation",
             ),
-        ]
-        indexes = [models.Index(fields=["neighbourhood", "status", "role"])]
+        )
+        indexes = (models.Index(fields=["neighbourhood", "status", "role"]),)
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} – {self.neighbourhood}"
@@ -429,9 +429,9 @@ class Coordinator(models.Model):
     class Meta:
         verbose_name = _("coordinator")
         verbose_name_plural = _("coordinators")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "municipality"], name="coordinator_once")
-        ]
+        constraints = (
+            models.UniqueConstraint(fields=["user", "municipality"], name="coordinator_once"),
+        )
 
     def __str__(self) -> str:
         return f"{self.user} – {self.municipality}"
@@ -464,7 +464,7 @@ class InviteCode(models.Model):
     class Meta:
         verbose_name = _("invite code")
         verbose_name_plural = _("invite codes")
-        ordering = ["-created_at"]
+        ordering: ClassVar[list[str]] = ["-created_at"]
 
     def __str__(self) -> str:
         return self.code
@@ -490,10 +490,8 @@ class ActionLinkUse(models.Model):
     class Meta:
         verbose_name = _("used action link")
         verbose_name_plural = _("used action links")
-        constraints = [
-            models.UniqueConstraint(fields=["token_hash"], name="action_link_use_once"),
-        ]
-        indexes = [models.Index(fields=["expires_at"], name="action_link_use_expiry")]
+        constraints = (models.UniqueConstraint(fields=["token_hash"], name="action_link_use_once"),)
+        indexes = (models.Index(fields=["expires_at"], name="action_link_use_expiry"),)
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.token_hash[:12]}"
@@ -545,11 +543,11 @@ class MailPreference(models.Model):
     class Meta:
         verbose_name = _("mail preference")
         verbose_name_plural = _("mail preferences")
-        constraints = [
+        constraints = (
             models.UniqueConstraint(
                 fields=["user", "neighbourhood", "topic"], name="mail_preference_once"
             ),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.neighbourhood_id} {self.topic}={self.enabled}"

@@ -64,7 +64,11 @@ def second_factor_redirect(request: HttpRequest) -> HttpResponseRedirect:
 
 
 def record_activation(
-    sender: Any, request: HttpRequest, user: Any, authenticator: Any, **_: Any
+    sender: Any,  # noqa: ARG001 - signals pass every argument by keyword
+    request: HttpRequest,
+    user: Any,
+    authenticator: Any,
+    **_: Any,
 ) -> None:
     """Setting up TOTP means typing a valid code from the app: that passes the second factor
     for this session too, so the page the person came for does not ask for a code again."""

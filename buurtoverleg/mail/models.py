@@ -7,7 +7,7 @@ The neighbourhood is named by a string foreign key: the platform imports no app.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -78,8 +78,8 @@ class Mailing(models.Model):
         db_table = "meetings_mailing"  # the table it had in meetings: moved, not copied
         verbose_name = _("mailing")
         verbose_name_plural = _("mailings")
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["neighbourhood", "-created_at"])]
+        ordering: ClassVar[list[str]] = ["-created_at", "-pk"]
+        indexes = (models.Index(fields=["neighbourhood", "-created_at"]),)
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
@@ -133,15 +133,15 @@ class Delivery(models.Model):
         db_table = "meetings_delivery"  # the table it had in meetings: moved, not copied
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
-        ordering = ["pk"]
-        constraints = [
+        ordering: ClassVar[list[str]] = ["pk"]
+        constraints = (
             models.UniqueConstraint(fields=["mailing", "email"], name="delivery_once_per_address"),
-        ]
-        indexes = [
+        )
+        indexes = (
             models.Index(fields=["status", "claimed_at"], name="delivery_status_claimed"),
             models.Index(fields=["mailing", "status"], name="delivery_mailing_status"),
             models.Index(fields=["status", "next_attempt_at"], name="delivery_status_next_attempt"),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.mailing} → {self.email} ({self.status})"
@@ -165,7 +165,7 @@ class MailSuppression(models.Model):
         db_table = "meetings_mailsuppression"  # the table it had in meetings: moved, not copied
         verbose_name = _("blocked e-mail address")
         verbose_name_plural = _("blocked e-mail addresses")
-        ordering = ["-updated_at"]
+        ordering: ClassVar[list[str]] = ["-updated_at"]
 
     def __str__(self) -> str:
         return self.email
@@ -204,8 +204,8 @@ class MailSuppressionLift(models.Model):
         db_table = "meetings_mailsuppressionlift"  # the table it had in meetings: moved, not copied
         verbose_name = _("lifted block on an e-mail address")
         verbose_name_plural = _("lifted blocks on e-mail addresses")
-        ordering = ["-lifted_at", "-pk"]
-        indexes = [models.Index(fields=["neighbourhood", "-lifted_at"])]
+        ordering: ClassVar[list[str]] = ["-lifted_at", "-pk"]
+        indexes = (models.Index(fields=["neighbourhood", "-lifted_at"]),)
 
     def __str__(self) -> str:
         return f"{self.email} ({self.lifted_at:%Y-%m-%d})"

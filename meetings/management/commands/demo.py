@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
-from typing import Any
+from typing import Any, override
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -75,6 +75,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--quiet", action="store_true", help="Do not print the personas.")
 
+    @override
     def handle(self, *args: Any, **options: Any) -> None:
         if Neighbourhood.objects.filter(slug="kanaleneiland-noord").exists():
             self.stdout.write("Demo data is already there.")

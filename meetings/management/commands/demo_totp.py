@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, override
 
 from allauth.mfa.totp.internal.auth import (
     format_hotp_value,
@@ -18,6 +18,7 @@ from meetings.management.commands.demo import DEMO_TOTP_SECRET
 class Command(BaseCommand):
     help = "Print the current TOTP code for the demo team's shared demo secret."
 
+    @override
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("Only for local demo use (DEBUG=1).")
