@@ -31,6 +31,9 @@ from residents.models import (
     User,
 )
 
+# The shared builders and helpers assert too: pytest explains their failures as a test's own.
+pytest.register_assert_rewrite("tests.factories", "tests.support")
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 

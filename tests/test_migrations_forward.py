@@ -186,7 +186,7 @@ def test_the_dump_from_before_the_move_migrates_forward_without_losing_data(scra
     dump_db, zero_db = scratch_databases
 
     with _connect(dump_db) as conn:
-        conn.execute(DUMP.read_text(encoding="utf-8"))  # type: ignore[arg-type]
+        conn.execute(DUMP.read_text(encoding="utf-8"))
         conn.execute("RESET search_path")  # the dump empties it for its own statements
         counts_before = _row_counts(conn)
         columns = {table: _columns_of(conn, table) for table in KEY_TABLES}

@@ -1,5 +1,6 @@
 """Real services for the mail fault tests: a private redis-server, an SMTP server on loopback
-that records what it accepts, and Celery workers run as separate process groups.
+that records what it accepts, and Celery workers run as separate process groups. And, for the
+mail tests that need no server, an in-process backend that fails for chosen addresses.
 
 Everything listens on 127.0.0.1 on a spare port and is stopped in the fixture's teardown, also
 when the test fails.
@@ -32,7 +33,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.db import connection
 
+from buurtoverleg.mail import pipeline
 from tests.conftest import require_service
+from tests.support import FlakyBackend
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).parent / "celery"  # the celery of the environment running the tests
@@ -54,6 +57,25 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, poll: flo
         if time.monotonic() > deadline:
             pytest.fail(f"Timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(poll)
+
+
+# --- A mail backend that fails for chosen addresses, in process ------------------------------
+
+
+@pytest.fixture
+def flaky(monkeypatch: pytest.MonkeyPatch) -> type[FlakyBackend]:
+    """The mail pipeline sends through FlakyBackend: set `flaky.failures[address]` to the
+    exception that address's delivery raises; `flaky.sent` lists who got their message."""
+    FlakyBackend.failures = {}
+    FlakyBackend.sent = []
+
+    class Mailers:
+        @property
+        def default(self) -> FlakyBackend:
+            return FlakyBackend()
+
+    monkeypatch.setattr(pipeline, "mailers", Mailers())
+    return FlakyBackend
 
 
 # --- Redis ---------------------------------------------------------------------------------
@@ -174,7 +196,7 @@ class Recorder:
         self._lock = threading.Lock()
         self._received: list[Received] = []
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.delay:
             # If the client dies during this pause the message is never accepted (aiosmtpd
             # cancels the handler), as with a real server.

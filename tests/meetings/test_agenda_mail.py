@@ -35,7 +35,6 @@ from meetings.meeting_services import (
     agenda_publish,
     agenda_unpublish,
     meeting_cancel,
-    meeting_create,
     meeting_move,
     rsvp_set,
 )
@@ -47,12 +46,12 @@ from residents.links import UNSUBSCRIBE_TOPIC, read_action_link_token
 from residents.mail_preferences import mail_preference_set
 from residents.models import Membership, Role, User
 from tests.conftest import Personas, make_person
+from tests.factories import PLACE, make_meeting
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=AMSTERDAM)  # a Monday morning
 START = datetime(2026, 1, 27, 19, 30, tzinfo=AMSTERDAM)  # a Tuesday evening, 22 days later
 END = START + timedelta(hours=2)
-PLACE = "Buurthuis De Linde"
 AGENDA = MeetingMail.AGENDA
 REMINDER = MeetingMail.MEETING_REMINDER
 # Planted in what must never reach a mail: a sensitive problem's real title and confidential
@@ -118,18 +117,9 @@ def candidates(personas: Personas) -> list[Problem]:
     return [plain, sensitive]
 
 
-def new_meeting(personas: Personas, starts_at: datetime = START) -> Meeting:
-    return meeting_create(
-        neighbourhood=personas.hood,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(hours=2),
-        place=PLACE,
-    )
-
-
 @pytest.fixture
 def meeting(personas: Personas, candidates: list[Problem]) -> Meeting:
-    return new_meeting(personas)
+    return make_meeting(personas.hood, START)
 
 
 def agenda_mailings(meeting: Meeting | None = None) -> list[Mailing]:
@@ -204,7 +194,7 @@ def test_published_early_nothing_until_n_days_before_then_exactly_one(
 
 
 def test_published_late_goes_out_at_once(personas, candidates, sending, clock):
-    meeting = new_meeting(personas, START)
+    meeting = make_meeting(personas.hood, START)
     at(clock, START - timedelta(days=3))
     sending(lambda: agenda_publish(meeting=meeting))
     [mailing] = agenda_mailings()  # on publishing, not an hour later
@@ -218,7 +208,7 @@ def test_published_late_goes_out_at_once(personas, candidates, sending, clock):
 def test_the_window_is_the_neighbourhoods_setting(personas, candidates, sending, clock, days):
     personas.hood.agenda_mail_days = days
     personas.hood.save()
-    meeting = new_meeting(personas, START)
+    meeting = make_meeting(personas.hood, START)
     sending(lambda: agenda_publish(meeting=meeting))
     at(clock, START - timedelta(days=days, hours=2))
     run_hourly(sending, clock, hours=1)
@@ -231,7 +221,7 @@ def test_the_window_is_the_neighbourhoods_setting(personas, candidates, sending,
 def test_other_neighbourhoods_keep_their_own_setting(personas, candidates, sending, clock):
     personas.other_hood.agenda_mail_days = 30
     personas.other_hood.save()
-    meeting = new_meeting(personas, START)  # personas.hood keeps the default of 7
+    meeting = make_meeting(personas.hood, START)  # personas.hood keeps the default of 7
     sending(lambda: agenda_publish(meeting=meeting))
     at(clock, START - timedelta(days=20))
     run_hourly(sending, clock)
@@ -241,7 +231,7 @@ def test_other_neighbourhoods_keep_their_own_setting(personas, candidates, sendi
 def test_a_moved_meeting_gets_the_notice_and_one_agenda_mail_for_the_new_date(
     personas, candidates, sending, clock
 ):
-    meeting = new_meeting(personas, START)
+    meeting = make_meeting(personas.hood, START)
     at(clock, START - timedelta(days=5))
     sending(lambda: agenda_publish(meeting=meeting))
     [first] = agenda_mailings()
@@ -276,7 +266,7 @@ def test_a_moved_meeting_gets_the_notice_and_one_agenda_mail_for_the_new_date(
 def test_moved_before_the_window_only_the_new_date_gets_an_agenda_mail(
     personas, candidates, sending, clock
 ):
-    meeting = new_meeting(personas, START)
+    meeting = make_meeting(personas.hood, START)
     sending(lambda: agenda_publish(meeting=meeting))
     new_start = START + timedelta(days=7)
     sending(
@@ -323,7 +313,7 @@ def test_an_unpublished_agenda_and_a_meeting_that_is_over_get_no_agenda_mail(
     at(clock, START - timedelta(days=3))
     run_hourly(sending, clock)
     assert agenda_mailings() == []
-    later = new_meeting(personas, START + timedelta(days=30))
+    later = make_meeting(personas.hood, START + timedelta(days=30))
     sending(lambda: agenda_publish(meeting=later))
     at(clock, later.ends_at + timedelta(minutes=1))  # the job was down the whole week
     run_hourly(sending, clock)
@@ -355,7 +345,7 @@ def test_recipients_are_active_members_who_want_it(personas, candidates, sending
     mail_preference_set(
         user=personas.resident, neighbourhood=personas.other_hood, topic="agenda", enabled=False
     )
-    meeting = new_meeting(personas, START)
+    meeting = make_meeting(personas.hood, START)
     at(clock, START - timedelta(days=3))
     sending(lambda: agenda_publish(meeting=meeting))
     [mailing] = agenda_mailings()
@@ -526,7 +516,7 @@ def run_reminders(sending: Callable[[Callable[[], Any]], Any], clock: Any, hours
 @pytest.fixture
 def coming(personas, sending) -> Meeting:
     """A meeting (agenda not published) that some said yes to, and some asked reminders for."""
-    found = new_meeting(personas, START)
+    found = make_meeting(personas.hood, START)
     for person, answer in (
         (personas.resident, Rsvp.Answer.YES),
         (personas.second_resident, Rsvp.Answer.MAYBE),

@@ -17,6 +17,7 @@ from meetings.attendance_views import check_in_qr, check_in_url
 from meetings.models import Attendance, Meeting
 from residents.models import Membership, Role, User
 from tests.conftest import PERSONA_NAMES, assert_status, make_person
+from tests.factories import make_meeting
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # A Tuesday evening meeting; check-in tests travel to its day.
@@ -35,17 +36,12 @@ ATTENDERS = {
 }
 PEOPLE = [*PERSONA_NAMES, "own_minute_taker"]
 HTMX = {"HX-Request": "true"}
-
-
-def make_meeting(hood, starts: datetime = STARTS, status: str = Meeting.Status.AGENDA_PUBLISHED):
-    return Meeting.objects.create(
-        neighbourhood=hood, starts_at=starts, ends_at=starts + timedelta(hours=2), status=status
-    )
+PUBLISHED = Meeting.Status.AGENDA_PUBLISHED
 
 
 @pytest.fixture
 def meeting(personas) -> Meeting:
-    return make_meeting(personas.hood)
+    return make_meeting(personas.hood, STARTS, items=0, status=PUBLISHED)
 
 
 @pytest.fixture
@@ -151,7 +147,7 @@ def test_chair_of_another_neighbourhood_gets_nothing(as_persona, personas, meeti
 def test_chair_sees_the_attendance_of_their_meeting_but_not_of_another_neighbourhood(
     as_persona, personas
 ):
-    elsewhere = make_meeting(personas.other_hood)
+    elsewhere = make_meeting(personas.other_hood, STARTS, items=0, status=PUBLISHED)
     assert as_persona("chair").get(url("meeting_attendance", elsewhere)).status_code == 403
     assert as_persona("outsider_chair").get(url("meeting_attendance", elsewhere)).status_code == 200
 
@@ -211,8 +207,10 @@ def test_empty_list_says_what_to_do(as_persona, meeting):
 
 
 def test_newcomer_is_marked_at_a_first_meeting_and_not_at_a_later_one(as_persona, personas):
-    first = make_meeting(personas.hood, STARTS - timedelta(days=28), Meeting.Status.CLOSED)
-    later = make_meeting(personas.hood, STARTS)
+    first = make_meeting(
+        personas.hood, STARTS - timedelta(days=28), items=0, status=Meeting.Status.CLOSED
+    )
+    later = make_meeting(personas.hood, STARTS, items=0, status=PUBLISHED)
     client = as_persona("chair")
     client.post(url("attendance_add", first), {"person": personas.resident.pk})
     client.post(url("attendance_add", later), {"person": personas.resident.pk})
@@ -240,8 +238,11 @@ def test_attendance_at_a_meeting_of_another_neighbourhood_does_not_count_for_new
         role=Role.RESIDENT,
         status="active",
     )
-    record(make_meeting(personas.other_hood, STARTS - timedelta(days=28)), personas.resident)
-    meeting = make_meeting(personas.hood)
+    elsewhere = make_meeting(
+        personas.other_hood, STARTS - timedelta(days=28), items=0, status=PUBLISHED
+    )
+    record(elsewhere, personas.resident)
+    meeting = make_meeting(personas.hood, STARTS, items=0, status=PUBLISHED)
     as_persona("chair").post(url("attendance_add", meeting), {"person": personas.resident.pk})
     assert Attendance.objects.get(meeting=meeting, user=personas.resident).newcomer is True
 
@@ -422,7 +423,7 @@ def test_htmx_add_swaps_the_list_and_marks_the_result_as_there(as_persona, perso
 
 
 def test_cannot_record_attendance_of_a_cancelled_meeting(as_persona, personas):
-    meeting = make_meeting(personas.hood, status=Meeting.Status.CANCELLED)
+    meeting = make_meeting(personas.hood, STARTS, items=0, status=Meeting.Status.CANCELLED)
     client = as_persona("chair")
     response = client.post(
         url("attendance_add", meeting), {"person": personas.resident.pk}, follow=True
@@ -481,7 +482,7 @@ def test_remove_takes_one_person_off_the_list_after_confirmation(as_persona, per
 
 
 def test_cannot_remove_a_row_of_another_meeting(as_persona, personas, meeting):
-    other = make_meeting(personas.hood, STARTS + timedelta(days=28))
+    other = make_meeting(personas.hood, STARTS + timedelta(days=28), items=0, status=PUBLISHED)
     row = record(other, personas.resident)
     response = as_persona("chair").post(url("attendance_remove", meeting, row.pk))
     assert response.status_code == 404
@@ -621,7 +622,9 @@ def test_member_checks_in_on_the_day_and_a_newcomer_is_welcomed(as_persona, pers
 
 
 def test_a_returning_member_is_not_welcomed_as_new(as_persona, personas, meeting):
-    earlier = make_meeting(personas.hood, STARTS - timedelta(days=28), Meeting.Status.CLOSED)
+    earlier = make_meeting(
+        personas.hood, STARTS - timedelta(days=28), items=0, status=Meeting.Status.CLOSED
+    )
     record(earlier, personas.resident)
     with time_machine.travel(MEETING_DAY, tick=False):
         html = as_persona("resident").post(url("meeting_check_in", meeting), follow=True).content
@@ -661,7 +664,7 @@ def test_check_in_at_the_end_of_the_day_still_counts(as_persona, meeting):
     ],
 )
 def test_no_check_in_at_a_cancelled_or_closed_meeting(as_persona, personas, status, message):
-    meeting = make_meeting(personas.hood, status=status)
+    meeting = make_meeting(personas.hood, STARTS, items=0, status=status)
     client = as_persona("resident")
     with time_machine.travel(MEETING_DAY, tick=False):
         response = client.post(url("meeting_check_in", meeting), follow=True)

@@ -4,9 +4,8 @@ meeting_services), and filled from past meetings by a data migration."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from importlib import import_module
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -17,11 +16,10 @@ from meetings import meeting_services
 from meetings.models import AgendaItem, Meeting
 from problems.models import Problem
 from residents.models import Neighbourhood
-from tests.meetings.test_screen import item_of, link, make_meeting, make_problem
+from tests.factories import EVENING, insert_problem, link, make_meeting
+from tests.support import item_of
 
 Kind = AgendaItem.Kind
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-EVENING = datetime(2025, 3, 11, 19, 30, tzinfo=AMSTERDAM)
 
 
 @pytest.fixture
@@ -32,7 +30,7 @@ def clock():
 
 @pytest.fixture
 def problem(personas) -> Problem:
-    return make_problem(personas.hood, "Zwerfvuil bij de glasbak")
+    return insert_problem(personas.hood, "Zwerfvuil bij de glasbak")
 
 
 def discussed(problem: Problem) -> int:
@@ -114,7 +112,7 @@ def test_a_short_turn_still_counts_when_counted_again_later(clock, personas, pro
 
 
 def test_problems_put_under_the_running_item_count(clock, personas, problem):
-    other = make_problem(personas.hood, "Lantaarn kapot")
+    other = insert_problem(personas.hood, "Lantaarn kapot")
     meeting = make_meeting(personas.hood)
     meeting_services.meeting_start(meeting=meeting)
     go_to(meeting, Kind.STATE)
@@ -158,9 +156,9 @@ def test_the_chronic_signal_fires_at_the_threshold(clock, personas, problem):
 
 def test_the_migration_counts_past_meetings_as_the_service_does(clock, personas, problem):
     migration = import_module("meetings.migrations.0012_fill_discussed_count")
-    twice = make_problem(personas.hood, "Twee keer besproken")
-    never = make_problem(personas.hood, "Nooit aan bod gekomen")
-    wrong = make_problem(personas.hood, "Teller klopt niet")
+    twice = insert_problem(personas.hood, "Twee keer besproken")
+    never = insert_problem(personas.hood, "Nooit aan bod gekomen")
+    wrong = insert_problem(personas.hood, "Teller klopt niet")
     for months_later in (0, 1):
         meeting = meeting_on(personas.hood, months_later)
         link(item_of(meeting, Kind.STATE), [twice])

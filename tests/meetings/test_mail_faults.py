@@ -80,6 +80,7 @@ from residents.services import (
     send_membership_approved_mail,
 )
 from tests.conftest import Personas
+from tests.factories import minutes_mail
 from tests.meetings.conftest import (
     RedisServer,
     SmtpServer,
@@ -87,7 +88,6 @@ from tests.meetings.conftest import (
     Worker,
     wait_for,
 )
-from tests.meetings.test_minutes import minutes_mail
 
 # Small numbers so that the sweep can recover within seconds; the worker gets the same.
 BATCH_SIZE = 10

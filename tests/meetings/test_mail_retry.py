@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from buurtoverleg.mail import pipeline as services
 from buurtoverleg.mail.models import Delivery, Mailing, MailSuppression
 from buurtoverleg.mail.pipeline import (
     RETRY_DELAYS,
@@ -30,8 +29,8 @@ from buurtoverleg.mail.pipeline import (
     mailing_send,
 )
 from residents.mail_kinds import ResidentMail
+from tests.factories import approved_mailing
 from tests.meetings.conftest import LOOPBACK, Recorder, free_port
-from tests.meetings.test_mailing import FlakyBackend, approved_mailing
 
 Status = Delivery.Status
 RECIPIENTS = 300
@@ -46,7 +45,7 @@ class Picky(Recorder):
         super().__init__()
         self.refuse: dict[str, str] = {}
 
-    async def handle_RCPT(  # noqa: N802
+    async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         if answer := self.refuse.get(address.lower()):
@@ -75,21 +74,6 @@ def picky(settings: SettingsWrapper) -> Iterator[Picky]:
     finally:
         controller.stop()
         log.setLevel(level)
-
-
-@pytest.fixture
-def flaky(monkeypatch: pytest.MonkeyPatch) -> type[FlakyBackend]:
-    """The in-process backend of test_mailing, failing for chosen addresses."""
-    FlakyBackend.failures = {}
-    FlakyBackend.sent = []
-
-    class Mailers:
-        @property
-        def default(self) -> FlakyBackend:
-            return FlakyBackend()
-
-    monkeypatch.setattr(services, "mailers", Mailers())
-    return FlakyBackend
 
 
 def big_mailing(django_capture_on_commit_callbacks) -> Mailing:

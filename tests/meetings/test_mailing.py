@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from buurtoverleg.due import DUE_WORK, run_due
 from buurtoverleg.mail import pipeline as services
-from buurtoverleg.mail.models import Delivery, Mailing, MailSuppression
+from buurtoverleg.mail.models import Delivery, MailSuppression
 from buurtoverleg.mail.pipeline import (
     Recipient,
     TransientMailError,
@@ -22,26 +22,13 @@ from buurtoverleg.mail.pipeline import (
     deliveries_retry_failed,
     mailing_create,
     mailing_send,
-    recipients_for,
 )
 from buurtoverleg.models import DueWorkRun
-from meetings.mail_kinds import MeetingMail
 from residents.links import UNSUBSCRIBE_TOPIC, read_action_link_token
 from residents.mail_kinds import ResidentMail
 from residents.privacy import user_delete_account, user_export_data
-
-
-def approved_mailing(personas, *, users=None, transactional=False, key=None) -> Mailing:
-    users = users or [personas.resident, personas.second_resident]
-    # The kind decides: duty mail (a membership decision) or mail one can turn off (digest).
-    return mailing_create(
-        kind=ResidentMail.MEMBERSHIP_APPROVED if transactional else MeetingMail.DIGEST,
-        template="emails/membership_approved",
-        recipients=recipients_for(users),
-        neighbourhood=personas.hood,
-        context={"neighbourhood_url": "https://x/buurt", "login_url": "https://x/login"},
-        key=key,
-    )
+from tests.factories import approved_mailing
+from tests.support import FlakyBackend
 
 
 @pytest.fixture
@@ -128,43 +115,6 @@ def test_duplicate_addresses_get_one_delivery(personas, send_on_commit):
     )
     assert mailing.deliveries.count() == 1
     assert len(mail.outbox) == 1
-
-
-class FlakyBackend:
-    """Fails for some addresses the way an SMTP server would."""
-
-    failures: dict[str, Exception] = {}
-    sent: list[str] = []
-
-    def __init__(self, *args, **kwargs) -> None:
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        pass
-
-    def send_messages(self, messages):
-        for message in messages:
-            if message.to[0] in self.failures:
-                raise self.failures[message.to[0]]
-            self.sent.append(message.to[0])
-        return len(messages)
-
-
-@pytest.fixture
-def flaky(monkeypatch):
-    FlakyBackend.failures = {}
-    FlakyBackend.sent = []
-
-    class Mailers:
-        @property
-        def default(self):
-            return FlakyBackend()
-
-    monkeypatch.setattr(services, "mailers", Mailers())
-    return FlakyBackend
 
 
 def test_permanent_failure_is_recorded_and_the_rest_still_goes(personas, flaky, settings):

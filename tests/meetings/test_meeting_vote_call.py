@@ -55,6 +55,6 @@ def test_residents_are_called_to_vote_and_the_team_is_not(
 
 def test_no_call_once_the_round_is_closed(as_persona, personas, published):
     round = PriorityRound.objects.get(meeting=published)
-    round_close(round=round, by=personas.chair)
+    round_close(priority_round=round, by=personas.chair)
     ballot = reverse("ballot", args=[personas.hood.slug, round.pk])
     assert ballot not in page(as_persona("resident"), published)

@@ -13,7 +13,6 @@ the mail.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -35,221 +34,35 @@ from meetings import minutes_services as services
 from meetings.mail_kinds import MeetingMail
 from meetings.minutes_services import MinutesConflict
 from meetings.models import AgendaItem, Attendance, Meeting, Minutes, MinutesVersion
-from problems import action_services, round_services
-from problems.models import Action, Ballot, Category, PriorityRound, Problem
-from problems.services import problem_report, problem_transition
-from problems.workflow import Status
 from residents.mail_preferences import mail_preference_set
-from residents.models import Membership, Role, User
-from tests.conftest import PERSONA_NAMES, make_person
-from tests.problems.conftest import PATH_TO
+from residents.models import User
+from tests.conftest import PERSONA_NAMES
+from tests.factories import (
+    AGREED,
+    CONSENT,
+    DECISION,
+    FORBIDDEN,
+    JUDGED,
+    NOTES,
+    REPORTED,
+    RESOLVED,
+    VISITOR,
+    Record,
+    active_resident,
+    build_record,
+    minutes_mail,
+)
+from tests.support import stored_file
 
 Kind = AgendaItem.Kind
 RS = MinutesVersion.RenderStatus
 HTMX = {"HX-Request": "true"}
-
-# Planted: never in the minutes, their pages, PDFs or mail.
-NO_CONSENT = "Qznoconsentxq"  # a resident who was there but did not consent to be named
-REPORTER = "Qzreporterxq"  # the reporter of every problem (also an action's contact person)
-CONFIDENTIAL = "Qzconfidentialxq"  # confidential details of the sensitive problem
-SECRET = "Qzsecrettitlexq"  # the sensitive problem's real title and location
-NOTE = "Qzconfnotexq"  # a confidential timeline note
-FORBIDDEN = [NO_CONSENT, REPORTER, CONFIDENTIAL, SECRET, NOTE, "Lotte Mulder"]
-# Planted: must be there (proof that the tests would notice).
-CONSENT = "Qzconsentxq"  # a resident who consented to be named
-NOTES = "Qznotesxq"  # the opening's notes
-DECISION = "Qzdecisionxq"  # the approach item's decision
-AGREED = "Qzagreedxq"  # the action agreed tonight
-REPORTED = "Qzreportedxq"  # the action reported back
-JUDGED = "Qzjudgedxq"  # the room's note on it
-RESOLVED = "Qzresolvedxq"  # the meeting's decision that a priority is resolved
-VISITOR = "Sanne Visser"  # a visiting professional without an account
-
-
-@dataclass
-class Record:
-    meeting: Meeting
-    following: Meeting
-    named: User
-    unnamed: User
-    reporter: User
-    glass: Problem
-    sensitive: Problem
-    agreed: Action
-    reported: Action
-
-
-def _problem(personas: Any, reporter: User, status: str, title: str, **extra: Any) -> Problem:
-    problem = problem_report(
-        neighbourhood=personas.hood,
-        reporter=reporter,
-        category=Category.objects.get(slug=extra.pop("category", "zwerfvuil")),
-        title=title,
-        description=f"Beschrijving {title}",
-        street="Marshalllaan",
-        **extra,
-    )
-    for move, actors in PATH_TO[status]:
-        problem_transition(
-            problem=problem,
-            move=move,
-            actor=personas.chair,
-            actors=actors,
-            confidential_note=f"Notitie {NOTE}",
-        )
-    problem.refresh_from_db()
-    return problem
-
-
-def member(personas: Any, name: str, email: str | None, **extra: Any) -> User:
-    person = make_person(name, email, **extra)
-    Membership.objects.create(
-        user=person, neighbourhood=personas.hood, role=Role.RESIDENT, status="active"
-    )
-    return person
-
-
-def build_record(personas: Any, *, residents: int = 0, tag: str = "") -> Record:
-    """A meeting that happened two hours ago, recorded in full, and the next one planned."""
-    now = timezone.now()
-    today = timezone.localdate()
-    chair = personas.chair
-    reporter = member(personas, f"Melder {REPORTER}", f"melder{tag}@example.nl")
-    named = member(
-        personas, f"Bewoner {CONSENT}", f"named{tag}@example.nl", consent_named_in_minutes=True
-    )
-    unnamed = member(personas, f"Buurman {NO_CONSENT}", f"unnamed{tag}@example.nl")
-    glass = _problem(personas, reporter, Status.CANDIDATE, "Zwerfvuil bij de glasbak")
-    sensitive = _problem(
-        personas,
-        reporter,
-        Status.CANDIDATE,
-        f"Dealen bij {SECRET}",
-        category="drugsoverlast",
-        location_detail=f"portiek {SECRET}",
-        confidential_details=f"Adres {CONFIDENTIAL}",
-    )
-    bench = _problem(personas, reporter, Status.PRIORITY, "Kapotte bank in het park")
-    youth = _problem(personas, reporter, Status.PRIORITY, "Hangjongeren bij de speeltuin")
-    reported = action_services.action_create(
-        problem=youth,
-        actor=chair,
-        role="chair",
-        outcome=f"{REPORTED} Jongerenwerk spreekt de groep aan",
-        due_date=today + timedelta(days=10),
-        owner_organisation=personas.police,
-        owner_person=personas.wijkagent,
-        contact_person=reporter,
-    )
-    Action.objects.filter(pk=reported.pk).update(created_at=now - timedelta(days=30))
-
-    meeting = meeting_services.meeting_create(
-        neighbourhood=personas.hood,
-        starts_at=now - timedelta(hours=2),
-        ends_at=now - timedelta(minutes=10),
-        place="Buurthuis De Linde",
-    )
-    meeting_services.agenda_publish(meeting=meeting)
-    round = PriorityRound.objects.get(meeting=meeting)
-    by_problem = {c.problem_id: c for c in round.candidates.all()}
-    round_services.ballot_cast(
-        round=round,
-        voter=named,
-        points={by_problem[glass.pk].pk: 3, by_problem[sensitive.pk].pk: 1},
-    )
-    round_services.ballot_cast(
-        round=round,
-        voter=unnamed,
-        points={by_problem[glass.pk].pk: 2},
-        source=Ballot.Source.PAPER,
-        entered_by=chair,
-    )
-    round_services.hand_count_set(
-        round=round, candidate=by_problem[sensitive.pk], hands=2, by=chair
-    )
-    meeting_services.meeting_start(meeting=meeting)
-    meeting_services.meeting_roles_set(
-        meeting=meeting, chair=chair, minute_taker=personas.minute_taker
-    )
-    for person in (named, unnamed, reporter):
-        meeting_services.attendance_record(meeting=meeting, by=chair, user=person)
-    for n in range(residents):
-        extra = member(
-            personas,
-            f"Buurtgenoot {tag}{n:02d}",
-            f"extra{tag}{n}@example.nl",
-            consent_named_in_minutes=True,
-        )
-        meeting_services.attendance_record(meeting=meeting, by=chair, user=extra)
-    meeting_services.attendance_record(
-        meeting=meeting,
-        by=chair,
-        user=personas.wijkagent,
-        kind=Attendance.Kind.PROFESSIONAL,
-        organisation=personas.police,
-    )
-    meeting_services.attendance_record(
-        meeting=meeting,
-        by=chair,
-        name=VISITOR,
-        organisation=personas.housing,
-        kind=Attendance.Kind.PROFESSIONAL,
-    )
-    meeting_services.walk_ins_set(meeting=meeting, count=2)
-    items = {item.kind: item for item in meeting.items.all()}
-    meeting_services.item_text_save(
-        item=items[Kind.OPENING], field="notes", text=f"{NOTES} Welkom.", base_version=0
-    )
-    meeting_services.item_text_save(
-        item=items[Kind.APPROACH], field="decision", text=f"{DECISION} Aanpak.", base_version=0
-    )
-    round_services.round_close(round=round, by=chair)
-    glass.refresh_from_db()
-    assert glass.status == Status.PRIORITY
-    agreed = action_services.action_create(
-        problem=glass,
-        actor=chair,
-        role="chair",
-        outcome=f"{AGREED} De glasbak wordt twee keer per week geleegd",
-        due_date=today + timedelta(days=30),
-        owner_organisation=personas.housing,
-        owner_person=personas.housing_contact,
-        contact_person=reporter,
-        meeting=meeting,
-    )
-    action_services.judgement_record(
-        action=reported,
-        meeting=meeting,
-        actor=chair,
-        effect="better",
-        verdict="continue",
-        note=f"{JUDGED} veel rustiger",
-    )
-    action_services.priority_resolve(
-        problem=bench, meeting=meeting, actor=chair, decision=f"{RESOLVED} De bank is vervangen."
-    )
-    meeting_services.meeting_close(meeting=meeting)
-    following = meeting_services.meeting_create(
-        neighbourhood=personas.hood,
-        starts_at=now + timedelta(days=28),
-        ends_at=now + timedelta(days=28, hours=2),
-        place="Sporthal Kanaleneiland",
-    )
-    meeting_services.meeting_roles_set(meeting=following, chair=chair, minute_taker=None)
-    meeting.refresh_from_db()
-    return Record(meeting, following, named, unnamed, reporter, glass, sensitive, agreed, reported)
 
 
 def pdf_text(content: bytes) -> str:
     """The text of every page, with lines joined (a phrase may wrap)."""
     pages = pypdf.PdfReader(io.BytesIO(content)).pages
     return " ".join(" ".join(page.extract_text().split()) for page in pages)
-
-
-def stored(name: str | None) -> bytes:
-    assert name, "no file stored"
-    with default_storage.open(name, "rb") as file:
-        return file.read()
 
 
 @pytest.fixture
@@ -420,8 +233,8 @@ def test_finalising_makes_version_one_and_renders_both_pdfs(finalised, record):
     assert finalised.number == 1
     assert finalised.progress == 100 and finalised.rendered_at is not None
     assert finalised.pdf.name.startswith("minutes/kanaleneiland-noord/")
-    assert stored(finalised.pdf.name).startswith(b"%PDF")
-    assert stored(finalised.pdf_large.name).startswith(b"%PDF")
+    assert stored_file(finalised.pdf.name).startswith(b"%PDF")
+    assert stored_file(finalised.pdf_large.name).startswith(b"%PDF")
     # Whose names the PDFs print: the consenting resident and the team, not the others.
     named = set(finalised.named_people.values_list("pk", flat=True))
     assert record.named.pk in named
@@ -544,8 +357,8 @@ def test_a_correction_after_publishing_is_version_two_and_keeps_version_one(
     assert (first.number, second.number) == (1, 2)
     assert "Qzcorrectionxq" in second.body and "Qzcorrectionxq" not in first.body
     assert first.pdf.name != second.pdf.name
-    assert "Qzcorrectionxq" not in pdf_text(stored(first.pdf.name))
-    assert "Qzcorrectionxq" in pdf_text(stored(second.pdf.name))
+    assert "Qzcorrectionxq" not in pdf_text(stored_file(first.pdf.name))
+    assert "Qzcorrectionxq" in pdf_text(stored_file(second.pdf.name))
     # Version 1 stays what residents see until version 2 is published.
     minutes.refresh_from_db()
     assert minutes.published_number == 1
@@ -634,26 +447,6 @@ def test_an_attachment_waits_while_the_pdf_is_made_again(published, record):
         services.minutes_attachments(mailing, delivery)
 
 
-def minutes_mail(p: Any) -> None:
-    """For tests/meetings/test_mail_faults.py SENDERS["minutes"]: publish the same version
-    again and again; the minutes mail goes out once."""
-    meeting = Meeting.objects.filter(neighbourhood=p.hood, place="Notulen-overleg").first()
-    if meeting is None:
-        start = timezone.now() - timedelta(days=2)
-        meeting = meeting_services.meeting_create(
-            neighbourhood=p.hood,
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
-            place="Notulen-overleg",
-        )
-    minutes = Minutes.objects.filter(meeting=meeting).first() or services.minutes_draft(
-        meeting, by=p.chair
-    )
-    version = minutes.versions.first() or services.minutes_finalise(minutes, p.chair)
-    services.minutes_render(version_id=version.pk)  # made here: the task would run at commit
-    services.minutes_publish(version, p.chair)
-
-
 def test_the_minutes_sender_for_the_mail_fault_tests_sends_once(
     personas, media, django_capture_on_commit_callbacks
 ):
@@ -686,8 +479,8 @@ def test_withdrawing_consent_renders_every_version_again_under_its_number(
             change_note="Rondvraag aangevuld.",
         )
     second.refresh_from_db()
-    assert CONSENT in pdf_text(stored(published.pdf.name))
-    assert pdf_text(stored(second.pdf.name)).count(CONSENT) == 2
+    assert CONSENT in pdf_text(stored_file(published.pdf.name))
+    assert pdf_text(stored_file(second.pdf.name)).count(CONSENT) == 2
     # Another meeting's minutes, which do not name this person, stay as they are.
     other = Minutes.objects.create(
         meeting=record.following, neighbourhood=personas.hood, body="<p>Ander overleg</p>"
@@ -709,14 +502,14 @@ def test_withdrawing_consent_renders_every_version_again_under_its_number(
         assert after.render_generation == before.render_generation + 1
         assert len(after.amendments) == 1 and after.amendments[0]["kind"] == "name_removed"
         for large in (False, True):
-            text = pdf_text(stored((after.pdf_large if large else after.pdf).name))
+            text = pdf_text(stored_file((after.pdf_large if large else after.pdf).name))
             assert CONSENT not in text
             assert "a name was removed at the request of the person concerned" in text
         assert record.named not in after.named_people.all()
     assert "[name removed]" in MinutesVersion.objects.get(pk=second.pk).body
     assert CONSENT not in Minutes.objects.get(pk=minutes.pk).body  # the draft too
     for name in old_files:  # the old files were replaced (the names may be reused)
-        assert not default_storage.exists(name) or CONSENT not in pdf_text(stored(name))
+        assert not default_storage.exists(name) or CONSENT not in pdf_text(stored_file(name))
     untouched.refresh_from_db()
     assert untouched.render_generation == 1 and untouched.amendments == []
     # Still published, under the same numbers; nothing mailed again.
@@ -735,7 +528,7 @@ def test_deleting_an_account_removes_the_name_too(
         user_delete_account(user=record.named)
     version = MinutesVersion.objects.get(pk=published.pk)
     assert version.render_status == RS.DONE
-    assert CONSENT not in pdf_text(stored(version.pdf.name))
+    assert CONSENT not in pdf_text(stored_file(version.pdf.name))
 
 
 def test_a_first_name_alone_is_never_removed_from_the_text(published, record, personas):
@@ -960,7 +753,7 @@ def test_finalising_twice_from_the_page_leads_to_the_version(
 
 def _grow(personas: Any, meeting: Meeting, n: int, tag: str) -> None:
     for i in range(n):
-        person = member(
+        person = active_resident(
             personas,
             f"Extra {tag}{i}",
             f"grow{tag}{i}@example.nl",

@@ -25,7 +25,7 @@ from meetings import minutes_services as services
 from meetings.minutes_pdf import minutes_draft_pdf, minutes_html, page_counter_css
 from meetings.minutes_pdf import minutes_pdf as render_pdf
 from meetings.models import MinutesVersion
-from tests.meetings.test_minutes import (
+from tests.factories import (
     AGREED,
     CONSENT,
     DECISION,
@@ -36,8 +36,8 @@ from tests.meetings.test_minutes import (
     RESOLVED,
     VISITOR,
     build_record,
-    stored,
 )
+from tests.support import stored_file
 
 RS = MinutesVersion.RenderStatus
 
@@ -95,7 +95,7 @@ def version(english, personas, django_capture_on_commit_callbacks) -> MinutesVer
 
 def test_the_pdf_holds_the_record(version, personas):
     for large in (False, True):
-        text = " ".join(pages_of(stored((version.pdf_large if large else version.pdf).name)))
+        text = " ".join(pages_of(stored_file((version.pdf_large if large else version.pdf).name)))
         for expected in (
             "Kanaleneiland-Noord",
             formats.date_format(timezone.localtime(version.minutes.meeting.starts_at), "j F Y"),
@@ -130,13 +130,13 @@ def test_the_pdf_holds_the_record(version, personas):
 def test_every_page_has_its_number_and_the_header(version):
     day = formats.date_format(timezone.localtime(version.minutes.meeting.starts_at), "j F Y")
     for name in (version.pdf.name, version.pdf_large.name):
-        pages = pages_of(stored(name))
+        pages = pages_of(stored_file(name))
         total = len(pages)
         for number, text in enumerate(pages, start=1):
             assert f"Page {number} of {total}" in text, (name, number)
             assert f"Kanaleneiland-Noord {day}" in text  # the header: neighbourhood and date
             assert "Version 1" in text
-    assert len(pages_of(stored(version.pdf_large.name))) > 1
+    assert len(pages_of(stored_file(version.pdf_large.name))) > 1
 
 
 def test_the_draft_has_the_watermark_on_every_page_and_the_final_not(version):
@@ -151,7 +151,7 @@ def test_the_draft_has_the_watermark_on_every_page_and_the_final_not(version):
 def test_the_tagged_pdf_declares_its_title_and_language(version):
     title = "Minutes of the neighbourhood meeting Kanaleneiland-Noord, "
     for name in (version.pdf.name, version.pdf_large.name):
-        reader = pypdf.PdfReader(io.BytesIO(stored(name)))
+        reader = pypdf.PdfReader(io.BytesIO(stored_file(name)))
         assert pdf_title(reader).startswith(title)
         root: Any = reader.trailer["/Root"]
         assert root["/Lang"] == "en"
@@ -161,8 +161,8 @@ def test_the_tagged_pdf_declares_its_title_and_language(version):
 
 
 def test_large_print_is_at_least_16_points(version):
-    normal = font_sizes(stored(version.pdf.name))
-    large = font_sizes(stored(version.pdf_large.name))
+    normal = font_sizes(stored_file(version.pdf.name))
+    large = font_sizes(stored_file(version.pdf_large.name))
     assert min(normal) < 16  # the test can tell the difference
     assert min(large) >= 16
 
@@ -172,7 +172,7 @@ def test_a_long_table_breaks_cleanly_across_pages(
 ):
     record = build_record(personas, residents=60)
     version = finalise(record, personas, django_capture_on_commit_callbacks)
-    pages = pages_of(stored(version.pdf.name))
+    pages = pages_of(stored_file(version.pdf.name))
     rows = [f"Buurtgenoot {n:02d} Resident" for n in range(60)]
     with_rows = [page for page in pages if any(row in page for row in rows)]
     assert len(with_rows) >= 2, "60 rows fit on one page: the test proves nothing"
@@ -222,10 +222,10 @@ def test_a_dutch_pdf_is_numbered_in_dutch(dutch, personas, django_capture_on_com
     with translation.override("nl"):
         sentence = gettext("Page %(page)s of %(pages)s")
         watermark = gettext("DRAFT")
-    pages = pages_of(stored(version.pdf_large.name))
+    pages = pages_of(stored_file(version.pdf_large.name))
     for number, text in enumerate(pages, start=1):
         assert sentence % {"page": number, "pages": len(pages)} in text
-    reader = pypdf.PdfReader(io.BytesIO(stored(version.pdf.name)))
+    reader = pypdf.PdfReader(io.BytesIO(stored_file(version.pdf.name)))
     root: Any = reader.trailer["/Root"]
     assert root["/Lang"] == "nl"
     assert pdf_title(reader).startswith(

@@ -31,7 +31,7 @@ from problems.workflow import Status
 from residents.models import Membership, Role
 from residents.permissions import RULES, Perm, can
 from tests.conftest import PERSONA_NAMES, assert_status, make_person
-from tests.problems.conftest import PATH_TO
+from tests.factories import PATH_TO
 
 AMSTERDAM = ZoneInfo(settings.TIME_ZONE)
 PACK_ROLES = {"chair", "office", "coordinator"}

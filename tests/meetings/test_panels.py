@@ -22,7 +22,8 @@ from meetings.panels import NO_PANEL, PANELS, PanelContext, panel_render_context
 from problems.models import Problem
 from problems.workflow import Status
 from residents.models import Membership, Role, User
-from tests.meetings.test_screen import item_of, link, make_meeting, make_problem
+from tests.factories import insert_problem, link, make_meeting
+from tests.support import item_of
 
 Kind = AgendaItem.Kind
 CONFIDENTIAL = "Qzconfidentialxq"
@@ -58,7 +59,7 @@ def planted(personas, meeting) -> Meeting:
     reporter = User.objects.create(display_name=f"Bewoner {REPORTER}", email="q@example.nl")
     Membership.objects.create(user=reporter, neighbourhood=personas.hood, role=Role.RESIDENT)
     for status in (Status.ACCEPTED, Status.PRIORITY):
-        problem = make_problem(
+        problem = insert_problem(
             personas.hood,
             f"Dealen bij {SECRET_TITLE} {status}",
             status=status,
@@ -157,14 +158,14 @@ def test_opening_counts_who_is_here_and_the_newcomers(personas, meeting):
 def test_state_counts_open_and_new_problems_and_lists_the_priorities(personas, meeting):
     earlier = make_meeting(personas.hood, starts_at=meeting.starts_at - timedelta(days=28))
     Meeting.objects.filter(pk=earlier.pk).update(status=Meeting.Status.CLOSED)
-    old = make_problem(personas.hood, "Oud probleem")
+    old = insert_problem(personas.hood, "Oud probleem")
     Problem.objects.filter(pk=old.pk).update(accepted_at=earlier.starts_at - timedelta(days=2))
-    make_problem(personas.hood, "Nieuw probleem")
-    make_problem(personas.hood, "Kandidaat", status=Status.CANDIDATE)
-    make_problem(personas.hood, "Prioriteit scooters", status=Status.PRIORITY, support_count=9)
-    make_problem(personas.hood, "Opgelost", status=Status.RESOLVED)
-    make_problem(personas.hood, "Nog niet bekeken", status=Status.NEW)
-    make_problem(personas.other_hood, "Elders")
+    insert_problem(personas.hood, "Nieuw probleem")
+    insert_problem(personas.hood, "Kandidaat", status=Status.CANDIDATE)
+    insert_problem(personas.hood, "Prioriteit scooters", status=Status.PRIORITY, support_count=9)
+    insert_problem(personas.hood, "Opgelost", status=Status.RESOLVED)
+    insert_problem(personas.hood, "Nog niet bekeken", status=Status.NEW)
+    insert_problem(personas.other_hood, "Elders")
     html = render_panel(item_of(meeting, Kind.STATE), public=True)
     assert "<dt>Open problems</dt><dd>4</dd>" in html
     since = earlier.starts_at.astimezone(timezone.get_current_timezone())
@@ -179,8 +180,8 @@ def test_state_counts_open_and_new_problems_and_lists_the_priorities(personas, m
 
 def test_new_problems_gives_the_team_support_and_history(personas, meeting):
     item = item_of(meeting, Kind.NEW_PROBLEMS)
-    little = make_problem(personas.hood, "Weinig steun", support_count=1, discussed_count=2)
-    much = make_problem(personas.hood, "Veel steun", support_count=12, reopened_count=1)
+    little = insert_problem(personas.hood, "Weinig steun", support_count=1, discussed_count=2)
+    much = insert_problem(personas.hood, "Veel steun", support_count=12, reopened_count=1)
     link(item, [little, much])
     team = render_panel(item, public=False, team=True)
     assert team.index("Veel steun") < team.index("Weinig steun")  # most support first
@@ -225,7 +226,7 @@ def test_closing_without_a_next_meeting_says_so(meeting):
 
 def fill(meeting: Meeting, personas: Any, n: int, tag: str) -> None:
     problems = [
-        make_problem(
+        insert_problem(
             personas.hood,
             f"{tag} {i}",
             status=Status.PRIORITY if i % 2 else Status.ACCEPTED,

@@ -27,7 +27,7 @@ from problems.services import problem_edit, problem_report, problem_transition
 from problems.workflow import Status
 from residents.models import Membership, Role
 from tests.conftest import PERSONA_NAMES, assert_status, make_person
-from tests.problems.conftest import PATH_TO
+from tests.factories import PATH_TO
 
 Kind = AgendaItem.Kind
 AMSTERDAM = ZoneInfo(settings.TIME_ZONE)

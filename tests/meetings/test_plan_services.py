@@ -26,7 +26,7 @@ from problems.workflow import Status
 from residents.mail_preferences import mail_preference_set
 from residents.models import Membership, Role
 from tests.conftest import make_person
-from tests.problems.conftest import PATH_TO
+from tests.factories import PATH_TO
 
 Kind = AgendaItem.Kind
 AMSTERDAM = ZoneInfo(settings.TIME_ZONE)

@@ -18,13 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings import meeting_services, projector_views
-from meetings.models import AgendaItem, AgendaItemProblem, Meeting
+from meetings.models import AgendaItem, Meeting
 from meetings.panels import PANELS, Panel, PanelContext
 from problems.models import Category, Problem
 from problems.services import problem_report, problem_transition
 from problems.workflow import Move, Status
 from residents.models import Membership, Role, User
 from tests.conftest import PERSONA_NAMES, assert_status, make_person
+from tests.factories import make_meeting
 
 Kind = AgendaItem.Kind
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -69,65 +70,25 @@ def throwaway_panels(request, settings, tmp_path, monkeypatch) -> PanelCalls | N
     return calls
 
 
-def public_problems(hood: Any, count: int, **fields: Any) -> list[Problem]:
-    category = Category.objects.get(slug=fields.pop("category", "zwerfvuil"))
-    now = timezone.now()
-    return Problem.objects.bulk_create(
-        Problem(
-            neighbourhood=hood,
-            category=category,
-            title=f"Probleem nummer {n}",
-            description="Beschrijving",
-            street="Marshalllaan",
-            status=Status.ACCEPTED,
-            support_count=n % 5,
-            accepted_at=now - timedelta(days=1),
-            sensitive=category.sensitive,
-            **fields,
-        )
-        for n in range(count)
-    )
-
-
-MakeMeeting = Callable[..., Meeting]
-
-
 @pytest.fixture
-def make_meeting(personas) -> MakeMeeting:
-    """A meeting of `items` items whose first item holds `problems` problems; started unless
-    told otherwise."""
+def meeting_now(personas) -> Callable[..., Meeting]:
+    """meeting_now(items=3, problems=2, start=True, hood=personas.hood): a meeting that began
+    five minutes ago, run by the chair and the minute-taker, whose `items` plain items hold
+    `problems` public problems under the first (factories.make_meeting); started unless told
+    otherwise."""
 
     def make(*, items: int = 3, problems: int = 2, start: bool = True, hood: Any = None) -> Meeting:
-        hood = hood or personas.hood
         now = timezone.now()
-        meeting = Meeting.objects.create(
-            neighbourhood=hood,
-            starts_at=now - timedelta(minutes=5),
+        return make_meeting(
+            hood or personas.hood,
+            now - timedelta(minutes=5),
             ends_at=now + timedelta(hours=2),
-            place="Buurthuis De Linde",
+            items=items,
+            problems=problems,
+            start=start,
             chair=personas.chair,
             minute_taker=personas.minute_taker,
         )
-        kinds = Kind.values
-        rows = AgendaItem.objects.bulk_create(
-            AgendaItem(
-                meeting=meeting,
-                position=n + 1,
-                kind=kinds[n % len(kinds)],
-                title=f"Agendapunt {n + 1}",
-                minutes=10,
-            )
-            for n in range(items)
-        )
-        AgendaItemProblem.objects.bulk_create(
-            AgendaItemProblem(item=rows[0], problem=p, position=n)
-            for n, p in enumerate(public_problems(hood, problems))
-        )
-        if start:
-            meeting_services.agenda_publish(meeting=meeting)
-            meeting = meeting_services.meeting_start(meeting=meeting)
-        meeting.refresh_from_db()
-        return meeting
 
     return make
 
@@ -148,9 +109,9 @@ def link_url(meeting: Meeting) -> str:
 
 
 def test_the_projector_opens_without_login_and_shows_the_current_item(
-    client, make_meeting, throwaway_panels, english_pages
+    client, meeting_now, throwaway_panels, english_pages
 ):
-    meeting = make_meeting(items=3, problems=2)
+    meeting = meeting_now(items=3, problems=2)
     response = client.get(page_url(meeting))
     assert response.status_code == 200
     body = response.content.decode()
@@ -171,16 +132,16 @@ def test_the_projector_opens_without_login_and_shows_the_current_item(
     assert f'data-etag="{etag}"' in body.replace("&quot;", '"')
 
 
-def test_an_unknown_key_is_not_found(client, make_meeting):
-    make_meeting()
+def test_an_unknown_key_is_not_found(client, meeting_now):
+    meeting_now()
     for name in ("projector", "projector_state"):
         assert client.get(reverse(name, args=["geen-echte-sleutel"])).status_code == 404
 
 
 def test_before_the_meeting_it_shows_title_date_and_the_published_agenda(
-    client, make_meeting, throwaway_panels, english_pages
+    client, meeting_now, throwaway_panels, english_pages
 ):
-    meeting = make_meeting(items=3, problems=1, start=False)
+    meeting = meeting_now(items=3, problems=1, start=False)
     body = client.get(page_url(meeting)).content.decode()
     assert "Neighbourhood meeting Kanaleneiland-Noord" in body
     assert "Buurthuis De Linde" in body
@@ -193,8 +154,8 @@ def test_before_the_meeting_it_shows_title_date_and_the_published_agenda(
     assert "data-timer" not in body
 
 
-def test_the_date_is_written_the_dutch_way(client, make_meeting):
-    meeting = make_meeting(start=False)
+def test_the_date_is_written_the_dutch_way(client, meeting_now):
+    meeting = meeting_now(start=False)
     Meeting.objects.filter(pk=meeting.pk).update(
         starts_at=datetime(2026, 12, 8, 19, 30, tzinfo=AMSTERDAM),
         ends_at=datetime(2026, 12, 8, 21, 30, tzinfo=AMSTERDAM),
@@ -203,16 +164,16 @@ def test_the_date_is_written_the_dutch_way(client, make_meeting):
     assert "dinsdag 8 december, 19:30" in body
 
 
-def test_after_closing_the_meeting_has_ended(client, make_meeting, english_pages):
-    meeting = make_meeting()
+def test_after_closing_the_meeting_has_ended(client, meeting_now, english_pages):
+    meeting = meeting_now()
     meeting_services.meeting_close(meeting=meeting)
     body = client.get(page_url(meeting)).content.decode()
     assert "The meeting has ended" in body
     assert "Agendapunt 1" not in body and "data-timer" not in body
 
 
-def test_a_cancelled_meeting_says_so_with_its_reason(client, make_meeting, personas, english_pages):
-    meeting = make_meeting(start=False)
+def test_a_cancelled_meeting_says_so_with_its_reason(client, meeting_now, personas, english_pages):
+    meeting = meeting_now(start=False)
     meeting_services.meeting_cancel(
         meeting=meeting, reason="Het buurthuis is dicht", by=personas.chair
     )
@@ -221,9 +182,9 @@ def test_a_cancelled_meeting_says_so_with_its_reason(client, make_meeting, perso
 
 
 def test_the_check_in_code_and_its_short_url_show_while_check_in_is_open(
-    client, make_meeting, throwaway_panels, monkeypatch, english_pages
+    client, meeting_now, throwaway_panels, monkeypatch, english_pages
 ):
-    meeting = make_meeting()
+    meeting = meeting_now()
     code = {"url": "https://buurt.example.nl/i/7", "short_url": "buurt.example.nl/i/7"}
     monkeypatch.setattr(
         projector_views, "check_in_for", lambda m: {**code, "qr": "data:image/svg+xml,QRCODE"}
@@ -234,9 +195,9 @@ def test_the_check_in_code_and_its_short_url_show_while_check_in_is_open(
     assert "QRCODE" not in client.get(page_url(meeting)).content.decode()
 
 
-def test_the_check_in_code_points_at_the_check_in_page(client, make_meeting, settings):
+def test_the_check_in_code_points_at_the_check_in_page(client, meeting_now, settings):
     settings.SITE_URL = "https://buurt.example.nl"
-    meeting = make_meeting()
+    meeting = meeting_now()
     check_in = reverse("meeting_check_in", args=[meeting.neighbourhood.slug, meeting.pk])
     found = projector_views.check_in_for(meeting)
     assert found["url"] == f"https://buurt.example.nl{check_in}"
@@ -251,9 +212,9 @@ def test_the_check_in_code_points_at_the_check_in_page(client, make_meeting, set
     [(1, "ok", "9:00 left"), (9, "amber", "1:00 left"), (12, "red", "2:00 over time")],
 )
 def test_the_timer_turns_amber_then_red_and_says_so_in_words(
-    client, make_meeting, throwaway_panels, english_pages, minutes_in, state, words
+    client, meeting_now, throwaway_panels, english_pages, minutes_in, state, words
 ):
-    meeting = make_meeting()
+    meeting = meeting_now()
     with time_machine.travel(timezone.now() + timedelta(minutes=minutes_in), tick=False):
         body = client.get(page_url(meeting)).content.decode()
     assert f"timer timer--{state}" in body
@@ -261,8 +222,8 @@ def test_the_timer_turns_amber_then_red_and_says_so_in_words(
     assert {"ok": "On time", "amber": "Almost out of time", "red": "Time is up"}[state] in body
 
 
-def test_a_finished_item_stops_its_timer(client, make_meeting, throwaway_panels, english_pages):
-    meeting = make_meeting()
+def test_a_finished_item_stops_its_timer(client, meeting_now, throwaway_panels, english_pages):
+    meeting = meeting_now()
     meeting_services.item_done(item=meeting.current_item)
     body = client.get(page_url(meeting)).content.decode()
     assert "timer timer--done" in body and 'data-running="0"' in body and "Finished" in body
@@ -270,8 +231,17 @@ def test_a_finished_item_stops_its_timer(client, make_meeting, throwaway_panels,
 
 @pytest.mark.parametrize(
     ("elapsed", "limit", "state"),
-    [(0, 300, "ok"), (239, 300, "ok"), (240, 300, "amber"), (300, 300, "amber"), (301, 300, "red")]
-    + [(479, 600, "ok"), (480, 600, "amber"), (1379, 1500, "ok"), (1380, 1500, "amber")],
+    [
+        (0, 300, "ok"),
+        (239, 300, "ok"),
+        (240, 300, "amber"),
+        (300, 300, "amber"),
+        (301, 300, "red"),
+        (479, 600, "ok"),
+        (480, 600, "amber"),
+        (1379, 1500, "ok"),
+        (1380, 1500, "amber"),
+    ],
 )
 def test_amber_comes_a_fifth_of_the_time_box_before_the_end_one_to_two_minutes(
     elapsed, limit, state
@@ -283,9 +253,9 @@ def test_amber_comes_a_fifth_of_the_time_box_before_the_end_one_to_two_minutes(
 
 
 def test_an_unchanged_meeting_costs_one_query_and_answers_304(
-    client, make_meeting, throwaway_panels, django_assert_num_queries
+    client, meeting_now, throwaway_panels, django_assert_num_queries
 ):
-    meeting = make_meeting()
+    meeting = meeting_now()
     first = client.get(state_url(meeting))
     assert first.status_code == 200
     etag = first["ETag"]
@@ -298,8 +268,8 @@ def test_an_unchanged_meeting_costs_one_query_and_answers_304(
     assert again["Cache-Control"] == "no-cache"
 
 
-def test_the_page_and_the_poll_agree_on_the_etag(client, make_meeting, throwaway_panels):
-    meeting = make_meeting()
+def test_the_page_and_the_poll_agree_on_the_etag(client, meeting_now, throwaway_panels):
+    meeting = meeting_now()
     page = client.get(page_url(meeting)).content.decode().replace("&quot;", '"')
     etag = client.get(state_url(meeting))["ETag"]
     assert f'data-etag="{etag}"' in page
@@ -307,9 +277,9 @@ def test_the_page_and_the_poll_agree_on_the_etag(client, make_meeting, throwaway
 
 
 def test_moving_to_the_next_item_gives_a_new_etag_and_the_new_item(
-    client, make_meeting, throwaway_panels
+    client, meeting_now, throwaway_panels
 ):
-    meeting = make_meeting(items=3)
+    meeting = meeting_now(items=3)
     etag = client.get(state_url(meeting))["ETag"]
     meeting_services.meeting_go_to(meeting=meeting, step=1, mark_done=True)
     response = client.get(state_url(meeting), HTTP_IF_NONE_MATCH=etag)
@@ -321,8 +291,8 @@ def test_moving_to_the_next_item_gives_a_new_etag_and_the_new_item(
     assert client.get(state_url(meeting), HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
 
 
-def test_editing_the_current_item_gives_a_new_etag(client, make_meeting, throwaway_panels):
-    meeting = make_meeting()
+def test_editing_the_current_item_gives_a_new_etag(client, meeting_now, throwaway_panels):
+    meeting = meeting_now()
     etag = client.get(state_url(meeting))["ETag"]
     item = meeting.current_item
     meeting_services.agenda_item_edit(
@@ -333,34 +303,34 @@ def test_editing_the_current_item_gives_a_new_etag(client, make_meeting, throwaw
     assert "Hangjongeren bij het winkelcentrum" in response.content.decode()
 
 
-def test_another_language_is_another_etag(client, make_meeting, throwaway_panels, settings):
-    meeting = make_meeting()
+def test_another_language_is_another_etag(client, meeting_now, throwaway_panels, settings):
+    meeting = meeting_now()
     dutch = client.get(state_url(meeting))["ETag"]
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.get(state_url(meeting), HTTP_IF_NONE_MATCH=dutch)
     assert response.status_code == 200 and response["ETag"] != dutch
 
 
-def test_closing_the_meeting_reaches_the_screen(client, make_meeting, english_pages):
-    meeting = make_meeting()
+def test_closing_the_meeting_reaches_the_screen(client, meeting_now, english_pages):
+    meeting = meeting_now()
     etag = projector_views.projector_etag(meeting.version, meeting.status)
     meeting_services.meeting_close(meeting=meeting)
     response = client.get(state_url(meeting), HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200 and "The meeting has ended" in response.content.decode()
 
 
-def test_a_logged_in_venue_pc_is_not_sent_elsewhere(client, login, personas, make_meeting):
-    meeting = make_meeting()
+def test_a_logged_in_venue_pc_is_not_sent_elsewhere(client, login, personas, meeting_now):
+    meeting = meeting_now()
     client = login(personas.resident)
     assert client.get(page_url(meeting)).status_code == 200
     assert client.get(state_url(meeting)).status_code == 200
 
 
 def test_a_team_member_without_a_second_factor_still_sees_the_screen(
-    login, personas, make_meeting, throwaway_panels
+    login, personas, meeting_now, throwaway_panels
 ):
     """The venue PC may be logged in as anyone; the projector never uses the session."""
-    meeting = make_meeting()
+    meeting = meeting_now()
     office_pc = make_person("Buurthuis PC", "pc@example.nl")
     Membership.objects.create(
         user=office_pc, neighbourhood=personas.hood, role=Role.OFFICE, status="active"
@@ -383,10 +353,10 @@ def count_queries(client: Any, url: str, **headers: Any) -> int:
 
 
 def test_page_and_poll_queries_do_not_grow_with_items_and_problems(
-    client, make_meeting, throwaway_panels
+    client, meeting_now, throwaway_panels
 ):
-    small = make_meeting(items=3, problems=2)
-    large = make_meeting(items=12, problems=40)
+    small = meeting_now(items=3, problems=2)
+    large = meeting_now(items=12, problems=40)
     assert "Probleem nummer 39" in client.get(page_url(large)).content.decode()
     for url in (page_url, state_url):
         assert count_queries(client, url(small)) == count_queries(client, url(large)), url
@@ -394,9 +364,9 @@ def test_page_and_poll_queries_do_not_grow_with_items_and_problems(
     assert count_queries(client, state_url(large)) <= 4
 
 
-def test_before_the_meeting_queries_do_not_grow_with_the_agenda(client, make_meeting):
-    small = make_meeting(items=3, problems=2, start=False)
-    large = make_meeting(items=12, problems=40, start=False)
+def test_before_the_meeting_queries_do_not_grow_with_the_agenda(client, meeting_now):
+    small = meeting_now(items=3, problems=2, start=False)
+    large = meeting_now(items=12, problems=40, start=False)
     for meeting in (small, large):
         meeting_services.agenda_publish(meeting=meeting)
     assert count_queries(client, page_url(small)) == count_queries(client, page_url(large))
@@ -415,7 +385,7 @@ MARKERS = [REPORTER, CONFIDENTIAL, FOR_NAME, SECRET, DESCRIPTION, NOTE, ATTENDEE
 
 
 @pytest.fixture
-def planted(personas, make_meeting):
+def planted(personas, meeting_now):
     hood = personas.hood
     reporter = User.objects.create(display_name=f"Bewoner {REPORTER}", email="q@example.nl")
     Membership.objects.create(
@@ -467,7 +437,7 @@ def planted(personas, make_meeting):
         entered_by=personas.office,
         entered_by_role="office",
     )
-    meeting = make_meeting(items=3, problems=0)
+    meeting = meeting_now(items=3, problems=0)
     item = meeting.current_item
     meeting_services.agenda_item_problems_set(item=item, problems=[sensitive, ordinary, on_behalf])
     meeting_services.item_text_save(
@@ -505,17 +475,17 @@ def test_with_the_real_panels_the_projector_shows_public_fields_only(
 
 
 @pytest.mark.parametrize("kind", Kind.values)
-def test_with_the_real_panels_queries_do_not_grow(client, make_meeting, real_panels, kind):
-    small = make_meeting(items=3, problems=2)
-    large = make_meeting(items=12, problems=40)
+def test_with_the_real_panels_queries_do_not_grow(client, meeting_now, real_panels, kind):
+    small = meeting_now(items=3, problems=2)
+    large = meeting_now(items=12, problems=40)
     for meeting in (small, large):
         AgendaItem.objects.filter(pk=meeting.current_item_id).update(kind=kind)
     for url in (page_url, state_url):
         assert count_queries(client, url(small)) == count_queries(client, url(large)), url
 
 
-def test_a_problem_no_longer_public_leaves_the_projector(client, make_meeting, throwaway_panels):
-    meeting = make_meeting(items=2, problems=2)
+def test_a_problem_no_longer_public_leaves_the_projector(client, meeting_now, throwaway_panels):
+    meeting = meeting_now(items=2, problems=2)
     Problem.objects.filter(title="Probleem nummer 1").update(status=Status.NEW, accepted_at=None)
     body = client.get(page_url(meeting)).content.decode()
     assert "Probleem nummer 0" in body and "Probleem nummer 1" not in body
@@ -528,9 +498,9 @@ RUNNERS = {"chair", "minute_taker", "coordinator"}
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_only_who_runs_the_meeting_sees_the_projector_link(
-    as_persona, personas, make_meeting, persona
+    as_persona, personas, meeting_now, persona
 ):
-    meeting = make_meeting(start=False)
+    meeting = meeting_now(start=False)
     response = as_persona(persona).get(link_url(meeting))
     assert_status(response, persona, RUNNERS, 200)
     if response.status_code == 200:
@@ -540,8 +510,8 @@ def test_only_who_runs_the_meeting_sees_the_projector_link(
 
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
-def test_only_who_runs_the_meeting_can_revoke_the_link(as_persona, personas, make_meeting, persona):
-    meeting = make_meeting(start=False)
+def test_only_who_runs_the_meeting_can_revoke_the_link(as_persona, personas, meeting_now, persona):
+    meeting = meeting_now(start=False)
     old = meeting.projector_key
     response = as_persona(persona).post(link_url(meeting), {"confirm": "on"})
     assert_status(response, persona, RUNNERS, 302)
@@ -550,17 +520,17 @@ def test_only_who_runs_the_meeting_can_revoke_the_link(as_persona, personas, mak
 
 
 def test_the_meetings_own_chair_of_another_neighbourhood_cannot_open_it(
-    login, personas, make_meeting
+    login, personas, meeting_now
 ):
-    other = make_meeting(hood=personas.other_hood, start=False)
+    other = meeting_now(hood=personas.other_hood, start=False)
     response = login(personas.chair).get(link_url(other))
     assert response.status_code == 403
 
 
 def test_revoking_the_link_stops_the_old_one_at_once(
-    client, login, personas, make_meeting, throwaway_panels, english_pages
+    client, login, personas, meeting_now, throwaway_panels, english_pages
 ):
-    meeting = make_meeting()
+    meeting = meeting_now()
     old_page, old_state = page_url(meeting), state_url(meeting)
     assert client.get(old_page).status_code == 200
     chair = login(personas.chair)
@@ -576,8 +546,8 @@ def test_revoking_the_link_stops_the_old_one_at_once(
     assert client.get(page_url(meeting)).status_code == 200
 
 
-def test_revoking_needs_the_box_ticked(login, personas, make_meeting, english_pages):
-    meeting = make_meeting(start=False)
+def test_revoking_needs_the_box_ticked(login, personas, meeting_now, english_pages):
+    meeting = meeting_now(start=False)
     old = meeting.projector_key
     response = login(personas.chair).post(link_url(meeting), {})
     assert response.status_code == 200
@@ -589,22 +559,22 @@ def test_revoking_needs_the_box_ticked(login, personas, make_meeting, english_pa
 
 
 def test_the_link_page_shows_an_absolute_link_to_copy_and_open(
-    login, personas, make_meeting, settings
+    login, personas, meeting_now, settings
 ):
     settings.SITE_URL = "https://buurt.example.nl"
-    meeting = make_meeting(start=False)
+    meeting = meeting_now(start=False)
     body = login(personas.minute_taker).get(link_url(meeting)).content.decode()
     assert f'value="https://buurt.example.nl{page_url(meeting)}"' in body
     assert f'href="{page_url(meeting)}"' in body
 
 
 def test_a_page_with_the_key_in_its_address_sends_no_referrer_and_has_no_form(
-    client, login, personas, make_meeting, throwaway_panels
+    client, login, personas, meeting_now, throwaway_panels
 ):
     """Under `no-referrer` Chromium posts `Origin: null` and the CSRF check refuses the form:
     only the projector (the key in its URL, no form) sends it. The chair's link page (the
     revoke form, no key in its URL) keeps the site's same-origin policy, still unindexed."""
-    meeting = make_meeting()
+    meeting = meeting_now()
     projector = client.get(page_url(meeting))
     assert projector["Referrer-Policy"] == "no-referrer"
     assert "<form" not in projector.content.decode()

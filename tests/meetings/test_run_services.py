@@ -4,8 +4,7 @@ saving notes with the version they were based on."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -13,19 +12,7 @@ import time_machine
 from meetings import meeting_services
 from meetings.meeting_services import MeetingStateError, TextConflict
 from meetings.models import AgendaItem, Meeting
-from residents.models import Neighbourhood
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-EVENING = datetime(2025, 3, 11, 19, 30, tzinfo=AMSTERDAM)
-
-
-def make_meeting(hood: Neighbourhood, starts_at: datetime = EVENING) -> Meeting:
-    return meeting_services.meeting_create(
-        neighbourhood=hood,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(hours=2),
-        place="Buurthuis De Linde",
-    )
+from tests.factories import EVENING, make_meeting
 
 
 def items_of(meeting: Meeting) -> list[AgendaItem]:

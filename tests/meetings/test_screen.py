@@ -7,7 +7,7 @@ not grow with the number of items and problems."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,76 +20,22 @@ from django.utils import timezone
 
 from meetings import meeting_services
 from meetings.models import AgendaItem, AgendaItemProblem, Meeting
-from problems.models import Category, ConfidentialView, Problem, TimelineEntry
-from problems.workflow import Move, Status
-from residents.models import Neighbourhood, User
+from problems.models import ConfidentialView, Problem, TimelineEntry
+from problems.workflow import Status
+from residents.models import User
 from tests.conftest import PERSONA_NAMES, assert_status
+from tests.factories import EVENING, insert_problem, link, make_meeting
+from tests.support import item_of
 
 Kind = AgendaItem.Kind
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-EVENING = datetime(2025, 3, 11, 19, 30, tzinfo=AMSTERDAM)
 RUNNERS = {"chair", "minute_taker", "coordinator"}
 CONFIDENTIAL = "Qzconfidentialxq"
 SECRET_TITLE = "Qzsecrettitlexq"
 REPORTER = "Qzreporterxq"
 
 
-# --- Factories ---------------------------------------------------------------------------------
-
-
-def make_meeting(hood: Neighbourhood, starts_at: datetime = EVENING) -> Meeting:
-    return meeting_services.meeting_create(
-        neighbourhood=hood,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(hours=2),
-        place="Buurthuis De Linde",
-    )
-
-
-def make_problem(
-    hood: Neighbourhood,
-    title: str,
-    *,
-    status: str = Status.ACCEPTED,
-    reporter: User | None = None,
-    entries: int = 0,
-    **fields: Any,
-) -> Problem:
-    """A problem made directly (the register's services are tested with the register)."""
-    now = timezone.now()
-    problem = Problem.objects.create(
-        neighbourhood=hood,
-        category=Category.objects.get(slug=fields.pop("category", "zwerfvuil")),
-        title=title,
-        description=fields.pop("description", f"Beschrijving van {title}"),
-        street=fields.pop("street", "Marshalllaan"),
-        status=status,
-        accepted_at=None if status == Status.NEW else now - timedelta(days=3),
-        reporter=reporter,
-        **fields,
-    )
-    TimelineEntry.objects.bulk_create(
-        TimelineEntry(
-            problem=problem,
-            move=Move.EDIT,
-            actor_role="chair",
-            public_note=f"Stap {n} van de tijdlijn",
-            at=now - timedelta(hours=n),
-        )
-        for n in range(entries)
-    )
-    return problem
-
-
-def link(item: AgendaItem, problems: list[Problem]) -> None:
-    start = AgendaItemProblem.objects.filter(item=item).count()
-    AgendaItemProblem.objects.bulk_create(
-        AgendaItemProblem(item=item, problem=p, position=start + n) for n, p in enumerate(problems)
-    )
-
-
-def item_of(meeting: Meeting, kind: str) -> AgendaItem:
-    return meeting.items.get(kind=kind)
+# --- Helpers -----------------------------------------------------------------------------------
 
 
 def items_of(meeting: Meeting) -> list[AgendaItem]:
@@ -245,7 +191,9 @@ def test_the_agenda_shows_planned_and_actual_time_and_done_in_words(as_persona, 
 
 def test_the_current_item_shows_its_problems_support_and_recent_history(as_persona, personas, live):
     item = item_of(live, Kind.NEW_PROBLEMS)
-    problem = make_problem(personas.hood, "Hondenpoep op het speelveld", entries=5, support_count=7)
+    problem = insert_problem(
+        personas.hood, "Hondenpoep op het speelveld", entries=5, support_count=7
+    )
     link(item, [problem])
     meeting_services.meeting_go_to(meeting=live, item=item)
     html = as_persona("minute_taker").get(url("meeting_screen", live)).content.decode()
@@ -515,7 +463,7 @@ def test_the_screen_shows_saved_text_and_its_version(as_persona, live):
 @pytest.fixture
 def sensitive_item(personas, live) -> tuple[AgendaItem, Problem]:
     reporter = User.objects.create(display_name=f"Bewoner {REPORTER}", email="q@example.nl")
-    problem = make_problem(
+    problem = insert_problem(
         personas.hood,
         f"Dealen bij {SECRET_TITLE}",
         category="drugsoverlast",
@@ -570,7 +518,7 @@ def test_the_minute_taker_never_sees_confidential_details(as_persona, live, sens
 
 def test_a_report_not_yet_accepted_stays_with_the_team(as_persona, personas, live):
     item = item_of(live, Kind.NEW_PROBLEMS)
-    link(item, [make_problem(personas.hood, "Qzunmoderatedxq", status=Status.NEW)])
+    link(item, [insert_problem(personas.hood, "Qzunmoderatedxq", status=Status.NEW)])
     meeting_services.meeting_go_to(meeting=live, item=item)
     assert (
         "Qzunmoderatedxq" in as_persona("chair").get(url("meeting_screen", live)).content.decode()
@@ -595,7 +543,7 @@ def grow(meeting: Meeting, *, items: int, problems: int, tag: str) -> None:
     link(
         item,
         [
-            make_problem(
+            insert_problem(
                 hood,
                 f"Probleem {tag}{n}",
                 entries=4,

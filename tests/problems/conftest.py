@@ -1,38 +1,22 @@
-"""Shared fixtures for the problem register's tests: a factory for problems in any status."""
+"""Shared fixtures for the problem register's tests: a factory for problems in any status, one
+for priority rounds, and problems planted with private markers."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
 
-from problems.models import Category, Problem
+from problems.models import Category, PriorityRound, Problem
 from problems.services import problem_report, problem_transition
-from problems.workflow import MEETING, ROUND, Move, Status
+from problems.workflow import Move, Status
 from residents.models import Neighbourhood, User
-
-# The moves that bring a new report to each status, and who makes them.
-PATH_TO: dict[str, list[tuple[Move, set[str]]]] = {
-    Status.NEW: [],
-    Status.ACCEPTED: [(Move.ACCEPT, {"chair"})],
-    Status.DECLINED: [(Move.DECLINE, {"chair"})],
-    Status.CANDIDATE: [(Move.ACCEPT, {"chair"}), (Move.NOMINATE, {"chair"})],
-    Status.PRIORITY: [
-        (Move.ACCEPT, {"chair"}),
-        (Move.NOMINATE, {"chair"}),
-        (Move.PRIORITISE, {ROUND}),
-    ],
-    Status.RESOLVED: [
-        (Move.ACCEPT, {"chair"}),
-        (Move.NOMINATE, {"chair"}),
-        (Move.PRIORITISE, {ROUND}),
-        (Move.RESOLVE, {MEETING}),
-    ],
-    Status.PARKED: [(Move.ACCEPT, {"chair"}), (Move.PARK, {"chair"})],
-}
+from tests.factories import PATH_TO, Planted, new_round, plant_markers
 
 MakeProblem = Callable[..., Problem]
+MakeRound = Callable[..., PriorityRound]
 
 
 @pytest.fixture
@@ -71,3 +55,14 @@ def make_problem(personas: Any) -> MakeProblem:
         return problem
 
     return _make
+
+
+@pytest.fixture
+def make_round(personas: Any, make_problem: MakeProblem) -> MakeRound:
+    """make_round(candidates=3, *, open=True, days=7): factories.new_round for the personas."""
+    return partial(new_round, personas, make_problem)
+
+
+@pytest.fixture
+def planted(personas: Any, make_problem: MakeProblem) -> Planted:
+    return plant_markers(personas, make_problem)

@@ -50,8 +50,7 @@ from residents.links import unsubscribe_url
 from residents.models import MailTopic, Membership, Role, User
 from residents.services import invite_codes_create
 from tests.conftest import Personas, make_person, make_personas
-
-from .conftest import PATH_TO
+from tests.factories import PATH_TO
 
 # --- Markers ---------------------------------------------------------------------------------
 
@@ -219,7 +218,9 @@ def plant() -> World:
     meeting_services.agenda_publish(meeting=last)
     last_round = PriorityRound.objects.get(meeting=last)
     candidates = {c.problem_id: c.pk for c in last_round.candidates.all()}
-    round_services.ballot_cast(round=last_round, voter=p.resident, points={candidates[glass.pk]: 3})
+    round_services.ballot_cast(
+        priority_round=last_round, voter=p.resident, points={candidates[glass.pk]: 3}
+    )
     meeting_services.meeting_start(meeting=last)
     meeting_services.meeting_roles_set(meeting=last, chair=chair, minute_taker=p.minute_taker)
     for person in (p.resident, p.second_resident):
@@ -230,7 +231,7 @@ def plant() -> World:
         text="Welkom.",
         base_version=0,
     )
-    round_services.round_close(round=last_round, by=chair)
+    round_services.round_close(priority_round=last_round, by=chair)
     glass.refresh_from_db()
     assert glass.status == Status.PRIORITY
     assert set(candidates) == {glass.pk, sensitive.pk}
@@ -286,7 +287,7 @@ def plant() -> World:
     candidates = {c.problem_id: c.pk for c in live_round.candidates.all()}
     assert sensitive.pk in candidates, "the sensitive problem is on tonight's ballot"
     round_services.ballot_cast(
-        round=live_round, voter=p.resident, points={candidates[sensitive.pk]: 2}
+        priority_round=live_round, voter=p.resident, points={candidates[sensitive.pk]: 2}
     )
     meeting_services.meeting_start(meeting=live)
     meeting_services.meeting_roles_set(meeting=live, chair=chair, minute_taker=p.minute_taker)
@@ -552,7 +553,7 @@ def fillings(w: World) -> dict[str, list[dict[str, Any]]]:
         "api_problem": every_problem,
         # rounds and ballots
         "ballot": [{"round_pk": w.live_round.pk}],
-        "ballot_link": _link(ballot_link_url(round=w.live_round, user=p.resident)),
+        "ballot_link": _link(ballot_link_url(priority_round=w.live_round, user=p.resident)),
         "round": live,
         "round_paper": live,
         "round_panel_live": live,
@@ -607,7 +608,7 @@ def variants(w: World) -> dict[str, list[tuple[str, bool]]]:
     }
 
 
-class UnfilledRoute(Exception):  # noqa: N818 - the test's failure message
+class UnfilledRoute(Exception):
     pass
 
 

@@ -361,7 +361,7 @@ def test_the_mails_show_the_action_its_link_and_public_titles_only(personas, pro
         assert OUTCOME in text
         assert settings.SITE_URL + action.get_absolute_url() in str(message.body)
         assert f'href="{settings.SITE_URL}{action.get_absolute_url()}"' in text
-        with translation.override(message.to[0] == personas.chair.email and "nl" or "en"):
+        with translation.override((message.to[0] == personas.chair.email and "nl") or "en"):
             assert problem.public_title in text and "Talmalaan" in text
         assert personas.police.name in text
         for secret in (TITLE_MARKER, REPORTER_MARKER, CONFIDENTIAL_MARKER, "portiek 12"):

@@ -41,7 +41,8 @@ from problems.models import (
 from problems.workflow import Move, Status
 from residents.models import Membership, Role, User
 from tests.conftest import PERSONA_NAMES, assert_status, make_person
-from tests.meetings.test_screen import item_of, link, make_meeting, make_problem
+from tests.factories import insert_problem, link, make_meeting
+from tests.support import item_of
 
 Kind = AgendaItem.Kind
 AS = ActionStatus
@@ -165,7 +166,7 @@ def meeting(personas) -> Meeting:
 
 @pytest.fixture
 def priority(personas) -> Problem:
-    return make_problem(
+    return insert_problem(
         personas.hood, "Zwerfvuil bij de glasbak", status=Status.PRIORITY, support_count=7
     )
 
@@ -197,10 +198,10 @@ def test_both_panels_are_registered_with_templates_that_exist():
 def test_approach_lists_the_priorities_and_the_problems_picked_under_the_item(
     personas, meeting, priority
 ):
-    picked = make_problem(personas.hood, "Scooters op de stoep")
-    make_problem(personas.hood, "Niet gekozen, niet op dit punt")
-    make_problem(personas.hood, "Nog niet bekeken", status=Status.NEW)
-    make_problem(personas.other_hood, "Prioriteit elders", status=Status.PRIORITY)
+    picked = insert_problem(personas.hood, "Scooters op de stoep")
+    insert_problem(personas.hood, "Niet gekozen, niet op dit punt")
+    insert_problem(personas.hood, "Nog niet bekeken", status=Status.NEW)
+    insert_problem(personas.other_hood, "Prioriteit elders", status=Status.PRIORITY)
     link(item_of(meeting, Kind.APPROACH), [picked])
     html = render_panel(meeting, Kind.APPROACH, public=False, user=personas.chair)
     assert html.index("Zwerfvuil bij de glasbak") < html.index("Scooters op de stoep")
@@ -268,7 +269,7 @@ def test_the_projector_shows_the_priorities_public_analysis_and_tonights_actions
 
 
 def test_a_sensitive_problems_analysis_stays_with_the_team(personas, meeting):
-    sensitive = make_problem(
+    sensitive = insert_problem(
         personas.hood,
         f"Dealen bij {SECRET}",
         status=Status.PRIORITY,
@@ -427,7 +428,7 @@ def test_a_refused_action_while_another_item_is_current_is_a_message(
 
 
 def test_no_action_for_a_closed_problem(as_persona, personas, meeting):
-    resolved = make_problem(personas.hood, "Al opgelost", status=Status.RESOLVED)
+    resolved = insert_problem(personas.hood, "Al opgelost", status=Status.RESOLVED)
     url = post_url("approach_action_create", meeting, Kind.APPROACH, resolved.pk)
     response = as_persona("chair").post(url, action_data(personas), follow=True)
     assert "only for accepted, open problems" in response.content.decode()
@@ -435,8 +436,8 @@ def test_no_action_for_a_closed_problem(as_persona, personas, meeting):
 
 
 def test_no_action_for_a_problem_that_is_not_public_or_elsewhere(as_persona, personas, meeting):
-    fresh = make_problem(personas.hood, "Nieuwe melding", status=Status.NEW)
-    elsewhere = make_problem(personas.other_hood, "Elders", status=Status.PRIORITY)
+    fresh = insert_problem(personas.hood, "Nieuwe melding", status=Status.NEW)
+    elsewhere = insert_problem(personas.other_hood, "Elders", status=Status.PRIORITY)
     client = as_persona("chair")
     for problem in (fresh, elsewhere):
         url = post_url("approach_action_create", meeting, Kind.APPROACH, problem.pk)
@@ -488,7 +489,7 @@ def test_a_too_long_analysis_is_refused(as_persona, meeting, priority):
 
 
 def test_only_the_team_saves_a_sensitive_problems_analysis(as_persona, personas, meeting):
-    sensitive = make_problem(
+    sensitive = insert_problem(
         personas.hood, "Dealen", status=Status.PRIORITY, category="drugsoverlast", sensitive=True
     )
     url = post_url("approach_analysis_save", meeting, Kind.APPROACH, sensitive.pk)
@@ -736,7 +737,7 @@ def test_an_action_agreed_tonight_is_judged_next_time(as_persona, two_meetings):
 
 
 def test_an_action_of_another_neighbourhood_is_not_found(as_persona, personas, meeting):
-    elsewhere = make_problem(personas.other_hood, "Elders", status=Status.PRIORITY)
+    elsewhere = insert_problem(personas.other_hood, "Elders", status=Status.PRIORITY)
     action = agree(elsewhere, personas.outsider_chair)
     url = post_url("report_back_judgement", meeting, Kind.REPORT_BACK, action.pk)
     response = as_persona("chair").post(url, {"effect": "better", "verdict": "close"})
@@ -788,7 +789,7 @@ def test_resolving_needs_the_decision(as_persona, meeting, priority):
 
 
 def test_only_a_priority_is_resolved(as_persona, personas, meeting):
-    accepted = make_problem(personas.hood, "Gewoon probleem")
+    accepted = insert_problem(personas.hood, "Gewoon probleem")
     url = post_url("report_back_resolve", meeting, Kind.REPORT_BACK, accepted.pk)
     response = as_persona("chair").post(url, {"decision": "Klaar"}, follow=True)
     assert "Only a priority can be resolved by the meeting." in response.content.decode()
@@ -797,7 +798,7 @@ def test_only_a_priority_is_resolved(as_persona, personas, meeting):
 
 
 def test_the_resolve_form_is_shown_for_priorities_only(personas, meeting, earlier, priority):
-    accepted = make_problem(personas.hood, "Gewoon probleem")
+    accepted = insert_problem(personas.hood, "Gewoon probleem")
     agree_before(meeting, accepted, personas.chair, meeting=earlier)
     html = render_panel(meeting, Kind.REPORT_BACK, public=False, user=personas.chair)
     assert f'id="resolve-{priority.pk}-save"' in html
@@ -916,13 +917,13 @@ def planted(personas, meeting, earlier) -> Meeting:
     Membership.objects.create(
         user=contact, neighbourhood=personas.hood, role=Role.RESIDENT, status="active"
     )
-    ordinary = make_problem(
+    ordinary = insert_problem(
         personas.hood,
         "Afval bij de containers",
         status=Status.PRIORITY,
         confidential_details=f"Buurman {CONFIDENTIAL}",
     )
-    sensitive = make_problem(
+    sensitive = insert_problem(
         personas.hood,
         f"Dealen bij {SECRET}",
         status=Status.PRIORITY,
@@ -992,7 +993,7 @@ def grow(personas: Any, meeting: Meeting, earlier: Meeting, n: int, tag: str) ->
     """n more priorities and problems on the item, each with actions of every sort."""
     item = item_of(meeting, Kind.APPROACH)
     for i in range(n):
-        problem = make_problem(
+        problem = insert_problem(
             personas.hood,
             f"{tag} probleem {i}",
             status=Status.PRIORITY if i % 2 else Status.ACCEPTED,

@@ -20,7 +20,7 @@ from django.forms.models import model_to_dict
 from django.utils import translation
 
 from buurtoverleg.mail.models import Delivery, Mailing
-from meetings.meeting_services import meeting_cancel, meeting_close, meeting_create, meeting_start
+from meetings.meeting_services import meeting_cancel, meeting_close, meeting_start
 from meetings.models import Meeting
 from meetings.report_back import (
     judgement_record,
@@ -64,6 +64,7 @@ from problems.services import problem_follow, problem_support, problem_transitio
 from problems.workflow import MEETING, ROUND, Move, Status
 from residents.models import Membership, Role, User
 from tests.conftest import Personas, make_person
+from tests.factories import make_meeting
 
 AS = ActionStatus
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -113,18 +114,9 @@ def action(personas, problem) -> Action:
     return agree(personas, problem, owner_person=personas.wijkagent)
 
 
-def make_meeting(personas: Personas, starts_at: datetime, hood: Any = None) -> Meeting:
-    return meeting_create(
-        neighbourhood=hood or personas.hood,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(hours=2),
-        place="Buurthuis De Linde",
-    )
-
-
 @pytest.fixture
 def meeting(personas) -> Meeting:
-    return make_meeting(personas, at(8, 19, 30))
+    return make_meeting(personas.hood, at(8, 19, 30))
 
 
 def kinds(action: Action) -> list[str]:
@@ -909,7 +901,7 @@ def test_recording_again_at_the_same_meeting_replaces_it(personas, action, meeti
 
 
 def test_one_judgement_per_action_per_meeting(personas, action, meeting):
-    later = make_meeting(personas, at(36, 19, 30))
+    later = make_meeting(personas.hood, at(36, 19, 30))
     judge(action, meeting, personas, effect="worse")
     judge(action, later, personas, effect="better")
     assert dict(Judgement.objects.values_list("meeting_id", "effect")) == {
@@ -930,7 +922,7 @@ def test_effect_and_verdict_are_validated(personas, action, meeting, effect, ver
 
 
 def test_another_neighbourhoods_meeting_cannot_judge(personas, action):
-    elsewhere = make_meeting(personas, at(8, 19, 30), hood=personas.other_hood)
+    elsewhere = make_meeting(personas.other_hood, at(8, 19, 30))
     with pytest.raises(ValidationError):
         judge(action, elsewhere, personas, verdict="close")
     assert not Judgement.objects.exists() and fresh(action).status == AS.OPEN
@@ -1004,7 +996,7 @@ def test_only_a_priority_is_resolved(make_problem, personas, meeting, status):
 
 
 def test_another_neighbourhoods_or_a_cancelled_meeting_does_not_resolve(personas, problem, meeting):
-    elsewhere = make_meeting(personas, at(8, 19, 30), hood=personas.other_hood)
+    elsewhere = make_meeting(personas.other_hood, at(8, 19, 30))
     with pytest.raises(ValidationError):
         priority_resolve(problem=problem, meeting=elsewhere, actor=personas.chair, decision="Ok")
     meeting_cancel(meeting=meeting, reason="Buurthuis gesloten", by=personas.chair)
@@ -1054,9 +1046,9 @@ class History:
             reporter=personas.outsider,
             title="Te hard rijden op de Pieter Ghijsenlaan",
         )
-        self.first = make_meeting(personas, at(8, 19, 30))
-        self.second = make_meeting(personas, at(36, 19, 30))
-        self.elsewhere_meeting = make_meeting(personas, at(20, 19, 30), hood=personas.other_hood)
+        self.first = make_meeting(personas.hood, at(8, 19, 30))
+        self.second = make_meeting(personas.hood, at(36, 19, 30))
+        self.elsewhere_meeting = make_meeting(personas.other_hood, at(20, 19, 30))
 
         def new(outcome: str, **kw: Any) -> Action:
             return agree(personas, problem, outcome=outcome, due_date=day(60), **kw)
@@ -1112,7 +1104,7 @@ def test_the_previous_meeting_is_the_last_one_not_cancelled_of_this_neighbourhoo
     assert meeting_before(history.second) == history.first
     assert meeting_before(history.first) is None
     assert meeting_before(history.elsewhere_meeting) is None
-    between = make_meeting(personas, at(29, 19, 30))
+    between = make_meeting(personas.hood, at(29, 19, 30))
     assert meeting_before(history.second) == between
     meeting_cancel(meeting=between, reason="Buurthuis gesloten", by=personas.chair)
     assert meeting_before(history.second) == history.first
@@ -1121,9 +1113,9 @@ def test_the_previous_meeting_is_the_last_one_not_cancelled_of_this_neighbourhoo
 def test_changed_since_counts_from_the_previous_meetings_real_start(personas, history):
     assert report_back_since(history.second) == at(8, 19, 40)  # started ten minutes late
     assert report_back_since(history.first) is None
-    unstarted = make_meeting(personas, at(64, 19, 30))
+    unstarted = make_meeting(personas.hood, at(64, 19, 30))
     assert report_back_since(unstarted) == at(36, 19, 50)
-    after_unstarted = make_meeting(personas, at(92, 19, 30))
+    after_unstarted = make_meeting(personas.hood, at(92, 19, 30))
     assert report_back_since(after_unstarted) == at(64, 19, 30)  # never started: planned time
 
 
@@ -1217,7 +1209,7 @@ def test_resolved_again_it_is_asked_again_for_the_new_resolution(
     problem_transition(problem=problem, move=Move.REOPEN, actor=personas.chair, actors={"chair"})
     problem_transition(problem=problem, move=Move.NOMINATE, actor=personas.chair, actors={"chair"})
     problem_transition(problem=problem, move=Move.PRIORITISE, actor=None, actors={ROUND})
-    later = make_meeting(personas, at(64, 19, 30))
+    later = make_meeting(personas.hood, at(64, 19, 30))
     clock.move_to(at(64, 21))
     second = priority_resolve(problem=problem, meeting=later, actor=personas.chair, decision="Ok")
     assert surveys_send_due(second.at + timedelta(days=10)) == 0

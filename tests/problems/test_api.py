@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -18,30 +17,14 @@ from problems.models import Category, Problem, TimelineEntry
 from problems.services import (
     CHRONIC_TESTS,
     problem_confirm_chronic,
-    problem_edit,
     problem_transition,
 )
 from problems.workflow import PUBLIC, Move, Status
-from residents.models import Membership, Role
-from tests.conftest import PERSONA_NAMES, make_person
+from residents.models import Role
+from tests.conftest import PERSONA_NAMES
+from tests.factories import MARKERS, SENSITIVE_SUMMARY, Planted
+from tests.support import assert_no_markers
 
-# Unique strings planted where only the team may look; none may ever reach the API.
-MARKERS = {
-    "reporter_name": "Qzx-REPORTER-NAME-4b1f",
-    "reporter_email": "qzx-reporter-mail-77c0@example.nl",
-    "reported_for": "Qzx-REPORTED-FOR-0d2e",
-    "confidential": "Qzx-CONFIDENTIAL-DETAILS-93aa",
-    "sensitive_title": "Qzx-SENSITIVE-TITLE-5c6d",
-    "sensitive_old_title": "Qzx-SENSITIVE-OLD-TITLE-1e9b",
-    "sensitive_description": "Qzx-SENSITIVE-DESCRIPTION-a210",
-    "sensitive_location": "Qzx-SENSITIVE-LOCATION-ff03",
-    "sensitive_confidential": "Qzx-SENSITIVE-CONFIDENTIAL-6b7e",
-    "confidential_note": "Qzx-CONFIDENTIAL-NOTE-c4d5",
-    "new_title": "Qzx-NEW-REPORT-TITLE-8f8f",
-    "new_description": "Qzx-NEW-REPORT-DESCRIPTION-2a3b",
-    "entered_by_name": "Qzx-ENTERED-BY-NAME-7d11",
-}
-SUMMARY = "Drugsoverlast omgeving Talmalaan"
 PROBLEM_FIELDS = {
     "id",
     "neighbourhood",
@@ -59,79 +42,6 @@ PROBLEM_FIELDS = {
     "url",
 }
 TIMELINE_FIELDS = {"move", "from_status", "to_status", "public_note", "at", "actor_role", "other"}
-
-
-@dataclass
-class Planted:
-    plain: Problem  # accepted, with a named reporter, confidential details, a confidential note
-    sensitive: Problem  # accepted, sensitive: only its summary and street are public
-    new: Problem  # a new report: not public at all
-
-
-def plant_markers(personas: Any, make_problem: Any) -> Planted:
-    """Problems holding every marker in a field the public must never see."""
-    reporter = make_person(
-        MARKERS["reporter_name"], MARKERS["reporter_email"], postcode="3527AB", house_number="20"
-    )
-    Membership.objects.create(user=reporter, neighbourhood=personas.hood, role=Role.RESIDENT)
-    clerk = make_person(MARKERS["entered_by_name"], None)
-    plain = make_problem(
-        Status.NEW,
-        reporter=reporter,
-        title="Kapotte lantaarnpaal",
-        description="De lamp brandt al weken niet.",
-        category="verlichting",
-        street="Marshallaan",
-        location_detail="bij huisnummer 30",
-        confidential_details=MARKERS["confidential"],
-        reported_for=MARKERS["reported_for"],
-        entered_by=clerk,
-        entered_by_role=Role.OFFICE,
-    )
-    problem_transition(
-        problem=plain,
-        move=Move.ACCEPT,
-        actor=personas.chair,
-        actors={Role.CHAIR},
-        public_note="Bekeken op de vergadering",
-        confidential_note=MARKERS["confidential_note"],
-    )
-    sensitive = make_problem(
-        reporter=reporter,
-        category="drugsoverlast",
-        street="Talmalaan",
-        title=MARKERS["sensitive_old_title"],
-        description=MARKERS["sensitive_description"],
-        location_detail=MARKERS["sensitive_location"],
-        confidential_details=MARKERS["sensitive_confidential"],
-    )
-    # An edit: its old values (a marker) stay in the team-only `changes`.
-    problem_edit(
-        problem=sensitive,
-        actor=personas.chair,
-        role=Role.CHAIR,
-        title=MARKERS["sensitive_title"],
-        public_summary=SUMMARY,
-    )
-    new = make_problem(
-        Status.NEW,
-        reporter=reporter,
-        title=MARKERS["new_title"],
-        description=MARKERS["new_description"],
-    )
-    for problem in (plain, sensitive, new):
-        problem.refresh_from_db()
-    return Planted(plain, sensitive, new)
-
-
-def assert_no_markers(text: str) -> None:
-    found = [name for name, marker in MARKERS.items() if marker.lower() in text.lower()]
-    assert not found, f"private data in an API response: {found}"
-
-
-@pytest.fixture
-def planted(personas, make_problem) -> Planted:
-    return plant_markers(personas, make_problem)
 
 
 @pytest.fixture
@@ -185,7 +95,7 @@ def test_categories_list_the_seeded_categories_and_which_are_sensitive(api, db):
         "sensitive": True,
     }
     assert [slug for slug, row in by_slug.items() if row["sensitive"]] == ["drugsoverlast"]
-    assert list(by_slug)[0] == "zwerfvuil"  # the register's order
+    assert next(iter(by_slug)) == "zwerfvuil"  # the register's order
 
 
 # Problems
@@ -246,7 +156,7 @@ def test_a_problem_shows_exactly_its_public_fields(api, make_problem, personas):
 
 def test_a_sensitive_problem_shows_only_its_summary_and_street(api, planted):
     detail = api("api_problem", pk=planted.sensitive.pk).json()
-    assert detail["title"] == SUMMARY
+    assert detail["title"] == SENSITIVE_SUMMARY
     assert detail["description"] == ""
     assert detail["location"] == "Talmalaan"
     assert detail["category"] == "drugsoverlast"

@@ -33,7 +33,7 @@ from schemathesis.checks import (
 )
 from schemathesis.core.result import Ok
 
-from tests.problems.test_api import Planted, assert_no_markers, plant_markers
+from tests.support import assert_no_markers
 
 CHECKS = [
     not_a_server_error,
@@ -52,11 +52,6 @@ def generated_schema() -> dict[str, Any]:
 
 SCHEMA = generated_schema()
 schema = schemathesis.openapi.from_dict(SCHEMA)
-
-
-@pytest.fixture
-def planted(personas, make_problem) -> Planted:
-    return plant_markers(personas, make_problem)
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 import pytest
@@ -13,49 +11,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from meetings import meeting_services
-from meetings.models import Meeting
 from problems import ballot_views
-from problems.models import Ballot, BallotPoint, PriorityRound, RoundCandidate
-from problems.round_services import ballot_cast, round_close, round_create, round_open
+from problems.models import Ballot, PriorityRound, RoundCandidate
+from problems.round_services import ballot_cast, round_close, round_open
 from problems.workflow import Status
-from residents.models import Membership, User
+from residents.models import Membership
+from tests.factories import new_round
+from tests.support import ballot_fields, candidate_ids, points_of, stored_points
 
-MakeRound = Callable[..., PriorityRound]
 VOTERS = ["resident", "second_resident", "minute_taker"]
 TEAM = ["chair", "wijkagent", "housing_contact", "office", "coordinator"]
 STRANGERS = ["outsider", "outsider_chair", "pending_resident"]
-
-
-def new_meeting(hood: Any, days: int = 7) -> Meeting:
-    start = timezone.now().replace(second=0, microsecond=0) + timedelta(days=days)
-    return meeting_services.meeting_create(
-        neighbourhood=hood,
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        place="Buurthuis De Kanaalstraat",
-    )
-
-
-def new_round(
-    personas: Any,
-    make_problem: Callable[..., Any],
-    candidates: int = 3,
-    *,
-    open: bool = True,
-    days: int = 7,
-) -> PriorityRound:
-    """A round of a new meeting with the neighbourhood's candidates (`candidates` more of
-    them made first), open unless `open=False`."""
-    for n in range(candidates):
-        make_problem(Status.CANDIDATE, title=f"Kandidaat {n + 1}")
-    round = round_create(meeting=new_meeting(personas.hood, days=days))
-    return round_open(round=round) if open else round
-
-
-@pytest.fixture
-def make_round(personas, make_problem) -> MakeRound:
-    return partial(new_round, personas, make_problem)
 
 
 @pytest.fixture
@@ -67,30 +33,6 @@ def url(round: PriorityRound) -> str:
     return reverse("ballot", args=[round.neighbourhood.slug, round.pk])
 
 
-def ids(round: PriorityRound) -> list[int]:
-    return list(round.candidates.order_by("position", "pk").values_list("pk", flat=True))
-
-
-def stored(round: PriorityRound) -> dict[tuple[int, int], tuple[str, int]]:
-    """Every point stored in the round: {(voter, candidate): (source, points)}."""
-    return {
-        (p.ballot.voter_id, p.candidate_id): (p.ballot.source, p.points)
-        for p in BallotPoint.objects.filter(ballot__round=round).select_related("ballot")
-    }
-
-
-def mine(round: PriorityRound, user: User) -> dict[int, int]:
-    return dict(
-        BallotPoint.objects.filter(ballot__round=round, ballot__voter=user).values_list(
-            "candidate_id", "points"
-        )
-    )
-
-
-def fields(points: dict[int, Any]) -> dict[str, Any]:
-    return {f"points-{pk}": value for pk, value in points.items()}
-
-
 # --- Who gets a ballot ---------------------------------------------------------------------
 
 
@@ -98,7 +40,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, round):
     response = client.get(url(round))
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_login"))
-    assert client.post(url(round), fields({ids(round)[0]: 2})).status_code == 302
+    assert client.post(url(round), ballot_fields({candidate_ids(round)[0]: 2})).status_code == 302
     assert not Ballot.objects.exists()
 
 
@@ -109,7 +51,7 @@ def test_residents_get_the_ballot_form(as_persona, round, persona):
     page = response.content.decode()
     assert "data-ballot" in page
     assert "Save my vote" in page
-    for pk in ids(round):
+    for pk in candidate_ids(round):
         assert f'name="points-{pk}"' in page
     assert "Kandidaat 1" in page
 
@@ -127,7 +69,7 @@ def test_the_team_sees_the_candidates_with_an_explanation_and_no_form(
     assert "Save my vote" not in page
     assert 'name="points-' not in page
     # Posting a ballot anyway changes nothing.
-    refused = client.post(url(round), fields({ids(round)[0]: 2}))
+    refused = client.post(url(round), ballot_fields({candidate_ids(round)[0]: 2}))
     assert 'name="points-' not in refused.content.decode()
     assert not Ballot.objects.exists()
 
@@ -145,7 +87,7 @@ def test_people_who_are_not_members_here_get_403_with_an_explanation(as_persona,
         assert "waiting for the chair's approval" in page
     else:
         assert "You are not a member of Kanaleneiland-Noord" in page
-    assert client.post(url(round), fields({ids(round)[0]: 2})).status_code == 403
+    assert client.post(url(round), ballot_fields({candidate_ids(round)[0]: 2})).status_code == 403
     assert not Ballot.objects.exists()
 
 
@@ -153,7 +95,7 @@ def test_a_round_is_only_found_under_its_own_neighbourhood(as_persona, personas,
     client = as_persona("outsider")
     wrong = reverse("ballot", args=[personas.other_hood.slug, round.pk])
     assert client.get(wrong).status_code == 404
-    assert client.post(wrong, fields({ids(round)[0]: 2})).status_code == 404
+    assert client.post(wrong, ballot_fields({candidate_ids(round)[0]: 2})).status_code == 404
     assert (
         as_persona("resident").get(reverse("ballot", args=[personas.hood.slug, 999999])).status_code
         == 404
@@ -164,7 +106,7 @@ def test_a_resident_who_left_no_longer_votes(as_persona, personas, round):
     Membership.objects.filter(user=personas.resident).update(status="left")
     client = as_persona("resident")
     assert client.get(url(round)).status_code == 403
-    assert client.post(url(round), fields({ids(round)[0]: 1})).status_code == 403
+    assert client.post(url(round), ballot_fields({candidate_ids(round)[0]: 1})).status_code == 403
     assert not Ballot.objects.exists()
 
 
@@ -172,12 +114,12 @@ def test_a_resident_who_left_no_longer_votes(as_persona, personas, round):
 
 
 def test_a_resident_casts_a_ballot_and_sees_it_saved(as_persona, personas, round):
-    first, second, _third = ids(round)
+    first, second, _third = candidate_ids(round)
     client = as_persona("resident")
-    response = client.post(url(round), fields({first: 3, second: 2}))
+    response = client.post(url(round), ballot_fields({first: 3, second: 2}))
     assert response.status_code == 303
     assert response.url == url(round)
-    assert stored(round) == {
+    assert stored_points(round) == {
         (personas.resident.pk, first): ("online", 3),
         (personas.resident.pk, second): ("online", 2),
     }
@@ -188,8 +130,8 @@ def test_a_resident_casts_a_ballot_and_sees_it_saved(as_persona, personas, round
 
 
 def test_the_page_shows_the_points_left_without_javascript(as_persona, personas, round):
-    first = ids(round)[0]
-    ballot_cast(round=round, voter=personas.resident, points={first: 2})
+    first = candidate_ids(round)[0]
+    ballot_cast(priority_round=round, voter=personas.resident, points={first: 2})
     page = as_persona("resident").get(url(round)).content.decode()
     assert "3 points left" in page
     assert f'name="points-{first}" value="2"' in page
@@ -202,26 +144,26 @@ def test_the_page_shows_the_points_left_without_javascript(as_persona, personas,
 
 
 def test_a_resident_changes_their_ballot(as_persona, personas, round):
-    first, second, third = ids(round)
+    first, second, third = candidate_ids(round)
     client = as_persona("resident")
-    client.post(url(round), fields({first: 3, second: 2}))
-    response = client.post(url(round), fields({second: 1, third: 3, first: ""}))
+    client.post(url(round), ballot_fields({first: 3, second: 2}))
+    response = client.post(url(round), ballot_fields({second: 1, third: 3, first: ""}))
     assert response.status_code == 303
-    assert mine(round, personas.resident) == {second: 1, third: 3}
+    assert points_of(round, personas.resident) == {second: 1, third: 3}
     assert Ballot.objects.filter(round=round, voter=personas.resident).count() == 1
 
 
 def test_a_resident_withdraws_their_ballot(as_persona, personas, round):
-    first = ids(round)[0]
+    first = candidate_ids(round)[0]
     client = as_persona("resident")
-    client.post(url(round), fields({first: 3}))
-    ballot_cast(round=round, voter=personas.second_resident, points={first: 1})
+    client.post(url(round), ballot_fields({first: 3}))
+    ballot_cast(priority_round=round, voter=personas.second_resident, points={first: 1})
     page = client.get(url(round)).content.decode()
     assert "Withdraw my vote" in page
-    response = client.post(url(round), {"withdraw": "1", **fields({first: 3})})
+    response = client.post(url(round), {"withdraw": "1", **ballot_fields({first: 3})})
     assert response.status_code == 303
     assert not Ballot.objects.filter(round=round, voter=personas.resident).exists()
-    assert mine(round, personas.second_resident) == {first: 1}
+    assert points_of(round, personas.second_resident) == {first: 1}
     page = client.get(url(round)).content.decode()
     assert "Your vote has been withdrawn" in page
     assert "5 points left" in page
@@ -229,20 +171,20 @@ def test_a_resident_withdraws_their_ballot(as_persona, personas, round):
 
 
 def test_a_ballot_with_no_points_at_all_leaves_no_vote(as_persona, personas, round):
-    first, second, _ = ids(round)
+    first, second, _ = candidate_ids(round)
     client = as_persona("resident")
-    client.post(url(round), fields({first: 2}))
-    response = client.post(url(round), fields({first: 0, second: "0"}))
+    client.post(url(round), ballot_fields({first: 2}))
+    response = client.post(url(round), ballot_fields({first: 0, second: "0"}))
     assert response.status_code == 303
     assert not Ballot.objects.filter(round=round).exists()
 
 
 def test_the_person_voting_comes_from_the_session_only(as_persona, personas, round):
-    first = ids(round)[0]
+    first = candidate_ids(round)[0]
     as_persona("resident").post(
-        url(round), {"voter": personas.second_resident.pk, **fields({first: 2})}
+        url(round), {"voter": personas.second_resident.pk, **ballot_fields({first: 2})}
     )
-    assert stored(round) == {(personas.resident.pk, first): ("online", 2)}
+    assert stored_points(round) == {(personas.resident.pk, first): ("online", 2)}
 
 
 # --- Refusals: a clear message, nothing changed -----------------------------------------------
@@ -270,20 +212,20 @@ def other_round(make_round) -> PriorityRound:
 def test_tampered_or_wrong_ballots_are_refused_and_change_nothing(
     as_persona, personas, round, other_round, case, message
 ):
-    first, second, third = ids(round)
+    first, second, _third = candidate_ids(round)
     client = as_persona("resident")
-    client.post(url(round), fields({first: 1, second: 1}))
-    before = stored(round)
+    client.post(url(round), ballot_fields({first: 1, second: 1}))
+    before = stored_points(round)
     assert before
-    foreign = ids(other_round)[0]
+    foreign = candidate_ids(other_round)[0]
     data: Any = {
-        "over_budget": fields({first: 3, second: 3}),
-        "over_max": fields({first: 4}),
-        "negative": fields({first: -1, second: 3}),
-        "not_a_number": fields({first: "2.5"}),
-        "unknown": fields({first: 1, 999999: 1}),
-        "other_round": fields({first: 1, foreign: 2}),
-        "not_an_id": {**fields({first: 1}), "points-abc": "1"},
+        "over_budget": ballot_fields({first: 3, second: 3}),
+        "over_max": ballot_fields({first: 4}),
+        "negative": ballot_fields({first: -1, second: 3}),
+        "not_a_number": ballot_fields({first: "2.5"}),
+        "unknown": ballot_fields({first: 1, 999999: 1}),
+        "other_round": ballot_fields({first: 1, foreign: 2}),
+        "not_an_id": {**ballot_fields({first: 1}), "points-abc": "1"},
         "twice": f"points-{first}=1&points-{first}=2",
     }[case]
     if isinstance(data, str):
@@ -296,7 +238,7 @@ def test_tampered_or_wrong_ballots_are_refused_and_change_nothing(
     assert 'class="error-summary"' in page
     assert message in page
     assert 'name="points-' in page  # the form again, to correct
-    assert stored(round) == before
+    assert stored_points(round) == before
     assert not Ballot.objects.filter(round=other_round).exists()
     # What was sent stays in the form, so the resident sees what to correct.
     if case == "over_budget":
@@ -307,17 +249,17 @@ def test_tampered_or_wrong_ballots_are_refused_and_change_nothing(
 
 
 def test_a_closed_round_refuses_ballots(as_persona, personas, round):
-    first = ids(round)[0]
+    first = candidate_ids(round)[0]
     client = as_persona("resident")
-    client.post(url(round), fields({first: 2}))
-    round_close(round=round, by=personas.chair)
-    before = stored(round)
-    response = client.post(url(round), fields({first: 3}))
+    client.post(url(round), ballot_fields({first: 2}))
+    round_close(priority_round=round, by=personas.chair)
+    before = stored_points(round)
+    response = client.post(url(round), ballot_fields({first: 3}))
     assert response.status_code == 200
     page = response.content.decode()
     assert "Voting is closed: your vote was not saved." in page
     assert 'name="points-' not in page
-    assert stored(round) == before
+    assert stored_points(round) == before
     page = client.get(url(round)).content.decode()
     assert "Voting is closed." in page
     assert "You gave 2 points" in page
@@ -326,24 +268,24 @@ def test_a_closed_round_refuses_ballots(as_persona, personas, round):
 
 def test_a_round_past_its_closing_time_is_closed(as_persona, personas, make_round):
     round = make_round(2, open=False)
-    round = round_open(round=round, closes_at=timezone.now() + timedelta(hours=1))
+    round = round_open(priority_round=round, closes_at=timezone.now() + timedelta(hours=1))
     client = as_persona("resident")
     with time_machine.travel(timezone.now() + timedelta(hours=2)):
         page = client.get(url(round)).content.decode()
         assert "Voting is closed." in page
         assert 'name="points-' not in page
-        response = client.post(url(round), fields({ids(round)[0]: 1}))
+        response = client.post(url(round), ballot_fields({candidate_ids(round)[0]: 1}))
         assert response.status_code == 200
     assert not Ballot.objects.exists()
 
 
 def test_the_results_link_appears_only_once_results_are_shown(as_persona, personas, round):
-    first = ids(round)[0]
-    ballot_cast(round=round, voter=personas.second_resident, points={first: 3})
+    first = candidate_ids(round)[0]
+    ballot_cast(priority_round=round, voter=personas.second_resident, points={first: 3})
     client = as_persona("resident")
     page = client.get(url(round)).content.decode()
     assert "See the results" not in page
-    round_close(round=round, by=personas.chair)  # closing shows the results
+    round_close(priority_round=round, by=personas.chair)  # closing shows the results
     page = client.get(url(round)).content.decode()
     results = reverse("round_results", args=[personas.hood.slug, round.pk])
     assert f'href="{results}"' in page
@@ -358,16 +300,16 @@ def test_before_voting_opens_the_page_says_when(as_persona, personas, make_round
     assert "Voting has not opened yet" in page
     assert "when the agenda for the meeting on" in page
     assert 'name="points-' not in page
-    response = client.post(url(round), fields({ids(round)[0]: 1}))
+    response = client.post(url(round), ballot_fields({candidate_ids(round)[0]: 1}))
     assert response.status_code == 200
     assert "Voting has not opened yet: your vote was not saved." in response.content.decode()
     assert not Ballot.objects.exists()
 
 
 def test_a_paper_ballot_already_entered_is_shown_and_cannot_be_doubled(as_persona, personas, round):
-    first, second, _ = ids(round)
+    first, second, _ = candidate_ids(round)
     ballot_cast(
-        round=round,
+        priority_round=round,
         voter=personas.resident,
         points={first: 1},
         source=Ballot.Source.PAPER,
@@ -377,12 +319,12 @@ def test_a_paper_ballot_already_entered_is_shown_and_cannot_be_doubled(as_person
     page = client.get(url(round)).content.decode()
     assert "Your paper ballot has been entered" in page
     assert 'name="points-' not in page
-    response = client.post(url(round), fields({second: 3}))
+    response = client.post(url(round), ballot_fields({second: 3}))
     assert response.status_code == 200
     assert "cannot vote online" in response.content.decode()
-    assert stored(round) == {(personas.resident.pk, first): ("paper", 1)}
+    assert stored_points(round) == {(personas.resident.pk, first): ("paper", 1)}
     client.post(url(round), {"withdraw": "1"})
-    assert stored(round) == {(personas.resident.pk, first): ("paper", 1)}
+    assert stored_points(round) == {(personas.resident.pk, first): ("paper", 1)}
 
 
 def test_a_sensitive_candidate_shows_only_its_public_title(as_persona, personas, make_problem):
@@ -394,7 +336,7 @@ def test_a_sensitive_candidate_shows_only_its_public_title(as_persona, personas,
         location_detail="Bij nummer 12",
         confidential_details="Familie X op nummer 12",
     )
-    round = round_open(round=round_create(meeting=new_meeting(personas.hood)))
+    round = new_round(personas, make_problem, 0)
     candidate = round.candidates.get()
     page = as_persona("resident").get(url(round)).content.decode()
     assert candidate.problem.public_title in page
@@ -421,7 +363,7 @@ def test_the_ballot_page_queries_do_not_grow_with_candidates(
 ):
     round = make_round(2)
     client = as_persona("resident")
-    ballot_cast(round=round, voter=personas.resident, points={ids(round)[0]: 2})
+    ballot_cast(priority_round=round, voter=personas.resident, points={candidate_ids(round)[0]: 2})
     client.get(url(round))  # the second-factor check of the session is done once
     with django_assert_max_num_queries(12) as small:
         assert client.get(url(round)).status_code == 200
@@ -429,8 +371,12 @@ def test_the_ballot_page_queries_do_not_grow_with_candidates(
     for n in range(12):
         problem = make_problem(Status.CANDIDATE, title=f"Nog een probleem {n}")
         RoundCandidate.objects.create(round=bigger, problem=problem, position=10 + n)
-    ballot_cast(round=bigger, voter=personas.resident, points=dict.fromkeys(ids(bigger)[:5], 1))
-    assert len(ids(bigger)) > 12
+    ballot_cast(
+        priority_round=bigger,
+        voter=personas.resident,
+        points=dict.fromkeys(candidate_ids(bigger)[:5], 1),
+    )
+    assert len(candidate_ids(bigger)) > 12
     with django_assert_num_queries(len(small.captured_queries)):
         assert client.get(url(bigger)).status_code == 200
 
@@ -444,16 +390,16 @@ TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"
 def test_the_ballot_post_does_at_most_ten_queries_with_authentication(
     as_persona, personas, round, django_assert_max_num_queries, again
 ):
-    first, second, third = ids(round)
+    first, second, third = candidate_ids(round)
     client = as_persona("resident")
     client.get(url(round))  # the second-factor check of the session is done once
     if again:
-        client.post(url(round), fields({first: 3, second: 2}))
+        client.post(url(round), ballot_fields({first: 3, second: 2}))
     # At most 10, plus the savepoint pair of the test's own transaction.
     with django_assert_max_num_queries(12) as captured:
-        response = client.post(url(round), fields({first: 1, second: 2, third: 2}))
+        response = client.post(url(round), ballot_fields({first: 1, second: 2, third: 2}))
     assert response.status_code == 303
-    assert mine(round, personas.resident) == {first: 1, second: 2, third: 2}
+    assert points_of(round, personas.resident) == {first: 1, second: 2, third: 2}
     statements = [
         query["sql"]
         for query in captured.captured_queries
@@ -484,11 +430,11 @@ def test_a_round_that_closes_while_the_resident_votes_shows_the_closed_page(
     as_persona, personas, round, monkeypatch
 ):
     def cast_after_the_close(**kwargs):
-        round_close(round=round, by=personas.chair)
+        round_close(priority_round=round, by=personas.chair)
         return ballot_cast(**kwargs)
 
     monkeypatch.setattr(ballot_views, "ballot_cast", cast_after_the_close)
-    response = as_persona("resident").post(url(round), fields({ids(round)[0]: 2}))
+    response = as_persona("resident").post(url(round), ballot_fields({candidate_ids(round)[0]: 2}))
     page = response.content.decode()
     assert "Voting is closed: your vote was not saved." in page
     assert 'name="points-' not in page

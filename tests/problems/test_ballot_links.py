@@ -4,7 +4,6 @@ one round only, until the round closes."""
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 
 import pytest
 import time_machine
@@ -19,12 +18,7 @@ from problems.models import Ballot, PriorityRound
 from problems.round_services import ballot_cast, round_close, round_open
 from residents.links import read_action_link_token, user_revoke_action_links
 from residents.models import Membership, User
-from tests.problems.test_ballot import MakeRound, fields, ids, mine, new_round, stored
-
-
-@pytest.fixture
-def make_round(personas, make_problem) -> MakeRound:
-    return partial(new_round, personas, make_problem)
+from tests.support import ballot_fields, candidate_ids, points_of, stored_points
 
 
 @pytest.fixture
@@ -38,7 +32,7 @@ def path_of(absolute: str) -> str:
 
 
 def link(round: PriorityRound, user: User) -> str:
-    return path_of(ballot_link_url(round=round, user=user))
+    return path_of(ballot_link_url(priority_round=round, user=user))
 
 
 @pytest.fixture
@@ -50,7 +44,7 @@ def browser(english_pages, client) -> Client:
 
 
 def test_the_link_is_absolute_and_names_the_person_and_the_round(personas, round):
-    url = ballot_link_url(round=round, user=personas.resident)
+    url = ballot_link_url(priority_round=round, user=personas.resident)
     token = url.rstrip("/").rsplit("/", 1)[-1]
     found = read_action_link_token(token=token, purpose="ballot", obj=round)
     assert found.user == personas.resident
@@ -64,7 +58,7 @@ def test_the_link_is_valid_until_the_round_closes_or_the_day_after_the_meeting(
     assert without.closes_at is None
     assert ballot_link_expires_at(without) == without.meeting.ends_at + timedelta(days=1)
     closes = timezone.now() + timedelta(days=3)
-    timed = round_open(round=make_round(0, open=False, days=14), closes_at=closes)
+    timed = round_open(priority_round=make_round(0, open=False, days=14), closes_at=closes)
     assert ballot_link_expires_at(timed) == closes
     url = link(timed, personas.resident)
     with time_machine.travel(closes - timedelta(minutes=1)):
@@ -74,7 +68,7 @@ def test_the_link_is_valid_until_the_round_closes_or_the_day_after_the_meeting(
 
 
 def test_a_resident_votes_through_the_link_without_logging_in(browser, personas, round):
-    first, second, _ = ids(round)
+    first, second, _ = candidate_ids(round)
     url = link(round, personas.resident)
     page = browser.get(url)
     assert page.status_code == 200
@@ -84,10 +78,10 @@ def test_a_resident_votes_through_the_link_without_logging_in(browser, personas,
     assert "5 points left" in content
     assert "no-cache" in page.headers["Cache-Control"]
 
-    saved = browser.post(url, fields({first: 3, second: 2}))
+    saved = browser.post(url, ballot_fields({first: 3, second: 2}))
     assert saved.status_code == 303
     assert saved.url == url
-    assert stored(round) == {
+    assert stored_points(round) == {
         (personas.resident.pk, first): ("online", 3),
         (personas.resident.pk, second): ("online", 2),
     }
@@ -101,20 +95,20 @@ def test_a_resident_votes_through_the_link_without_logging_in(browser, personas,
 
 
 def test_a_link_acts_only_for_its_own_person(browser, login, personas, round):
-    first = ids(round)[0]
+    first = candidate_ids(round)[0]
     url = link(round, personas.resident)
     # Naming someone else in the form does nothing, and neither does being logged in as them.
-    browser.post(url, {"voter": personas.second_resident.pk, **fields({first: 2})})
+    browser.post(url, {"voter": personas.second_resident.pk, **ballot_fields({first: 2})})
     logged_in = login(personas.second_resident)
-    logged_in.post(url, {"voter": personas.second_resident.pk, **fields({first: 1})})
-    assert stored(round) == {(personas.resident.pk, first): ("online", 1)}
+    logged_in.post(url, {"voter": personas.second_resident.pk, **ballot_fields({first: 1})})
+    assert stored_points(round) == {(personas.resident.pk, first): ("online", 1)}
     assert not Ballot.objects.filter(voter=personas.second_resident).exists()
 
 
 def test_a_link_for_one_round_cannot_vote_in_another(browser, personas, round, make_round):
     other = make_round(0, days=35)  # same neighbourhood, its own candidate rows
     url = link(round, personas.resident)
-    response = browser.post(url, fields({ids(other)[0]: 2}))
+    response = browser.post(url, ballot_fields({candidate_ids(other)[0]: 2}))
     assert response.status_code == 200
     assert "Your ballot names a problem that is not in this round." in response.content.decode()
     assert not Ballot.objects.exists()
@@ -141,7 +135,7 @@ def test_a_tampered_link_is_refused_with_a_friendly_page(browser, personas, roun
         assert "Voting while logged in" in page.content.decode()
         assert (
             browser.post(
-                reverse("ballot_link", args=[broken]), fields({ids(round)[0]: 1})
+                reverse("ballot_link", args=[broken]), ballot_fields({candidate_ids(round)[0]: 1})
             ).status_code
             == 400
         )
@@ -151,7 +145,9 @@ def test_a_tampered_link_is_refused_with_a_friendly_page(browser, personas, roun
 def test_a_link_made_for_another_purpose_does_not_vote(browser, personas, round, make_problem):
     problem = make_problem()
     token = unfollow_url(personas.resident, problem).rstrip("/").rsplit("/", 1)[-1]
-    response = browser.post(reverse("ballot_link", args=[token]), fields({ids(round)[0]: 1}))
+    response = browser.post(
+        reverse("ballot_link", args=[token]), ballot_fields({candidate_ids(round)[0]: 1})
+    )
     assert response.status_code == 400
     assert not Ballot.objects.exists()
 
@@ -164,14 +160,14 @@ def test_an_expired_link_explains_how_to_vote_logged_in(browser, personas, round
         content = page.content.decode()
         assert "This ballot link has expired" in content
         assert reverse("account_login") in content
-        assert browser.post(url, fields({ids(round)[0]: 1})).status_code == 410
+        assert browser.post(url, ballot_fields({candidate_ids(round)[0]: 1})).status_code == 410
     assert not Ballot.objects.exists()
 
 
 def test_a_revoked_link_no_longer_works(browser, personas, round):
     url = link(round, personas.resident)
     user_revoke_action_links(user=personas.resident)
-    assert browser.post(url, fields({ids(round)[0]: 1})).status_code == 400
+    assert browser.post(url, ballot_fields({candidate_ids(round)[0]: 1})).status_code == 400
     assert not Ballot.objects.exists()
 
 
@@ -183,7 +179,7 @@ def test_a_link_of_someone_who_is_no_longer_a_resident_member_shows_no_ballot(
     page = browser.get(url)
     assert page.status_code == 403
     assert 'name="points-' not in page.content.decode()
-    assert browser.post(url, fields({ids(round)[0]: 1})).status_code == 403
+    assert browser.post(url, ballot_fields({candidate_ids(round)[0]: 1})).status_code == 403
     assert not Ballot.objects.exists()
 
 
@@ -192,19 +188,19 @@ def test_a_link_of_a_professional_shows_no_ballot(browser, personas, round):
     assert page.status_code == 200
     assert "you do not vote" in page.content.decode()
     assert 'name="points-' not in page.content.decode()
-    browser.post(link(round, personas.wijkagent), fields({ids(round)[0]: 1}))
+    browser.post(link(round, personas.wijkagent), ballot_fields({candidate_ids(round)[0]: 1}))
     assert not Ballot.objects.exists()
 
 
 def test_after_the_round_closes_the_link_says_so_and_refuses(browser, personas, round):
-    first = ids(round)[0]
+    first = candidate_ids(round)[0]
     url = link(round, personas.resident)
-    browser.post(url, fields({first: 2}))
-    ballot_cast(round=round, voter=personas.second_resident, points={first: 1})
-    round_close(round=round, by=personas.chair)
+    browser.post(url, ballot_fields({first: 2}))
+    ballot_cast(priority_round=round, voter=personas.second_resident, points={first: 1})
+    round_close(priority_round=round, by=personas.chair)
     page = browser.get(url).content.decode()
     assert "Voting is closed." in page
     assert 'name="points-' not in page
-    response = browser.post(url, fields({first: 3}))
+    response = browser.post(url, ballot_fields({first: 3}))
     assert response.status_code == 200
-    assert mine(round, personas.resident) == {first: 2}
+    assert points_of(round, personas.resident) == {first: 2}

@@ -26,7 +26,7 @@ from problems.services import CleanPhoto, confidential_views_log
 from problems.workflow import Status
 from residents.models import Membership, Role
 from tests.conftest import PERSONA_NAMES, assert_status, give_second_factor
-from tests.residents.test_login import confirm, current_totp, last_code, request_code
+from tests.support import confirm, current_totp, last_code, request_code
 
 VIEW_LOG = {"chair", "coordinator"}
 SECRET = "Qzgeheimxq"  # in the confidential details only

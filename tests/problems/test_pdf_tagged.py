@@ -24,8 +24,7 @@ from PIL import Image
 
 from buurtoverleg.pdf import render_pdf
 from tests.conftest import pass_second_factor
-
-from .privacy_walker import PDF_ROUTES, World, planted_world, routes, urls_of
+from tests.problems.privacy_walker import PDF_ROUTES, World, planted_world, routes, urls_of
 
 pytestmark = pytest.mark.django_db
 
@@ -137,11 +136,11 @@ def test_only_inline_data_is_fetched(tmp_path):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, directory=str(tmp_path), **kwargs)
 
-        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        def do_GET(self) -> None:
             asked.append(self.path)
             super().do_GET()
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -155,7 +154,7 @@ def test_only_inline_data_is_fetched(tmp_path):
         assert images(render_pdf(html(f'<img src="{on_disk}" alt="rood">'))) == 0
         assert images(render_pdf(html(f'<img src="{web}" alt="rood">'))) == 0
         assert asked == []
-        with urllib.request.urlopen(web) as response:  # noqa: S310 - our own test server
+        with urllib.request.urlopen(web) as response:
             assert response.read() == image  # the address itself works
     finally:
         server.shutdown()

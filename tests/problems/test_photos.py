@@ -17,25 +17,7 @@ from problems.models import ConfidentialView, Photo, Problem
 from problems.photos import MAX_PHOTOS, MAX_SIDE, photo_clean, photos_clean
 from problems.workflow import Status
 from tests.conftest import PERSONA_NAMES
-
-GPS_IFD = 0x8825
-ORIENTATION = 0x0112
-
-
-def jpeg_with_gps(size: tuple[int, int] = (120, 80), orientation: int = 1) -> bytes:
-    """A real JPEG as a phone makes it: EXIF with a GPS position, a camera and an orientation."""
-    image = Image.new("RGB", size, (200, 30, 30))
-    image.paste((30, 30, 200), (0, 0, size[0] // 2, size[1]))  # left half blue
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"  # Make
-    exif[0x0110] = "SecretPhone 12"  # Model
-    exif[ORIENTATION] = orientation
-    exif.get_ifd(GPS_IFD).update(
-        {1: "N", 2: (52.0, 4.0, 30.0), 3: "E", 4: (5.0, 6.0, 10.0)}  # Utrecht
-    )
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif, comment=b"taken at home")
-    return out.getvalue()
+from tests.support import GPS_IFD, ORIENTATION, jpeg_with_gps, report_url, valid_data
 
 
 def upload(content: bytes, name: str = "foto.jpg", content_type: str = "image/jpeg"):
@@ -247,8 +229,6 @@ def test_turned_photo_is_scaled_down_and_upright():
 def test_a_report_with_a_forty_megapixel_photo_saves_nothing(
     as_persona, personas, settings, tmp_path
 ):
-    from .test_report import report_url, valid_data
-
     settings.MEDIA_ROOT = tmp_path / "media"
     photo = upload(png_claiming((8000, 5000)), "straat.png", "image/png")
     response = as_persona("resident").post(report_url(personas), valid_data(photos=[photo]))

@@ -37,8 +37,7 @@ from problems.workflow import Move
 from residents.permissions import Perm, can, roles_in
 from residents.second_factor import has_totp
 from tests.conftest import PERSONA_NAMES, pass_second_factor
-
-from .privacy_walker import (
+from tests.problems.privacy_walker import (
     CONFIDENTIAL,
     ELSEWHERE,
     MARKERS,
@@ -285,7 +284,7 @@ def test_every_route_has_a_filling(world):
 
 
 def test_a_route_the_walker_cannot_fill_is_an_error(world):
-    from .privacy_walker import Route
+    from tests.problems.privacy_walker import Route
 
     with pytest.raises(UnfilledRoute, match="scherm"):
         urls_of(Route("scherm/<str:key>/", "projector"), {}, "x")

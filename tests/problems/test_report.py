@@ -16,18 +16,8 @@ from problems import photos
 from problems.models import Category, Follow, Photo, Problem, TimelineEntry
 from problems.workflow import Move, Status
 from tests.conftest import PERSONA_NAMES, assert_status
+from tests.support import GPS_IFD, REPORTERS, files_in, photo, report_url, valid_data
 
-from .test_photos import GPS_IFD, jpeg_with_gps
-
-REPORTERS = {
-    "resident",
-    "second_resident",
-    "chair",
-    "minute_taker",
-    "wijkagent",
-    "housing_contact",
-    "office",
-}
 ENTER_FOR = {"chair", "office"}
 
 
@@ -35,33 +25,6 @@ ENTER_FOR = {"chair", "office"}
 def media(settings, tmp_path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-def files_in(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
-
-
-def report_url(personas) -> str:
-    return reverse("problem_report", args=[personas.hood.slug])
-
-
-def valid_data(**changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "category": Category.objects.get(slug="zwerfvuil").pk,
-        "title": "Afval naast de glasbak",
-        "description": "Elke maandag staan er vuilniszakken naast de glasbak.",
-        "street": "Marshallaan",
-        "location_detail": "bij de speeltuin",
-        "times_of_day": ["morning", "evening"],
-        "days_of_week": ["mon"],
-        "since": "sinds de zomer",
-    }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
-
-
-def photo(content: bytes | None = None, name: str = "foto.jpg") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content or jpeg_with_gps(), content_type="image/jpeg")
 
 
 # --- Permissions -------------------------------------------------------------------------

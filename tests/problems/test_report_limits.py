@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from problems.models import Follow, Photo, Problem, TimelineEntry
-from tests.problems.test_report import files_in, photo, report_url, valid_data
+from tests.support import files_in, photo, report_url, valid_data
 
 TEN_AM = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 

@@ -29,7 +29,7 @@ def report_page(as_persona, personas) -> str:
 
 def img_src(csp: str) -> list[str]:
     directives = dict(
-        (part.strip().split(" ", 1) + [""])[:2] for part in csp.split(";") if part.strip()
+        ([*part.strip().split(" ", 1), ""])[:2] for part in csp.split(";") if part.strip()
     )
     return directives["img-src"].split()
 

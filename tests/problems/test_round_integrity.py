@@ -29,7 +29,8 @@ from problems.round_services import (
 )
 from residents.models import Membership, Neighbourhood, Role, User
 from tests.conftest import Personas, make_person
-from tests.problems.test_round_results import candidates_of, open_round
+from tests.factories import new_round
+from tests.support import candidates_of
 
 TITLES = ("Zwerfvuil bij de glasbak", "Te hard rijden", "Donker fietspad", "Scooters op de stoep")
 JOIN_SECONDS = 60
@@ -42,7 +43,7 @@ def _on_postgresql(transactional_db: None, postgres: None) -> None:
 
 @pytest.fixture
 def round(personas, make_problem) -> PriorityRound:
-    return open_round(personas, make_problem, TITLES)
+    return new_round(personas, make_problem, TITLES, days=3)
 
 
 def residents(personas: Personas, count: int, prefix: str = "Stemmer") -> list[User]:
@@ -57,7 +58,7 @@ def residents(personas: Personas, count: int, prefix: str = "Stemmer") -> list[U
 
 
 def casting(round: PriorityRound, voter: User, points: dict[int, int]) -> Callable[[], Any]:
-    return partial(ballot_cast, round=round, voter=voter, points=points)
+    return partial(ballot_cast, priority_round=round, voter=voter, points=points)
 
 
 def all_at_once(jobs: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
@@ -69,7 +70,7 @@ def all_at_once(jobs: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
         try:
             barrier.wait(timeout=JOIN_SECONDS)
             outcomes[index] = ("ok", job())
-        except Exception as exc:  # noqa: BLE001 - the test looks at every outcome
+        except Exception as exc:
             outcomes[index] = ("error", exc)
         finally:
             connections.close_all()  # this thread's own connection
@@ -88,7 +89,7 @@ def in_thread(job: Callable[[], Any], outcome: dict[str, Any]) -> threading.Thre
         try:
             outcome["value"] = job()
             outcome["status"] = "ok"
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             outcome["status"], outcome["error"] = "error", exc
         finally:
             connections.close_all()
@@ -200,19 +201,21 @@ def test_twenty_residents_voting_at_once_are_all_counted(personas, round):
 
 def test_a_vote_arriving_while_the_close_is_being_decided_is_refused(personas, round):
     first, second, *_ = candidates_of(round)
-    ballot_cast(round=round, voter=personas.resident, points={first.pk: 3})
+    ballot_cast(priority_round=round, voter=personas.resident, points={first.pk: 3})
     closing, proceed = threading.Event(), threading.Event()
 
     def close() -> list[RoundCandidate]:
         with transaction.atomic():
-            winners = round_close(round=round, by=personas.chair)
+            winners = round_close(priority_round=round, by=personas.chair)
             closing.set()
             assert proceed.wait(JOIN_SECONDS)  # hold the round's lock until the vote waits
         return winners
 
     def vote() -> Any:
         assert closing.wait(JOIN_SECONDS)
-        return ballot_cast(round=round, voter=personas.second_resident, points={second.pk: 3})
+        return ballot_cast(
+            priority_round=round, voter=personas.second_resident, points={second.pk: 3}
+        )
 
     closed: dict[str, Any] = {}
     voted: dict[str, Any] = {}
@@ -232,19 +235,21 @@ def test_a_vote_arriving_while_the_close_is_being_decided_is_refused(personas, r
 def test_a_vote_in_flight_when_the_chair_closes_is_counted(personas, round):
     first, second, *_ = candidates_of(round)
     Neighbourhood.objects.filter(pk=personas.hood.pk).update(max_active_priorities=1)
-    ballot_cast(round=round, voter=personas.resident, points={first.pk: 2})
+    ballot_cast(priority_round=round, voter=personas.resident, points={first.pk: 2})
     voting, proceed = threading.Event(), threading.Event()
 
     def vote() -> Any:
         with transaction.atomic():
-            ballot = ballot_cast(round=round, voter=personas.second_resident, points={second.pk: 3})
+            ballot = ballot_cast(
+                priority_round=round, voter=personas.second_resident, points={second.pk: 3}
+            )
             voting.set()
             assert proceed.wait(JOIN_SECONDS)  # not committed until the close waits for it
         return ballot
 
     def close() -> list[RoundCandidate]:
         assert voting.wait(JOIN_SECONDS)
-        return round_close(round=round, by=personas.chair)
+        return round_close(priority_round=round, by=personas.chair)
 
     voted: dict[str, Any] = {}
     closed: dict[str, Any] = {}
@@ -271,7 +276,7 @@ def test_votes_racing_the_close_are_counted_or_refused_never_lost(personas, roun
 
     def close() -> list[RoundCandidate]:
         with transaction.atomic():
-            winners = round_close(round=round, by=personas.chair)
+            winners = round_close(priority_round=round, by=personas.chair)
             # What the close decided on, read under the round's lock before it commits.
             seen_at_close["rows"] = {
                 row.candidate.pk: (row.online, row.paper, row.voters)
@@ -330,7 +335,7 @@ def test_only_resident_members_of_the_neighbourhood_vote_through_the_service(
     first = candidates_of(round)[0]
     before = version(round)
     with pytest.raises(BallotInvalid):
-        ballot_cast(round=round, voter=voter, points={first.pk: 2})  # type: ignore[arg-type]
+        ballot_cast(priority_round=round, voter=voter, points={first.pk: 2})  # type: ignore[arg-type]
     assert not Ballot.objects.filter(round=round).exists()
     assert version(round) == before
 
@@ -365,13 +370,13 @@ def test_a_resident_of_this_neighbourhood_votes_through_the_ballot_page(login, p
 
 def test_a_closed_round_refuses_votes_and_keeps_the_ballots(login, personas, round):
     first, second, *_ = candidates_of(round)
-    ballot_cast(round=round, voter=personas.resident, points={first.pk: 3})
-    round_close(round=round, by=personas.chair)
+    ballot_cast(priority_round=round, voter=personas.resident, points={first.pk: 3})
+    round_close(priority_round=round, by=personas.chair)
     before = version(round)
     with pytest.raises(RoundNotOpen):
-        ballot_cast(round=round, voter=personas.resident, points={second.pk: 3})
+        ballot_cast(priority_round=round, voter=personas.resident, points={second.pk: 3})
     with pytest.raises(RoundNotOpen):
-        ballot_cast(round=round, voter=personas.second_resident, points={second.pk: 1})
+        ballot_cast(priority_round=round, voter=personas.second_resident, points={second.pk: 1})
     response = login(personas.resident).post(
         reverse("ballot", args=[personas.hood.slug, round.pk]), {f"points-{second.pk}": "3"}
     )
@@ -388,7 +393,7 @@ def test_a_round_past_its_closing_time_refuses_votes(personas, round):
     PriorityRound.objects.filter(pk=round.pk).update(closes_at=timezone.now())
     round.refresh_from_db()
     with pytest.raises(RoundNotOpen):
-        ballot_cast(round=round, voter=personas.resident, points={first.pk: 1})
+        ballot_cast(priority_round=round, voter=personas.resident, points={first.pk: 1})
     assert stored(round, personas.resident) is None
 
 
@@ -397,7 +402,7 @@ def test_a_round_past_its_closing_time_refuses_votes(personas, round):
 
 @pytest.fixture
 def other_round(personas, make_problem) -> PriorityRound:
-    return open_round(personas, make_problem, ("Probleem van een andere ronde",), days_ahead=40)
+    return new_round(personas, make_problem, ("Probleem van een andere ronde",), days=40)
 
 
 def tampered(round: PriorityRound, other: PriorityRound) -> dict[str, dict[Any, Any]]:
@@ -430,12 +435,12 @@ def test_tampered_values_are_refused_and_change_nothing(
     as_persona, personas, round, other_round, case
 ):
     first, second, *_ = candidates_of(round)
-    ballot_cast(round=round, voter=personas.resident, points={first.pk: 2, second.pk: 1})
+    ballot_cast(priority_round=round, voter=personas.resident, points={first.pk: 2, second.pk: 1})
     before = version(round), version(other_round)
     points = tampered(round, other_round)[case]
 
     with pytest.raises(BallotInvalid) as refused:
-        ballot_cast(round=round, voter=personas.resident, points=points)
+        ballot_cast(priority_round=round, voter=personas.resident, points=points)
     assert refused.value.messages and all(refused.value.messages)
 
     response = as_persona("resident").post(

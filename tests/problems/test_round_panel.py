@@ -27,8 +27,8 @@ from problems import round_services
 from problems.models import HandCount, PriorityRound, RoundCandidate
 from problems.workflow import Status
 from residents.models import Membership, Role, User
-from tests.meetings.test_screen import item_of, make_meeting, make_problem
-from tests.problems.test_round_pages import candidate_of, candidates_in, fresh, url, vote
+from tests.factories import candidates_in, insert_problem, make_meeting
+from tests.support import candidate_of, fresh, item_of, meeting_url, vote
 
 Kind = AgendaItem.Kind
 HIDDEN_HANDS = 4321  # a number that appears nowhere else: the projector must not show it
@@ -83,7 +83,7 @@ def problems(personas) -> list[Any]:
 
 @pytest.fixture
 def round(meeting, problems) -> PriorityRound:
-    return round_services.round_open(round=round_services.round_create(meeting=meeting))
+    return round_services.round_open(priority_round=round_services.round_create(meeting=meeting))
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def voted(personas, round, problems) -> PriorityRound:
     vote(round, personas.second_resident, {first: 1})
     vote(round, personas.paper_resident, {third: 2}, source="paper", entered_by=personas.chair)
     round_services.hand_count_set(
-        round=fresh(round), candidate=second, hands=HIDDEN_HANDS, by=personas.chair
+        priority_round=fresh(round), candidate=second, hands=HIDDEN_HANDS, by=personas.chair
     )
     return round
 
@@ -110,7 +110,7 @@ def test_the_vote_panel_is_registered_for_the_prioritise_item():
 def test_without_a_round_the_chair_is_offered_to_prepare_one(personas, meeting):
     html = render_panel(meeting, public=False, user=personas.chair)
     assert "This meeting has no priority round yet." in html
-    assert f'href="{url("round", meeting)}"' in html
+    assert f'href="{meeting_url("round", meeting)}"' in html
     # The agenda screen's note fields still work as for any item.
     assert "The notes and the decision below work as usual" in html
 
@@ -118,7 +118,7 @@ def test_without_a_round_the_chair_is_offered_to_prepare_one(personas, meeting):
 def test_without_a_round_the_minute_taker_gets_no_link_to_curate(personas, meeting):
     html = render_panel(meeting, public=False, user=personas.minute_taker)
     assert "This meeting has no priority round yet." in html
-    assert f'href="{url("round", meeting)}"' not in html
+    assert f'href="{meeting_url("round", meeting)}"' not in html
 
 
 def test_without_a_round_the_projector_says_so(meeting):
@@ -137,7 +137,7 @@ def test_the_projector_hides_the_results_until_the_chair_reveals_them(voted):
     assert "The results will be shown in the room." in hidden
     assert "3 residents have voted so far" in hidden
     assert "Kandidaat 0" in hidden  # the room sees what is on the ballot
-    round_services.round_results_show(round=fresh(voted))
+    round_services.round_results_show(priority_round=fresh(voted))
     shown = render_panel(voted.meeting, public=True)
     assert str(HIDDEN_HANDS) in shown
     assert "The results will be shown in the room." not in shown
@@ -172,7 +172,7 @@ def test_without_a_ballot_page_the_projector_shows_no_qr_code(monkeypatch, round
 
 
 def test_a_closed_round_shows_no_qr_code_and_its_outcome(with_ballot_page, voted, problems):
-    round_services.round_close(round=fresh(voted), by=None)
+    round_services.round_close(priority_round=fresh(voted), by=None)
     html = render_panel(voted.meeting, public=True)
     assert "Vote with your phone" not in html
     assert "Voting is closed." in html
@@ -182,7 +182,7 @@ def test_a_closed_round_shows_no_qr_code_and_its_outcome(with_ballot_page, voted
 def test_the_projector_shows_the_public_summary_of_a_sensitive_problem(personas, meeting):
     reporter = User.objects.create(display_name=f"Bewoner {REPORTER}", email="q@example.nl")
     Membership.objects.create(user=reporter, neighbourhood=personas.hood, role=Role.RESIDENT)
-    make_problem(
+    insert_problem(
         personas.hood,
         f"Dealen bij {SECRET_TITLE}",
         status=Status.CANDIDATE,
@@ -193,8 +193,8 @@ def test_the_projector_shows_the_public_summary_of_a_sensitive_problem(personas,
         reporter=reporter,
         reported_for=f"Mevrouw {REPORTER}",
     )
-    round = round_services.round_open(round=round_services.round_create(meeting=meeting))
-    round_services.round_results_show(round=round)
+    round = round_services.round_open(priority_round=round_services.round_create(meeting=meeting))
+    round_services.round_results_show(priority_round=round)
     for public in (True, False):
         html = render_panel(meeting, public=public, user=personas.chair)
         assert "Drugsoverlast in de buurt" in html
@@ -209,7 +209,7 @@ def test_the_chair_always_sees_the_results_marked_while_hidden(personas, voted):
     html = render_panel(voted.meeting, public=False, user=personas.chair)
     assert str(HIDDEN_HANDS) in html
     assert "Only you see these results." in html
-    round_services.round_results_show(round=fresh(voted))
+    round_services.round_results_show(priority_round=fresh(voted))
     html = render_panel(voted.meeting, public=False, user=personas.chair)
     assert str(HIDDEN_HANDS) in html
     assert "Only you see these results." not in html
@@ -240,20 +240,20 @@ def test_the_results_have_a_table_for_screen_readers(personas, voted, problems):
 
 def test_the_chairs_panel_links_to_the_round_and_the_paper_ballots(personas, voted):
     html = render_panel(voted.meeting, public=False, user=personas.chair)
-    assert f'href="{url("round", voted.meeting)}"' in html
-    assert f'href="{url("round_paper", voted.meeting)}"' in html
+    assert f'href="{meeting_url("round", voted.meeting)}"' in html
+    assert f'href="{meeting_url("round_paper", voted.meeting)}"' in html
     assert 'id="round-show"' in html
     minute_taker = render_panel(voted.meeting, public=False, user=personas.minute_taker)
-    assert f'href="{url("round", voted.meeting)}"' not in minute_taker
-    assert f'href="{url("round_paper", voted.meeting)}"' in minute_taker
+    assert f'href="{meeting_url("round", voted.meeting)}"' not in minute_taker
+    assert f'href="{meeting_url("round_paper", voted.meeting)}"' in minute_taker
 
 
 def test_the_chairs_panel_polls_every_two_seconds_with_its_etag(as_persona, personas, voted):
     client = as_persona("chair")
     html = render_panel(voted.meeting, public=False, user=personas.chair)
-    live = client.get(url("round_panel_live", voted.meeting))
+    live = client.get(meeting_url("round_panel_live", voted.meeting))
     etag = live["ETag"]
-    assert f'hx-get="{url("round_panel_live", voted.meeting)}"' in html
+    assert f'hx-get="{meeting_url("round_panel_live", voted.meeting)}"' in html
     assert 'hx-trigger="every 2s"' in html
     assert 'hx-swap="outerHTML"' in html
     headers = html.split('hx-headers="', 1)[1].split('"', 1)[0].replace("&quot;", '"')
@@ -286,7 +286,7 @@ def test_the_projector_page_shows_the_vote_panel(client, english_pages, with_bal
 
 def test_the_live_panel_answers_304_with_one_query_while_nothing_changed(as_persona, voted):
     client = as_persona("chair")
-    target = url("round_panel_live", voted.meeting)
+    target = meeting_url("round_panel_live", voted.meeting)
     first = client.get(target)
     assert first.status_code == 200
     assert 'id="round-live"' in first.content.decode()
@@ -310,7 +310,7 @@ def test_the_live_panel_answers_304_with_one_query_while_nothing_changed(as_pers
 
 def test_the_live_panel_answers_200_after_a_vote(as_persona, personas, voted, problems):
     client = as_persona("chair")
-    target = url("round_panel_live", voted.meeting)
+    target = meeting_url("round_panel_live", voted.meeting)
     etag = client.get(target)["ETag"]
     vote(voted, personas.minute_taker, {candidate_of(voted, problems[2]): 3})
     changed = client.get(target, HTTP_IF_NONE_MATCH=etag, HTTP_HX_REQUEST="true")
@@ -326,15 +326,15 @@ def test_the_live_panel_answers_200_after_a_vote(as_persona, personas, voted, pr
 
 def test_revealing_changes_the_live_etag(as_persona, voted):
     client = as_persona("chair")
-    target = url("round_panel_live", voted.meeting)
+    target = meeting_url("round_panel_live", voted.meeting)
     etag = client.get(target)["ETag"]
-    round_services.round_results_show(round=fresh(voted))
+    round_services.round_results_show(priority_round=fresh(voted))
     assert client.get(target, HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
 def test_the_live_panel_without_a_round_and_after_it_is_made(as_persona, meeting, problems):
     client = as_persona("chair")
-    target = url("round_panel_live", meeting)
+    target = meeting_url("round_panel_live", meeting)
     empty = client.get(target)
     assert "This meeting has no priority round yet." in empty.content.decode()
     assert client.get(target, HTTP_IF_NONE_MATCH=empty["ETag"]).status_code == 304
@@ -344,7 +344,7 @@ def test_the_live_panel_without_a_round_and_after_it_is_made(as_persona, meeting
 
 def test_the_live_etag_follows_the_language(as_persona, voted, settings):
     client = as_persona("chair")
-    target = url("round_panel_live", voted.meeting)
+    target = meeting_url("round_panel_live", voted.meeting)
     english = client.get(target)["ETag"]
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
     assert client.get(target, HTTP_IF_NONE_MATCH=english).status_code == 200
@@ -365,7 +365,7 @@ def _grow(round: PriorityRound, personas: Any, count: int) -> None:
 def test_the_panel_asks_the_same_number_of_queries_for_a_longer_ballot(
     with_ballot_page, personas, voted, public
 ):
-    round_services.round_results_show(round=fresh(voted))
+    round_services.round_results_show(priority_round=fresh(voted))
     render_panel(voted.meeting, public=public, user=personas.chair)  # the chair's roles, cached
     with CaptureQueriesContext(connection) as small:
         render_panel(voted.meeting, public=public, user=personas.chair)
@@ -382,7 +382,7 @@ def test_the_live_panel_asks_the_same_number_of_queries_for_a_longer_ballot(
     as_persona, personas, voted
 ):
     client = as_persona("chair")
-    target = url("round_panel_live", voted.meeting)
+    target = meeting_url("round_panel_live", voted.meeting)
     client.get(target)
     vote(voted, personas.minute_taker, {voted.candidates.first(): 1})
     with CaptureQueriesContext(connection) as small:

@@ -88,7 +88,7 @@ class RoundMachine(RuleBasedStateMachine):
         accepted = self.expect(voter, source, points)
         try:
             ballot_cast(
-                round=self.round,
+                priority_round=self.round,
                 voter=self.voters[voter],
                 points=points,
                 source=source,
@@ -127,7 +127,7 @@ class RoundMachine(RuleBasedStateMachine):
         candidate = self.candidates[index]
         if candidate.pk is None:  # taken off the ballot
             return
-        hand_count_set(round=self.round, candidate=candidate, hands=hands, by=self.chair)
+        hand_count_set(priority_round=self.round, candidate=candidate, hands=hands, by=self.chair)
         if hands is None:
             self.hands.pop(candidate.pk, None)
         else:
@@ -194,7 +194,7 @@ def test_results_always_equal_the_stored_ballots_plus_hand_counts(personas, make
     meeting = meeting_create(
         neighbourhood=personas.hood, starts_at=starts, ends_at=starts + timedelta(hours=2), place=""
     )
-    round = round_open(round=round_create(meeting=meeting))
+    round = round_open(priority_round=round_create(meeting=meeting))
     assert round.candidates.count() == CANDIDATES
     voters = [
         personas.resident,

@@ -23,41 +23,19 @@ from problems.round_services import (
     hand_count_set,
     round_close,
     round_create,
-    round_open,
     round_results_show,
 )
 from problems.workflow import Status
 from residents.models import Membership, Neighbourhood, Role, User
 from tests.conftest import PERSONA_NAMES, Personas, assert_status, make_person
+from tests.factories import new_round
+from tests.support import candidates_of
 
 RUNS_MEETING = {"chair", "minute_taker", "coordinator"}
 MAY_PRINT = RUNS_MEETING | {"office"}
 # Marker strings in voters' names: they must never reach a public output.
 MARKER = "Qxvoterzz"
 TITLES = ("Zwerfvuil bij de glasbak", "Te hard rijden langs de school", "Donker fietspad")
-
-
-def open_round(
-    personas: Personas,
-    make_problem: Any,
-    titles: tuple[str, ...] = TITLES,
-    *,
-    hood: Neighbourhood | None = None,
-    days_ahead: int = 3,
-) -> PriorityRound:
-    """A meeting with an open priority round whose candidates are new problems with `titles`."""
-    hood = hood or personas.hood
-    for title in titles:
-        make_problem(Status.CANDIDATE, title=title, neighbourhood=hood)
-    starts = timezone.now() + timedelta(days=days_ahead)
-    meeting = meeting_create(
-        neighbourhood=hood, starts_at=starts, ends_at=starts + timedelta(hours=2), place="Buurthuis"
-    )
-    return round_open(round=round_create(meeting=meeting))
-
-
-def candidates_of(round: PriorityRound) -> list[RoundCandidate]:
-    return list(round.candidates.select_related("problem").order_by("position", "pk"))
 
 
 def marked_voters(personas: Personas, count: int, start: int = 0) -> list[User]:
@@ -83,18 +61,22 @@ def pdf_url(round: PriorityRound) -> str:
 @pytest.fixture
 def voted_round(personas, make_problem) -> PriorityRound:
     """An open round: two online ballots, one paper ballot and a hand count."""
-    round = open_round(personas, make_problem)
+    round = new_round(personas, make_problem, TITLES, days=3)
     litter, speeding, path = candidates_of(round)
-    ballot_cast(round=round, voter=personas.resident, points={litter.pk: 3, speeding.pk: 2})
-    ballot_cast(round=round, voter=personas.second_resident, points={litter.pk: 1, path.pk: 3})
     ballot_cast(
-        round=round,
+        priority_round=round, voter=personas.resident, points={litter.pk: 3, speeding.pk: 2}
+    )
+    ballot_cast(
+        priority_round=round, voter=personas.second_resident, points={litter.pk: 1, path.pk: 3}
+    )
+    ballot_cast(
+        priority_round=round,
         voter=personas.paper_resident,
         points={speeding.pk: 3},
         source=Ballot.Source.PAPER,
         entered_by=personas.chair,
     )
-    hand_count_set(round=round, candidate=path, hands=4, by=personas.chair)
+    hand_count_set(priority_round=round, candidate=path, hands=4, by=personas.chair)
     return round
 
 
@@ -118,7 +100,7 @@ def test_results_are_hidden_before_they_are_shown_except_from_the_team(
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_results_are_public_once_the_chair_shows_them(as_persona, personas, voted_round, persona):
-    round_results_show(round=voted_round)
+    round_results_show(priority_round=voted_round)
     response = as_persona(persona).get(results_url(voted_round))
     assert response.status_code == 200
     html = response.content.decode()
@@ -129,14 +111,14 @@ def test_results_are_public_once_the_chair_shows_them(as_persona, personas, vote
 
 @pytest.mark.parametrize("persona", ["anonymous", "resident", "outsider"])
 def test_results_are_public_once_the_round_is_closed(as_persona, personas, voted_round, persona):
-    round_close(round=voted_round, by=personas.chair)
+    round_close(priority_round=voted_round, by=personas.chair)
     response = as_persona(persona).get(results_url(voted_round))
     assert response.status_code == 200
     assert "The vote is closed." in response.content.decode()
 
 
 def test_a_round_under_another_neighbourhood_or_unknown_is_404(as_persona, personas, voted_round):
-    round_close(round=voted_round, by=personas.chair)
+    round_close(priority_round=voted_round, by=personas.chair)
     client = as_persona("chair")
     wrong = reverse("round_results", args=[personas.other_hood.slug, voted_round.pk])
     assert client.get(wrong).status_code == 404
@@ -154,7 +136,7 @@ def test_the_outsider_chair_does_not_see_hidden_results_of_another_neighbourhood
 
 
 def test_results_show_points_by_source_voters_and_hands_apart(as_persona, personas, voted_round):
-    round_results_show(round=voted_round)
+    round_results_show(priority_round=voted_round)
     html = as_persona("anonymous").get(results_url(voted_round)).content.decode()
     assert "3 residents voted." in html
     assert "Online: 2. On paper: 1." in html
@@ -176,7 +158,7 @@ def test_results_show_points_by_source_voters_and_hands_apart(as_persona, person
 
 def test_closed_results_say_what_became_a_priority(as_persona, personas, voted_round):
     Neighbourhood.objects.filter(pk=personas.hood.pk).update(max_active_priorities=2)
-    winners = round_close(round=voted_round, by=personas.chair)
+    winners = round_close(priority_round=voted_round, by=personas.chair)
     assert {c.problem.title for c in winners} == {
         "Donker fietspad",
         "Te hard rijden langs de school",
@@ -190,14 +172,14 @@ def test_closed_results_say_what_became_a_priority(as_persona, personas, voted_r
 def test_a_tie_decided_in_the_room_shows_the_note_and_the_choice(
     as_persona, personas, make_problem
 ):
-    round = open_round(personas, make_problem, ("Eerste gelijke", "Tweede gelijke"))
+    round = new_round(personas, make_problem, ("Eerste gelijke", "Tweede gelijke"), days=3)
     first, second = candidates_of(round)
-    ballot_cast(round=round, voter=personas.resident, points={first.pk: 2, second.pk: 2})
+    ballot_cast(priority_round=round, voter=personas.resident, points={first.pk: 2, second.pk: 2})
     Neighbourhood.objects.filter(pk=personas.hood.pk).update(max_active_priorities=1)
     with pytest.raises(TieUndecided):
-        round_close(round=round, by=personas.chair)
+        round_close(priority_round=round, by=personas.chair)
     round_close(
-        round=round,
+        priority_round=round,
         by=personas.chair,
         chosen=[second.pk],
         tie_note="De zaal koos met handopsteken voor het tweede probleem.",
@@ -210,20 +192,20 @@ def test_a_tie_decided_in_the_room_shows_the_note_and_the_choice(
 
 
 def test_results_never_name_a_voter(as_persona, personas, make_problem):
-    round = open_round(personas, make_problem)
+    round = new_round(personas, make_problem, TITLES, days=3)
     litter, speeding, _path = candidates_of(round)
     for voter in marked_voters(personas, 3):
-        ballot_cast(round=round, voter=voter, points={litter.pk: 2, speeding.pk: 1})
+        ballot_cast(priority_round=round, voter=voter, points={litter.pk: 2, speeding.pk: 1})
     paper = marked_voters(personas, 1, start=10)[0]
     ballot_cast(
-        round=round,
+        priority_round=round,
         voter=paper,
         points={speeding.pk: 3},
         source=Ballot.Source.PAPER,
         entered_by=personas.chair,
     )
     pages = [as_persona("chair").get(results_url(round))]  # the team, before they are shown
-    round_close(round=round, by=personas.chair)
+    round_close(priority_round=round, by=personas.chair)
     client = as_persona("anonymous")
     pages += [
         client.get(results_url(round)),
@@ -253,7 +235,7 @@ def test_the_empty_state_of_a_round_without_candidates(as_persona, personas):
 def test_an_open_round_links_to_the_ballot_and_the_team_to_the_paper_ballot(
     as_persona, personas, voted_round
 ):
-    round_results_show(round=voted_round)
+    round_results_show(priority_round=voted_round)
     ballot = reverse("ballot", args=[personas.hood.slug, voted_round.pk])
     html = as_persona("resident").get(results_url(voted_round)).content.decode()
     assert f'href="{ballot}"' in html
@@ -261,7 +243,7 @@ def test_an_open_round_links_to_the_ballot_and_the_team_to_the_paper_ballot(
     assert (
         pdf_url(voted_round) in as_persona("office").get(results_url(voted_round)).content.decode()
     )
-    round_close(round=voted_round, by=personas.chair)
+    round_close(priority_round=voted_round, by=personas.chair)
     assert (
         f'href="{ballot}"'
         not in as_persona("resident").get(results_url(voted_round)).content.decode()
@@ -276,7 +258,7 @@ def add_voters_and_candidates(personas: Personas, round: PriorityRound, make_pro
     for n, voter in enumerate(marked_voters(personas, 15, start=100)):
         source = Ballot.Source.PAPER if n % 3 == 0 else Ballot.Source.ONLINE
         ballot_cast(
-            round=round,
+            priority_round=round,
             voter=voter,
             points={
                 candidates[n % len(candidates)].pk: 2,
@@ -286,14 +268,14 @@ def add_voters_and_candidates(personas: Personas, round: PriorityRound, make_pro
             entered_by=personas.chair if source == Ballot.Source.PAPER else None,
         )
     for candidate in candidates[:5]:
-        hand_count_set(round=round, candidate=candidate, hands=3, by=personas.chair)
+        hand_count_set(priority_round=round, candidate=candidate, hands=3, by=personas.chair)
 
 
 @pytest.mark.parametrize("viewer", ["anonymous", "resident", "chair"])
 def test_results_page_query_count_does_not_grow_with_ballots_or_candidates(
     login, personas, voted_round, make_problem, django_assert_num_queries, viewer
 ):
-    round_results_show(round=voted_round)
+    round_results_show(priority_round=voted_round)
     client = login(personas.by_name(viewer))
     url = results_url(voted_round)
     client.get(url)  # warm the session
@@ -315,11 +297,11 @@ def history_url(personas: Personas) -> str:
 def test_history_lists_rounds_newest_first_with_what_they_decided(
     as_persona, personas, make_problem
 ):
-    old = open_round(personas, make_problem, ("Oud probleem A", "Oud probleem B"), days_ahead=1)
+    old = new_round(personas, make_problem, ("Oud probleem A", "Oud probleem B"), days=1)
     a, _b = candidates_of(old)
-    ballot_cast(round=old, voter=personas.resident, points={a.pk: 3})
-    round_close(round=old, by=personas.chair)
-    current = open_round(personas, make_problem, ("Nieuw probleem",), days_ahead=30)
+    ballot_cast(priority_round=old, voter=personas.resident, points={a.pk: 3})
+    round_close(priority_round=old, by=personas.chair)
+    current = new_round(personas, make_problem, ("Nieuw probleem",), days=30)
     html = as_persona("anonymous").get(history_url(personas)).content.decode()
     assert html.index(f"/stemmen/{current.pk}/") < html.index(f"/stemronde/{old.pk}/")
     assert "Open for votes" in html and "Closed" in html
@@ -352,12 +334,10 @@ def test_history_query_count_does_not_grow_with_rounds(
     as_persona, personas, make_problem, django_assert_num_queries
 ):
     def closed_round(n: int) -> None:
-        round = open_round(
-            personas, make_problem, (f"Probleem {n}a", f"Probleem {n}b"), days_ahead=n
-        )
+        round = new_round(personas, make_problem, (f"Probleem {n}a", f"Probleem {n}b"), days=n)
         first = candidates_of(round)[0]
-        ballot_cast(round=round, voter=personas.resident, points={first.pk: 1})
-        round_close(round=round, by=personas.chair)
+        ballot_cast(priority_round=round, voter=personas.resident, points={first.pk: 1})
+        round_close(priority_round=round, by=personas.chair)
 
     Neighbourhood.objects.filter(pk=personas.hood.pk).update(max_active_priorities=10)
     closed_round(1)
@@ -389,7 +369,7 @@ def test_neighbourhood_page_calls_residents_to_vote_while_a_round_is_open(
     # A professional does not vote: the round is mentioned, without a button to vote.
     html = as_persona("wijkagent").get(hood_url(personas)).content.decode()
     assert "Vote on the priorities" in html and f'href="{ballot}"' not in html
-    round_close(round=voted_round, by=personas.chair)
+    round_close(priority_round=voted_round, by=personas.chair)
     html = as_persona("resident").get(hood_url(personas)).content.decode()
     assert "Vote now" not in html and f'href="{ballot}"' not in html
 
@@ -408,7 +388,7 @@ def test_neighbourhood_page_summarises_the_last_closed_round(
     as_persona, personas, voted_round, make_problem
 ):
     Neighbourhood.objects.filter(pk=personas.hood.pk).update(max_active_priorities=1)
-    round_close(round=voted_round, by=personas.chair)
+    round_close(priority_round=voted_round, by=personas.chair)
     html = as_persona("anonymous").get(hood_url(personas)).content.decode()
     assert "The last vote" in html
     assert "3 residents voted" in html and "2 online, 1 on paper" in html
@@ -417,8 +397,10 @@ def test_neighbourhood_page_summarises_the_last_closed_round(
     assert f'href="{results_url(voted_round)}"' in html
     assert f'href="{history_url(personas)}"' in html
     # Hidden results of an open round never reach the page.
-    later = open_round(personas, make_problem, ("Later probleem",), days_ahead=40)
-    ballot_cast(round=later, voter=personas.resident, points={candidates_of(later)[0].pk: 3})
+    later = new_round(personas, make_problem, ("Later probleem",), days=40)
+    ballot_cast(
+        priority_round=later, voter=personas.resident, points={candidates_of(later)[0].pk: 3}
+    )
     html = as_persona("anonymous").get(hood_url(personas)).content.decode()
     assert "Later probleem" not in html
     assert "Donker fietspad: 7 in total" in html
@@ -428,10 +410,10 @@ def test_neighbourhood_page_summarises_the_last_closed_round(
 def test_neighbourhood_page_query_count_does_not_grow_with_rounds_and_ballots(
     login, personas, make_problem, django_assert_num_queries, viewer
 ):
-    old = open_round(personas, make_problem, ("Oud A", "Oud B"), days_ahead=1)
-    ballot_cast(round=old, voter=personas.resident, points={candidates_of(old)[0].pk: 2})
-    round_close(round=old, by=personas.chair)
-    current = open_round(personas, make_problem, ("Nu A",), days_ahead=20)
+    old = new_round(personas, make_problem, ("Oud A", "Oud B"), days=1)
+    ballot_cast(priority_round=old, voter=personas.resident, points={candidates_of(old)[0].pk: 2})
+    round_close(priority_round=old, by=personas.chair)
+    current = new_round(personas, make_problem, ("Nu A",), days=20)
     client = login(personas.by_name(viewer))
     url = hood_url(personas)
     client.get(url)  # warm the session
@@ -439,11 +421,11 @@ def test_neighbourhood_page_query_count_does_not_grow_with_rounds_and_ballots(
         client.get(url)
     # More closed rounds, more candidates and ballots, another open round.
     for n in range(3):
-        extra = open_round(personas, make_problem, (f"Meer {n}a", f"Meer {n}b"), days_ahead=2 + n)
+        extra = new_round(personas, make_problem, (f"Meer {n}a", f"Meer {n}b"), days=2 + n)
         for voter in marked_voters(personas, 4, start=10 * n):
-            ballot_cast(round=extra, voter=voter, points={candidates_of(extra)[1].pk: 2})
-        round_close(round=extra, by=personas.chair)
-    open_round(personas, make_problem, ("Nog later",), days_ahead=50)
+            ballot_cast(priority_round=extra, voter=voter, points={candidates_of(extra)[1].pk: 2})
+        round_close(priority_round=extra, by=personas.chair)
+    new_round(personas, make_problem, ("Nog later",), days=50)
     add_voters_and_candidates(personas, current, make_problem)
     with django_assert_num_queries(len(small.captured_queries)):
         response = client.get(url)
@@ -464,8 +446,8 @@ def test_paper_ballot_is_for_the_team_running_the_meeting_and_the_office(
 ):
     printed: list[int] = []
 
-    def fake_pdf(*, round: PriorityRound) -> bytes:
-        printed.append(round.pk)
+    def fake_pdf(*, priority_round: PriorityRound) -> bytes:
+        printed.append(priority_round.pk)
         return b"%PDF-fake"
 
     monkeypatch.setattr(round_results_views, "ballot_paper_pdf", fake_pdf)
@@ -508,7 +490,7 @@ def test_paper_ballot_is_a4_with_the_candidates_budget_name_line_and_qr_code(
         sensitive=True, public_summary="Verkeersoverlast bij de school"
     )
     with translation.override("en"):
-        html = ballot_paper_html(round=voted_round)
+        html = ballot_paper_html(priority_round=voted_round)
     text, document = pdf_text(html)
     assert len(document.pages) == 1
     page = document.pages[0]
@@ -534,7 +516,7 @@ def test_paper_ballot_is_a4_with_the_candidates_budget_name_line_and_qr_code(
 
 
 def test_paper_ballot_in_dutch_by_default(personas, voted_round):
-    text, _document = pdf_text(ballot_paper_html(round=voted_round))
+    text, _document = pdf_text(ballot_paper_html(priority_round=voted_round))
     assert "Kanaleneiland-Noord" in text
     with translation.override("nl"):
         from django.utils.dateformat import format as date_format
@@ -544,11 +526,11 @@ def test_paper_ballot_in_dutch_by_default(personas, voted_round):
 
 
 def test_paper_ballot_names_nobody(personas, make_problem):
-    round = open_round(personas, make_problem)
+    round = new_round(personas, make_problem, TITLES, days=3)
     litter = candidates_of(round)[0]
     for voter in marked_voters(personas, 2):
-        ballot_cast(round=round, voter=voter, points={litter.pk: 1})
-    html = ballot_paper_html(round=round)
+        ballot_cast(priority_round=round, voter=voter, points={litter.pk: 1})
+    html = ballot_paper_html(priority_round=round)
     assert MARKER not in html and MARKER.lower() not in html
     assert personas.resident.display_name not in html  # the reporter of the candidates
 

@@ -9,8 +9,7 @@ from problems.report_views import SIMILAR_LIMIT, similar_problems
 from problems.services import problem_edit, problem_support
 from problems.workflow import Status
 from tests.conftest import PERSONA_NAMES, assert_status
-
-from .test_report import REPORTERS
+from tests.support import REPORTERS
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

@@ -37,7 +37,7 @@ from problems.workflow import ROUND, Move, Status
 from residents.links import SALT_PREFIX, make_action_link_token, user_revoke_action_links
 from residents.models import Membership, Role, User
 from tests.conftest import Personas, make_person
-from tests.problems.test_ballot import new_round
+from tests.factories import new_round
 
 AMS = ZoneInfo("Europe/Amsterdam")
 MEETING_DAY = date(2031, 3, 3)
@@ -309,7 +309,7 @@ def test_links_that_are_not_this_persons_survey_link_are_refused(
     theirs = signer.sign_object({**payload, "u": personas.resident.pk})
     swapped = theirs.rsplit(":", 1)[0] + ":" + token.rsplit(":", 1)[1]
     ballot = ballot_link_url(
-        round=new_round(personas, make_problem, 0), user=personas.second_resident
+        priority_round=new_round(personas, make_problem, 0), user=personas.second_resident
     )
     accepted = problem.timeline.get(move=Move.ACCEPT)
     with during_survey():

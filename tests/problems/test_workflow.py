@@ -10,8 +10,7 @@ from problems.services import problem_transition
 from problems.workflow import MEETING, ROUND, TRANSITIONS, Move, Status, transitions_from
 from residents.models import Role
 from residents.permissions import COORDINATOR
-
-from .conftest import PATH_TO
+from tests.factories import PATH_TO
 
 ACTORS = [*Role.values, COORDINATOR, ROUND, MEETING]
 

@@ -18,8 +18,7 @@ from django.utils import translation
 
 from residents.models import User
 from tests.conftest import Personas, give_second_factor
-from tests.residents.test_join import join
-from tests.residents.test_login import confirm, current_totp, last_code, request_code
+from tests.support import confirm, current_totp, join, last_code, request_code
 
 TEMPLATES = settings.BASE_DIR / "templates"
 

@@ -436,7 +436,7 @@ def test_confirm_imports_good_rows_in_one_go(chair, personas):
         )
         assert membership.decided_by == personas.chair
     assert not User.objects.filter(email="buiten@example.nl").exists()
-    message = str(list(chair.get(response.url).context["messages"])[0])
+    message = str(next(iter(chair.get(response.url).context["messages"])))
     assert "2 people were added" in message and "problem: 1" in message
     # The waiting import is gone: confirming again adds nothing twice.
     again = chair.post(urls(personas)["confirm"], {"token": "whatever"})

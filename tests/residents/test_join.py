@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 
 from residents.models import InviteCode, Membership, User
-
-CODE_RE = re.compile(r"^\s{4}(\S+)\s*$", re.MULTILINE)
-
-
-def join(client, slug: str, **fields):
-    data = {
-        "display_name": "Nieuwe Buur",
-        "email": "nieuw@example.nl",
-        "postcode": "3527 ab",
-        "house_number": "3",
-        "invite_code": "",
-    }
-    data.update(fields)
-    return client.post(reverse("join", args=[slug]), data)
+from tests.support import CODE_RE, join
 
 
 def confirm_mailed_code(client):

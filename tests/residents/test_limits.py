@@ -29,7 +29,7 @@ from residents.ratelimits import (
     limit_wait,
     wait_words,
 )
-from tests.residents.test_login import confirm, current_totp, is_logged_in, last_code, request_code
+from tests.support import at_second_factor, current_totp, is_logged_in, request_code, second_factor
 
 PROXY = "10.0.0.1"  # the reverse proxy: every request arrives from here
 SETTINGS_FILE = Path(django_settings.BASE_DIR) / "buurtoverleg" / "settings.py"
@@ -167,23 +167,6 @@ def test_without_a_trusted_proxy_the_header_changes_nothing(proxies, db):
 
 
 # --- Second factor: per account ---------------------------------------------------------
-
-
-def at_second_factor(email: str) -> Client:
-    """A browser (on the same address as every other here) that passed the e-mailed code."""
-    browser = Client()
-    request_code(browser, email)
-    response = confirm(browser, last_code())
-    assert response["Location"] == reverse("mfa_authenticate")
-    return browser
-
-
-def second_factor(browser: Client, code: str) -> list[str]:
-    """Post a code; the error codes the form answers with (none when it let the person in)."""
-    response = browser.post(reverse("mfa_authenticate"), {"code": code})
-    if response.status_code == 302:
-        return []
-    return [error.code for error in response.context["form"].errors.as_data()["code"]]
 
 
 def test_one_persons_wrong_codes_do_not_lock_out_another_on_the_same_address(personas):

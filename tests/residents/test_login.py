@@ -2,46 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import time_machine
-from allauth.mfa.totp.internal.auth import (
-    format_hotp_value,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import TOTP_SECRET
-
-CODE_RE = re.compile(r"^\s{4}(\S+)\s*$", re.MULTILINE)
-
-
-def request_code(client, email: str):
-    return client.post(reverse("account_request_login_code"), {"email": email})
-
-
-def last_code() -> str:
-    match = CODE_RE.search(str(mail.outbox[-1].body))
-    assert match, mail.outbox[-1].body
-    return match.group(1)
-
-
-def confirm(client, code: str):
-    return client.post(reverse("account_confirm_login_code"), {"code": code})
-
-
-def is_logged_in(client) -> bool:
-    return "_auth_user_id" in client.session
-
-
-def current_totp() -> str:
-    counter = next(iter(yield_hotp_counters_from_time()))
-    return format_hotp_value(hotp_value(TOTP_SECRET, counter))
+from tests.support import confirm, current_totp, is_logged_in, last_code, request_code
 
 
 def test_login_page_is_the_code_page(client, db):

@@ -26,13 +26,14 @@ from django.urls import reverse
 from buurtoverleg import cache as resilient
 from buurtoverleg.cache import ResilientRedisCache, breaker_reset
 from residents.ratelimits import HOUR, Limit, limit_consume
-from tests.residents.test_limits import at_second_factor, second_factor
-from tests.residents.test_login import (
+from tests.support import (
+    at_second_factor,
     confirm,
     current_totp,
     is_logged_in,
     last_code,
     request_code,
+    second_factor,
 )
 
 DEAD = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connections are refused
