@@ -5,6 +5,9 @@ from django.urls import include, path
 from meetings import views
 
 urlpatterns = [
+    # The projector view (secret link, no login). First: its poll is the busiest URL of an
+    # evening (every screen, every few seconds), and Django tries patterns in order.
+    path("", include("meetings.projector_urls")),
     # Planning: the meeting page, RSVP, proposals, move/cancel, the agenda editor.
     path("", include("meetings.plan_urls")),
     # Running it: the chair's agenda screen and its panels.
@@ -17,8 +20,6 @@ urlpatterns = [
     path("", include("meetings.round_results_urls")),
     # Attendance and self check-in.
     path("", include("meetings.attendance_urls")),
-    # The projector view (secret link, no login).
-    path("", include("meetings.projector_urls")),
     # The minutes: editor, versions, PDFs, publishing.
     path("", include("meetings.minutes_urls")),
     # The printed pack for the neighbourhood office: minutes, poster, paper ballots.
