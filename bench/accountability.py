@@ -9,7 +9,7 @@ anonymous request for the page through the test Client (CaptureQueriesContext), 
 page's numbers against a plain Python recount of the same records, and at the large size
 times repeated requests.
 
-Target: at most 12 queries per page, the same number at both sizes (problems.accountability
+Target: at most 12 queries per page, the same number at both sizes (meetings.actions.accountability
 reads it in five queries plus the neighbourhood's).
 
     .venv/bin/python bench/accountability.py     # DATABASE_URL: PostgreSQL, see _harness
@@ -93,15 +93,9 @@ def build_city(size: tuple[int, int], rng: random.Random) -> Any:
     """Build a city of `size` (neighbourhoods, actions); return the measured neighbourhood."""
     from django.utils import timezone
 
+    from meetings.actions.models import ACTION_ACTIVE, Action, ActionUpdate, Judgement
     from meetings.models import Meeting
-    from problems.models import (
-        ACTION_ACTIVE,
-        Action,
-        ActionUpdate,
-        Category,
-        Judgement,
-        Problem,
-    )
+    from problems.models import Category, Problem
     from problems.workflow import Status
     from residents.models import Municipality, Neighbourhood, Organisation
 
@@ -292,7 +286,7 @@ def recount(hood: Any) -> dict[str, tuple[int, int, int, int, float | None, Coun
     """The page's numbers counted the plain way, one action at a time, with the models."""
     from django.utils import timezone
 
-    from problems.accountability import RESIDENTS, public_actions
+    from meetings.actions.accountability import RESIDENTS, public_actions
 
     today = timezone.localdate()
     found: dict[str, list[Any]] = {}
@@ -320,7 +314,7 @@ def recount(hood: Any) -> dict[str, tuple[int, int, int, int, float | None, Coun
 
 
 def check_numbers(hood: Any) -> None:
-    from problems.accountability import accountability
+    from meetings.actions.accountability import accountability
 
     page = accountability(hood)
     shown = {

@@ -102,20 +102,10 @@ def build_data() -> int:
     from django.utils import timezone
 
     from meetings import minutes_services
+    from meetings.actions.models import Action, ActionStatus, ActionUpdate, Judgement
     from meetings.models import AgendaItem, AgendaItemProblem, Attendance, Meeting
-    from problems.models import (
-        Action,
-        ActionStatus,
-        ActionUpdate,
-        Ballot,
-        BallotPoint,
-        Category,
-        HandCount,
-        Judgement,
-        PriorityRound,
-        Problem,
-        RoundCandidate,
-    )
+    from meetings.rounds.models import Ballot, BallotPoint, HandCount, PriorityRound, RoundCandidate
+    from problems.models import Category, Problem
     from problems.workflow import Status
     from residents.models import Membership, Municipality, Neighbourhood, Organisation, Role, User
 

@@ -74,8 +74,9 @@ def build_data() -> tuple[Any, list[Any], list[int]]:
     from django.utils import timezone
 
     from meetings.models import Meeting
-    from problems.models import Ballot, BallotPoint, Category, Problem
-    from problems.round_services import round_create, round_open
+    from meetings.rounds.models import Ballot, BallotPoint
+    from meetings.rounds.services import round_create, round_open
+    from problems.models import Category, Problem
     from problems.workflow import Status
     from residents.models import Membership, Municipality, Neighbourhood, Role, User
 
@@ -246,7 +247,7 @@ def run() -> None:
         bench.prepare_database()
         from django.urls import NoReverseMatch, reverse
 
-        from problems.models import Ballot, PriorityRound
+        from meetings.rounds.models import Ballot, PriorityRound
 
         priority_round, clients, candidates = build_data()
         try:

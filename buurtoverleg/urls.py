@@ -16,21 +16,49 @@ def not_offered(_request: HttpRequest, *_args: object, **_kwargs: object) -> Htt
     raise Http404
 
 
-# The admin's pages follow a model's app label: those of the mail ledger and the due-work
-# table moved with them out of the meetings app. Old bookmarks land on the new pages.
+# The admin's pages follow a model's app label: the mail ledger and the due-work table moved out
+# of the meetings app, priority rounds and actions out of problems into meetings. Old bookmarks
+# land on the new pages.
 MOVED_TO = {
-    "mailing": "mail",
-    "delivery": "mail",
-    "mailsuppression": "mail",
-    "mailsuppressionlift": "mail",
-    "dueworkrun": "buurtoverleg",
+    "meetings": {
+        "mailing": "mail",
+        "delivery": "mail",
+        "mailsuppression": "mail",
+        "mailsuppressionlift": "mail",
+        "dueworkrun": "buurtoverleg",
+    },
+    "problems": dict.fromkeys(
+        (
+            "priorityround",
+            "roundcandidate",
+            "ballot",
+            "ballotpoint",
+            "handcount",
+            "analysis",
+            "action",
+            "actionupdate",
+            "volunteer",
+            "judgement",
+            "surveyanswer",
+        ),
+        "meetings",
+    ),
 }
 
 
-def moved_admin_page(request: HttpRequest, model: str, rest: str) -> HttpResponse:
+def moved_admin_page(request: HttpRequest, app: str, model: str, rest: str) -> HttpResponse:
     query = request.META.get("QUERY_STRING", "")
-    target = f"/beheer/{MOVED_TO[model]}/{model}/{rest}" + (f"?{query}" if query else "")
+    target = f"/beheer/{MOVED_TO[app][model]}/{model}/{rest}" + (f"?{query}" if query else "")
     return HttpResponsePermanentRedirect(target)
+
+
+MOVED_ADMIN_PAGES = [
+    re_path(
+        rf"^beheer/(?P<app>{app})/(?P<model>{'|'.join(models)})/(?P<rest>.*)$",
+        moved_admin_page,
+    )
+    for app, models in MOVED_TO.items()
+]
 
 
 # The project package imports no app: each app's URLs are included by name. The residents'
@@ -41,11 +69,7 @@ urlpatterns = [
     re_path(r"^accounts/password/", not_offered),
     path("accounts/reauthenticate/", not_offered),  # by password; by code stays
     path("accounts/", include("allauth.urls")),
-    re_path(
-        r"^beheer/meetings/(?P<model>mailing|delivery|mailsuppression|mailsuppressionlift|"
-        r"dueworkrun)/(?P<rest>.*)$",
-        moved_admin_page,
-    ),
+    *MOVED_ADMIN_PAGES,
     path("beheer/", admin.site.urls),
     path("", include("meetings.urls")),
     path("", include("problems.urls")),

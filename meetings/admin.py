@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from typing import Any, override
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from buurtoverleg.mail.models import MailSuppressionLift
+from meetings.actions import admin as actions_admin  # noqa: F401 - its admin pages
 from meetings.models import (
     AgendaItem,
     AgendaItemProblem,
@@ -16,6 +14,8 @@ from meetings.models import (
     MinutesVersion,
     Rsvp,
 )
+from meetings.rounds import admin as rounds_admin  # noqa: F401 - its admin pages
+from problems.admin import ReadOnlyAdmin
 
 
 @admin.register(Meeting)
@@ -76,23 +76,11 @@ class AttendanceAdmin(admin.ModelAdmin):
 
 # Minutes change only through the editor and its services (sanitised text, versions, renders):
 # the admin shows them.
-class ReadOnly(admin.ModelAdmin):
-    @override
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    @override
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @override
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # The log of lifted blocks: written only by meetings.mail_blocks.mail_suppression_lift.
 @admin.register(MailSuppressionLift)
-class MailSuppressionLiftAdmin(ReadOnly):
+class MailSuppressionLiftAdmin(ReadOnlyAdmin):
     list_display = ("email", "neighbourhood", "lifted_by", "lifted_at")
     list_filter = ("neighbourhood",)
     search_fields = ("email",)
@@ -101,7 +89,7 @@ class MailSuppressionLiftAdmin(ReadOnly):
 
 
 @admin.register(Minutes)
-class MinutesAdmin(ReadOnly):
+class MinutesAdmin(ReadOnlyAdmin):
     list_display = ("meeting", "status", "published_at")
     list_filter = ("status",)
     list_select_related = ("meeting__neighbourhood",)
@@ -109,7 +97,7 @@ class MinutesAdmin(ReadOnly):
 
 
 @admin.register(MinutesVersion)
-class MinutesVersionAdmin(ReadOnly):
+class MinutesVersionAdmin(ReadOnlyAdmin):
     list_display = ("minutes", "number", "render_status", "published_at")
     list_filter = ("render_status",)
     list_select_related = ("minutes__meeting__neighbourhood",)

@@ -30,9 +30,10 @@ from buurtoverleg.mail.pipeline import Attachment, attachments_for, mailing_crea
 from meetings.calendar import calendar_for
 from meetings.mail_kinds import MeetingMail
 from meetings.models import Meeting, Rsvp
-from problems.ballot_links import ballot_link_url
-from problems.models import PriorityRound, Problem
-from problems.round_services import voter_may_vote
+from meetings.rounds.links import ballot_link_url
+from meetings.rounds.models import PriorityRound
+from meetings.rounds.services import voter_may_vote
+from problems.models import Problem
 from residents.mail_preferences import said_no, wants
 from residents.models import MailTopic, Membership, User
 

@@ -13,17 +13,27 @@ class MeetingsConfig(AppConfig):
     def ready(self) -> None:
         from buurtoverleg.due import register_due_work
         from meetings import (
-            action_panels,  # noqa: F401 - registers the Aanpak and Terugkoppeling panels
             mail_kinds,
             meeting_services,  # noqa: F401 - marks its public writes (public_pages)
             minutes_services,  # noqa: F401 - marks its public writes (public_pages)
             panel_views,  # noqa: F401 - registers the agenda screen's panels
             privacy,  # noqa: F401 - registers export and anonymiser
             problem_sections,  # noqa: F401 - registers the problem page's meetings section
-            round_panels,  # noqa: F401 - registers the vote panel of the agenda screen
             schedule,  # noqa: F401 - marks its public writes (public_pages)
             sections,  # noqa: F401 - registers the neighbourhood page's sections
         )
+        from meetings.actions import (
+            panels as action_panels,  # noqa: F401 - registers the Aanpak and Terugkoppeling panels
+        )
+        from meetings.actions import privacy as action_privacy  # noqa: F401 - export
+        from meetings.actions import sections as action_sections  # noqa: F401 - problem page
+        from meetings.actions import services as action_services  # noqa: F401 - public writes
+        from meetings.rounds import (
+            panels as round_panels,  # noqa: F401 - registers the vote panel of the agenda screen
+        )
+        from meetings.rounds import privacy as round_privacy  # noqa: F401 - export
+        from meetings.rounds import sections as round_sections  # noqa: F401 - hood page
+        from meetings.rounds import services as round_services  # noqa: F401 - public writes
 
         mail_kinds.register()
         register_due_work(
@@ -47,3 +57,15 @@ class MeetingsConfig(AppConfig):
             timedelta(hours=1),
         )
         register_due_work("meetings.digest", "meetings.digest.digests_send_due", timedelta(days=1))
+        register_due_work(
+            "rounds.close_due", "meetings.rounds.services.rounds_close_due", timedelta(minutes=1)
+        )
+        # Keyed mailings: however often these run, one reminder and one overdue notice per
+        # action and due date, and one survey per resolution. Hourly, so a missed hour is
+        # caught up soon.
+        register_due_work(
+            "actions.remind", "meetings.actions.services.actions_remind_due", timedelta(hours=1)
+        )
+        register_due_work(
+            "problems.survey", "meetings.actions.services.surveys_send_due", timedelta(hours=1)
+        )

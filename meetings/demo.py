@@ -23,9 +23,10 @@ from meetings.meeting_services import (
     walk_ins_set,
 )
 from meetings.models import AgendaItem, Attendance, Meeting
+from meetings.rounds.models import PriorityRound
+from meetings.rounds.services import ballot_cast, hand_count_set, round_close
 from problems.demo import as_if_sent_back_then
-from problems.models import PriorityRound, Problem
-from problems.round_services import ballot_cast, hand_count_set, round_close
+from problems.models import Problem
 from problems.services import problem_transition
 from problems.workflow import Move, Status
 from residents.models import Membership, Neighbourhood, Role, User

@@ -27,15 +27,10 @@ from django.utils.dateparse import parse_datetime
 
 from buurtoverleg.mail.models import Mailing
 from buurtoverleg.mail.pipeline import mailing_create, recipients_for
+from meetings.actions.models import Action, ActionStatus, ActionUpdate
 from meetings.mail_kinds import MeetingMail
-from problems.models import (
-    Action,
-    ActionStatus,
-    ActionUpdate,
-    PriorityRound,
-    Problem,
-    TimelineEntry,
-)
+from meetings.rounds.models import PriorityRound
+from problems.models import Problem, TimelineEntry
 from problems.workflow import BY_MOVE, Status
 from residents.mail_preferences import wants
 from residents.models import MailTopic, Membership, Neighbourhood, Role, User

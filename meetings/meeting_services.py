@@ -33,8 +33,9 @@ from meetings.models import (
     Rsvp,
     new_projector_key,
 )
-from problems.models import PriorityRound, Problem
-from problems.round_services import round_create, round_open
+from meetings.rounds.models import PriorityRound
+from meetings.rounds.services import round_create, round_open
+from problems.models import Problem
 from problems.workflow import Status as ProblemStatus
 from residents.mail_preferences import wants
 from residents.models import MailTopic, Membership, Neighbourhood, Organisation, Role, User

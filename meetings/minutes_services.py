@@ -47,12 +47,14 @@ from buurtoverleg.mail.pipeline import (
     recipients_for,
 )
 from buurtoverleg.public_pages import changes_public_pages, public_pages_changed
-from meetings import report_back
+from meetings.actions import report_back
+from meetings.actions.models import Action, Judgement
 from meetings.mail_kinds import MeetingMail
 from meetings.minutes_pdf import clean_body, minutes_html, minutes_record, pdf_bytes, pdf_filename
 from meetings.models import AgendaItem, AgendaItemProblem, Meeting, Minutes, MinutesVersion
-from problems.models import PUBLIC_Q, Action, Judgement, PriorityRound, Problem, TimelineEntry
-from problems.round_services import round_results
+from meetings.rounds.models import PriorityRound
+from meetings.rounds.services import round_results
+from problems.models import PUBLIC_Q, Problem, TimelineEntry
 from problems.workflow import Move
 from residents.mail_preferences import wants
 from residents.models import MailTopic, Membership, Neighbourhood, Role, User

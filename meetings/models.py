@@ -540,3 +540,8 @@ class MinutesVersion(models.Model):
             MinutesVersion.RenderStatus.QUEUED,
             MinutesVersion.RenderStatus.RENDERING,
         )
+
+
+# The feature packages' models, imported here so that Django registers them with this app.
+from meetings.actions.models import *  # noqa: E402, F403
+from meetings.rounds.models import *  # noqa: E402, F403

@@ -12,7 +12,7 @@ contact person, not whoever posted progress, never a reporter.
 The pack is one PDF to print after a meeting: the minutes (the latest published version, else
 the latest version, else the draft with its watermark: meetings.minutes_pdf renders them),
 then the poster, then the paper ballot of the next meeting's priority round when it has
-candidates (problems.ballot_pdf). Each part is laid out as its own document, so it keeps its
+candidates (meetings.rounds.pdf). Each part is laid out as its own document, so it keeps its
 own page rules (the minutes' header and "page x of y", the ballot's margins), and the pages are
 then written as one tagged PDF (WeasyPrint's documented Document.copy) with the pack's title
 and language. Everything is rendered in the minutes' language. buurtoverleg.pdf lays out and
@@ -34,11 +34,13 @@ from django.utils.translation import gettext as _
 
 from buurtoverleg.pdf import combine_documents, layout_pdf, write_pdf
 from buurtoverleg.qr import qr_data_uri
+from meetings.actions.models import ACTION_ACTIVE, Action, ActionUpdate
 from meetings.meeting_services import meeting_after
 from meetings.minutes_pdf import minutes_draft_html, minutes_html
 from meetings.models import Meeting, Minutes, MinutesVersion
-from problems.ballot_pdf import ballot_paper_html
-from problems.models import ACTION_ACTIVE, Action, ActionUpdate, PriorityRound, Problem
+from meetings.rounds.models import PriorityRound
+from meetings.rounds.pdf import ballot_paper_html
+from problems.models import Problem
 from problems.workflow import Status
 from residents.models import Neighbourhood
 

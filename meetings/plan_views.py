@@ -50,7 +50,8 @@ from meetings.plan_forms import (
     ProposalForm,
     RsvpForm,
 )
-from problems.models import PUBLIC_Q, PriorityRound, Problem
+from meetings.rounds.models import PriorityRound
+from problems.models import PUBLIC_Q, Problem
 from residents.models import Neighbourhood
 from residents.permissions import Perm, can, neighbourhood_for
 

@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import Cast, Concat
-from django.utils import timezone
 
 from buurtoverleg.mail.models import Delivery
 from meetings.models import AgendaProposal, Attendance, Meeting, MinutesVersion, Rsvp
 from residents.models import User
 from residents.privacy import (
+    export_iso,
     register_anonymiser,
     register_consent_withdrawn,
     register_export_section,
 )
 
 
-def _iso(value: datetime | None) -> str | None:
-    return timezone.localtime(value).isoformat() if value else None
-
-
 def _meeting_ref(meeting: Meeting) -> dict[str, Any]:
-    return {"neighbourhood": meeting.neighbourhood.name, "meeting": _iso(meeting.starts_at)}
+    return {"neighbourhood": meeting.neighbourhood.name, "meeting": export_iso(meeting.starts_at)}
 
 
 @register_export_section("meetings")
@@ -44,7 +39,7 @@ def export_meetings(user: User) -> dict[str, Any]:
     )
     return {
         "rsvps": [
-            {**_meeting_ref(r.meeting), "answer": r.answer, "at": _iso(r.updated_at)}
+            {**_meeting_ref(r.meeting), "answer": r.answer, "at": export_iso(r.updated_at)}
             for r in Rsvp.objects.filter(user=user).select_related(*at_meeting).order_by("pk")
         ],
         "attendance": [
@@ -53,7 +48,7 @@ def export_meetings(user: User) -> dict[str, Any]:
                 "kind": a.kind,
                 "checked_in_yourself": a.source == Attendance.Source.CHECK_IN,
                 "first_meeting": a.newcomer,
-                "at": _iso(a.created_at),
+                "at": export_iso(a.created_at),
             }
             for a in Attendance.objects.filter(user=user)
             .select_related(*at_meeting)
@@ -66,8 +61,8 @@ def export_meetings(user: User) -> dict[str, Any]:
                 "description": p.description,
                 "status": p.status,
                 "reason": p.reason,
-                "proposed_at": _iso(p.created_at),
-                "decided_at": _iso(p.decided_at),
+                "proposed_at": export_iso(p.created_at),
+                "decided_at": export_iso(p.decided_at),
             }
             for p in AgendaProposal.objects.filter(proposed_by=user)
             .select_related(*at_meeting)
@@ -87,7 +82,7 @@ def export_meetings(user: User) -> dict[str, Any]:
             {
                 **_meeting_ref(v.minutes.meeting),
                 "version": v.number,
-                "published_at": _iso(v.published_at),
+                "published_at": export_iso(v.published_at),
             }
             for v in named_in
         ],

@@ -12,12 +12,10 @@ urlpatterns = [
     path("", include("meetings.plan_urls")),
     # Running it: the chair's agenda screen and its panels.
     path("", include("meetings.run_urls")),
-    # The agenda screen's Aanpak and Terugkoppeling forms.
-    path("", include("meetings.action_panel_urls")),
-    # The chair's side of a meeting's priority round: candidates, paper ballots, hand counts.
-    path("", include("meetings.round_urls")),
-    # A round's published results and its printable paper ballot.
-    path("", include("meetings.round_results_urls")),
+    # Priority rounds: ballots, the round history, the chair's side, published results.
+    path("", include("meetings.rounds.urls")),
+    # Actions: their pages, the agenda screen's panels, accountability, the survey link.
+    path("", include("meetings.actions.urls")),
     # Attendance and self check-in.
     path("", include("meetings.attendance_urls")),
     # The minutes: editor, versions, PDFs, publishing.

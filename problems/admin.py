@@ -9,25 +9,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from problems.models import (
-    Action,
-    ActionUpdate,
-    Analysis,
-    Ballot,
-    BallotPoint,
     Category,
     ConfidentialView,
     Follow,
-    HandCount,
-    Judgement,
     Photo,
-    PriorityRound,
     Problem,
     ReopenRequest,
-    RoundCandidate,
     Support,
-    SurveyAnswer,
     TimelineEntry,
-    Volunteer,
 )
 
 
@@ -148,99 +137,3 @@ class PhotoAdmin(ReadOnlyAdmin):
 class ReopenRequestAdmin(ReadOnlyAdmin):
     list_display = ("problem", "user", "created_at", "handled_at")
     list_select_related = ("problem__category", "user")
-
-
-# Votes are changed only through the ballot pages and the round's services (budget, open round,
-# one ballot per resident): the admin shows them and changes nothing.
-@admin.register(PriorityRound)
-class PriorityRoundAdmin(ReadOnlyAdmin):
-    list_display = ("meeting", "neighbourhood", "status", "points", "max_per_problem", "closed_at")
-    list_filter = ("status",)
-    list_select_related = ("meeting", "neighbourhood")
-
-
-@admin.register(RoundCandidate)
-class RoundCandidateAdmin(ReadOnlyAdmin):
-    list_display = ("round", "problem", "position", "outcome", "chosen_in_room")
-    list_select_related = ("problem__category",)
-
-
-@admin.register(Ballot)
-class BallotAdmin(ReadOnlyAdmin):
-    list_display = ("round", "voter", "source", "updated_at")
-    list_filter = ("source",)
-    list_select_related = ("voter",)
-
-
-@admin.register(BallotPoint)
-class BallotPointAdmin(ReadOnlyAdmin):
-    list_display = ("ballot", "candidate", "points")
-
-
-@admin.register(HandCount)
-class HandCountAdmin(ReadOnlyAdmin):
-    list_display = ("candidate", "hands", "entered_by", "entered_at")
-
-
-# Actions change only through their services (history, versions, "on time" against the first
-# date): the admin shows them and changes nothing.
-class ActionUpdateInline(admin.TabularInline):
-    model = ActionUpdate
-    extra = 0
-    can_delete = False
-    fields = readonly_fields = (
-        "at",
-        "kind",
-        "organisation",
-        "text",
-        "old_due_date",
-        "new_due_date",
-    )
-
-    @override
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(Action)
-class ActionAdmin(ReadOnlyAdmin):
-    list_display = ("outcome", "neighbourhood", "owner_organisation", "status", "due_date")
-    list_filter = ("status", "owner_organisation")
-    list_select_related = ("neighbourhood", "owner_organisation")
-    search_fields = ("outcome",)
-    inlines = (ActionUpdateInline,)
-
-
-@admin.register(ActionUpdate)
-class ActionUpdateAdmin(ReadOnlyAdmin):
-    list_display = ("action", "kind", "organisation", "at")
-    list_filter = ("kind",)
-    list_select_related = ("action", "organisation")
-
-
-@admin.register(Analysis)
-class AnalysisAdmin(ReadOnlyAdmin):
-    list_display = ("problem", "updated_at")
-    # The analysis of a sensitive problem stays with the team, like its details.
-    exclude = ("location", "victims", "offenders")
-    list_select_related = ("problem__category",)
-
-
-@admin.register(Volunteer)
-class VolunteerAdmin(ReadOnlyAdmin):
-    list_display = ("action", "user", "created_at")
-    list_select_related = ("action", "user")
-
-
-@admin.register(Judgement)
-class JudgementAdmin(ReadOnlyAdmin):
-    list_display = ("action", "meeting", "effect", "verdict", "at")
-    list_filter = ("effect", "verdict")
-    list_select_related = ("action", "meeting")
-
-
-@admin.register(SurveyAnswer)
-class SurveyAnswerAdmin(ReadOnlyAdmin):
-    list_display = ("problem", "answer", "at")
-    list_filter = ("answer",)
-    list_select_related = ("problem__category",)

@@ -1,10 +1,10 @@
-"""What the problems app shows on a neighbourhood's page (residents.sections)."""
+"""What the problems app shows on a neighbourhood's page (residents.sections): the priorities,
+and the register's size. The priority vote around them is meetings.rounds.sections'."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from problems.results_views import neighbourhood_rounds
 from problems.workflow import Status
 from residents.permissions import Perm, can
 from residents.sections import SectionContext, neighbourhood_section
@@ -12,17 +12,21 @@ from residents.sections import SectionContext, neighbourhood_section
 
 @neighbourhood_section("problems", "problems/neighbourhood_summary.html", order=30)
 def problems_summary(ctx: SectionContext) -> dict[str, Any]:
-    """The call to vote, the priorities, the last vote's results and the register's size."""
-    hood, user = ctx.neighbourhood, ctx.request.user
+    """The priorities, with the link to what came of them."""
     return {
         "priorities": list(
-            hood.problems.filter(status=Status.PRIORITY)
+            ctx.neighbourhood.problems.filter(status=Status.PRIORITY)
             .select_related("category")
             .order_by("-support_count", "pk")
         ),
+    }
+
+
+@neighbourhood_section("register", "problems/neighbourhood_register.html", order=40)
+def register_summary(ctx: SectionContext) -> dict[str, Any]:
+    """The register's size, and reporting a problem."""
+    hood = ctx.neighbourhood
+    return {
         "open_problems": hood.problems.open().public().count(),
-        "can_report": can(user, Perm.REPORT_PROBLEM, hood),
-        "can_vote": can(user, Perm.VOTE, hood),
-        # The round open for votes and the last one's results: one query, three with results.
-        **neighbourhood_rounds(hood),
+        "can_report": can(ctx.request.user, Perm.REPORT_PROBLEM, hood),
     }

@@ -39,24 +39,13 @@ from problems import services
 from problems.access import Access, access_in, problem_for
 from problems.confidential import confidential_access
 from problems.links import UNFOLLOW
-from problems.models import (
-    PUBLIC_Q,
-    Action,
-    Analysis,
-    Category,
-    Follow,
-    Problem,
-    Support,
-    TimelineEntry,
-)
-from problems.problem_sections import problem_sections
-from problems.survey_views import survey_summary
+from problems.models import PUBLIC_Q, Category, Follow, Problem, Support, TimelineEntry
+from problems.problem_sections import problem_sections, problem_team_sections
 from problems.team_forms import ReopenRequestForm
 from problems.templatetags.problem_tags import status_badge
 from problems.workflow import BY_MOVE, PUBLIC, Move, Status
 from residents.links import LinkError, LinkExpired, read_action_link_token
 from residents.models import Neighbourhood, Role, User
-from residents.permissions import Perm, can
 
 PER_PAGE = 50
 SORTS: dict[str, tuple[str, ...]] = {
@@ -290,37 +279,6 @@ def _people(problem: Problem, access: Access) -> dict[int, User]:
 
 
 # Actions are agreed, and the analysis written, for accepted problems that are still open.
-ACTIONABLE = frozenset({Status.ACCEPTED, Status.CANDIDATE, Status.PRIORITY})
-
-
-def _approach(request: HttpRequest, problem: Problem, access: Access) -> dict[str, Any]:
-    """The "Aanpak" section: the analysis (a sensitive problem's for the team only) and the
-    actions with their latest progress. Two queries, whatever the number of actions."""
-    if problem.status == Status.NEW:
-        return {"approach": False}
-    hood = problem.neighbourhood
-    analysis = None
-    if access.team or not problem.sensitive:
-        analysis = Analysis.objects.filter(problem=problem).first()
-    actions = list(
-        Action.objects.filter(problem=problem)
-        .select_related("owner_organisation")
-        .with_latest_progress()
-        .order_by("due_date", "pk")
-    )
-    for row in actions:
-        row.neighbourhood, row.problem = hood, problem  # their links: no query per row
-    actions.sort(key=lambda row: not row.is_active)  # still to be done first
-    may_plan = problem.status in ACTIONABLE and can(request.user, Perm.CREATE_ACTION, hood)
-    shown_analysis = analysis if analysis is not None and not analysis.is_empty else None
-    return {
-        "approach": bool(actions or shown_analysis or may_plan),
-        "analysis": shown_analysis,
-        "problem_actions": actions,
-        "may_plan": may_plan,
-    }
-
-
 @never_cache  # the team's page holds confidential details: never kept in a shared browser
 @require_GET
 def problem(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -353,14 +311,11 @@ def problem(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "signals": found.chronic_signals() if access.team else [],
             "reopen_form": reopen_form,
             "team_panel": (access.team or bool(moves)) and _team_panel_exists(),
-            **_approach(request, found, access),
-            # What the apps above problems show here (problems.problem_sections): the
-            # meetings at which it is or was on the agenda.
+            # What the apps above problems show here (problems.problem_sections): its
+            # approach and actions, the meetings at which it is or was on the agenda, and in
+            # the team's block what residents answered after it was resolved.
             "sections": problem_sections(request, found, access),
-            # "Is het beter geworden?": what residents answered after the meeting resolved it.
-            "survey": survey_summary(found)
-            if access.team and (found.status == Status.RESOLVED or found.reopened_count)
-            else None,
+            "team_sections": problem_team_sections(request, found, access),
         },
     )
 

@@ -12,7 +12,7 @@ hash, so a second use fails in the database, also when two requests race.
 
 Register a purpose once, at import time of the module that uses it:
 
-    BALLOT = register_purpose("ballot", model="problems.PriorityRound", single_use=False)
+    BALLOT = register_purpose("ballot", model="meetings.PriorityRound", single_use=False)
 """
 
 from __future__ import annotations
@@ -64,10 +64,13 @@ class Purpose:
     name: str
     model: str  # "app_label.ModelName" of the object the link is bound to
     single_use: bool
+    # What links carry as their object's label when it is not `model`: a model that moved to
+    # another app keeps its old label in links, so the links already mailed stay valid.
+    signed_label: str = ""
 
     @property
     def model_label(self) -> str:
-        return self.model.lower()
+        return self.signed_label or self.model.lower()
 
     def model_class(self) -> type[models.Model]:
         return apps.get_model(self.model)
@@ -76,9 +79,11 @@ class Purpose:
 PURPOSES: dict[str, Purpose] = {}
 
 
-def register_purpose(name: str, *, model: str, single_use: bool) -> Purpose:
+def register_purpose(
+    name: str, *, model: str, single_use: bool, signed_label: str = ""
+) -> Purpose:
     """Declare a kind of link. Registering the same purpose twice must describe it the same."""
-    purpose = Purpose(name=name, model=model, single_use=single_use)
+    purpose = Purpose(name=name, model=model, single_use=single_use, signed_label=signed_label)
     existing = PURPOSES.get(name)
     if existing is not None and existing != purpose:
         raise ValueError(f"Action link purpose {name!r} is already registered as {existing}.")
@@ -142,7 +147,7 @@ def make_action_link_token(
 ) -> str:
     """A URL-safe token that lets `user` do `purpose` on `obj` until `expires_at`."""
     spec = get_purpose(purpose)
-    if obj._meta.label_lower != spec.model_label:
+    if obj._meta.label_lower != spec.model.lower():
         raise TypeError(f"A {spec.name!r} link is bound to a {spec.model}, not {obj._meta.label}.")
     if user.pk is None or obj.pk is None:
         raise ValueError("Action links are for saved people and objects.")
@@ -211,7 +216,7 @@ def read_action_link_token(
         target = model._default_manager.filter(pk=payload["o"]).first()
     if target is None:
         raise LinkInvalid("object no longer exists")
-    if obj is not None and (obj._meta.label_lower != spec.model_label or obj.pk != target.pk):
+    if obj is not None and (obj._meta.label_lower != spec.model.lower() or obj.pk != target.pk):
         raise LinkInvalid("made for another object")
     return ActionLink(user=user, obj=target, purpose=spec, expires_at=expires_at, token=token)
 

@@ -81,7 +81,7 @@ RULES: dict[Perm, frozenset[str]] = {
     Perm.VOTE: frozenset({Role.RESIDENT}),
     # Actions: the team agrees them between meetings (the agenda screen's Aanpak panel follows
     # RUN_MEETING). A professional creates and updates only their own organisation's actions
-    # (problems.action_access); the chair and coordinators any. Residents sign up and judge.
+    # (meetings.actions.access); the chair and coordinators any. Residents sign up and judge.
     Perm.CREATE_ACTION: frozenset({Role.CHAIR, Role.PROFESSIONAL, COORDINATOR}),
     Perm.UPDATE_ACTION: frozenset({Role.CHAIR, Role.PROFESSIONAL, COORDINATOR}),
     Perm.VOLUNTEER: frozenset({Role.RESIDENT}),

@@ -89,7 +89,8 @@ def register_consent_withdrawn[F: Anonymiser](func: F) -> F:
     return func
 
 
-def _iso(value: datetime | None) -> str | None:
+def export_iso(value: datetime | None) -> str | None:
+    """A moment as every export section writes it: local time, ISO 8601."""
     return timezone.localtime(value).isoformat() if value else None
 
 
@@ -174,8 +175,8 @@ def _export_account(user: User) -> dict[str, Any]:
         "contact_note": user.contact_note,
         "minutes_as_pdf": user.minutes_as_pdf,
         "consent_named_in_minutes": user.consent_named_in_minutes,
-        "date_joined": _iso(user.date_joined),
-        "last_login": _iso(user.last_login),
+        "date_joined": export_iso(user.date_joined),
+        "last_login": export_iso(user.last_login),
     }
 
 
@@ -203,9 +204,9 @@ def _export_memberships(user: User) -> list[dict[str, Any]]:
             "status_label": str(m.get_status_display()),
             "organisation": m.organisation.name if m.organisation else None,
             "job_title": m.job_title,
-            "applied_at": _iso(m.created_at),
-            "decided_at": _iso(m.decided_at),
-            "left_at": _iso(m.left_at),
+            "applied_at": export_iso(m.created_at),
+            "decided_at": export_iso(m.decided_at),
+            "left_at": export_iso(m.left_at),
         }
         for m in memberships
     ]
@@ -221,7 +222,11 @@ def _export_coordinator_roles(user: User) -> list[dict[str, Any]]:
 def _export_second_factors(user: User) -> list[dict[str, Any]]:
     # That a second factor exists, not its secret.
     return [
-        {"type": a.type, "created_at": _iso(a.created_at), "last_used_at": _iso(a.last_used_at)}
+        {
+            "type": a.type,
+            "created_at": export_iso(a.created_at),
+            "last_used_at": export_iso(a.last_used_at),
+        }
         for a in Authenticator.objects.filter(user=user).order_by("created_at")
     ]
 
@@ -229,7 +234,11 @@ def _export_second_factors(user: User) -> list[dict[str, Any]]:
 def _export_invite_codes_used(user: User) -> list[dict[str, Any]]:
     # How they joined; who made the code is left out (someone else's data).
     return [
-        {"neighbourhood": code.neighbourhood.name, "code": code.code, "used_at": _iso(code.used_at)}
+        {
+            "neighbourhood": code.neighbourhood.name,
+            "code": code.code,
+            "used_at": export_iso(code.used_at),
+        }
         for code in InviteCode.objects.filter(used_by=user)
         .select_related("neighbourhood")
         .order_by("used_at", "pk")
@@ -258,7 +267,7 @@ def _export_mail_preferences(user: User) -> list[dict[str, Any]]:
             "neighbourhood": row.neighbourhood.name,
             "kind": row.topic,
             "wanted": row.enabled,
-            "changed_at": _iso(row.changed_at),
+            "changed_at": export_iso(row.changed_at),
         }
         for row in MailPreference.objects.filter(user=user)
         .select_related("neighbourhood")
@@ -282,7 +291,7 @@ def user_export_data(*, user: User) -> dict[str, Any]:
     data: dict[str, Any] = {
         "format": "buurtoverleg-export",
         "version": EXPORT_FORMAT_VERSION,
-        "exported_at": _iso(timezone.now()),
+        "exported_at": export_iso(timezone.now()),
     }
     for name, section in EXPORT_SECTIONS:
         data[name] = section(user)

@@ -20,7 +20,7 @@ A section's function must not run a query per row: the page's query count is ass
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest
@@ -33,6 +33,8 @@ from residents.models import Neighbourhood
 class SectionContext:
     request: HttpRequest
     neighbourhood: Neighbourhood
+    # Two sections of one app that read the same rows share them here, for one page render.
+    shared: dict[str, Any] = field(default_factory=dict)
 
 
 SectionView = Callable[[SectionContext], dict[str, Any]]

@@ -18,10 +18,13 @@ from django.utils import timezone
 from buurtoverleg.mail.models import Mailing
 from buurtoverleg.mail.pipeline import mailing_create, recipients_for
 from meetings import meeting_services, minutes_services
+from meetings.actions import services as action_services
+from meetings.actions.models import Action
 from meetings.mail_kinds import MeetingMail
 from meetings.models import AgendaItem, AgendaItemProblem, Attendance, Meeting, Minutes
-from problems import action_services, round_services
-from problems.models import Action, Ballot, Category, PriorityRound, Problem, TimelineEntry
+from meetings.rounds import services as round_services
+from meetings.rounds.models import Ballot, PriorityRound
+from problems.models import Category, Problem, TimelineEntry
 from problems.services import problem_edit, problem_report, problem_transition
 from problems.workflow import MEETING, ROUND, Move, Status
 from residents.mail_kinds import ResidentMail

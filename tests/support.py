@@ -25,8 +25,9 @@ from django.urls import reverse
 from PIL import Image
 
 from meetings.models import AgendaItem, Meeting
-from problems import round_services
-from problems.models import BallotPoint, Category, PriorityRound, Problem, RoundCandidate
+from meetings.rounds import services as round_services
+from meetings.rounds.models import BallotPoint, PriorityRound, RoundCandidate
+from problems.models import Category, Problem
 from residents.models import User
 from tests.conftest import TOTP_SECRET
 from tests.factories import MARKERS

@@ -65,19 +65,37 @@ def _walk(patterns: Iterable[URLPattern | URLResolver], prefix: str = "") -> Ite
 
 
 # The admin's pages follow a model's app label; those of the models that moved out of the
-# meetings app (see MOVED_MODELS below) now redirect to their new place.
+# meetings app (see MOVED_MODELS below) and out of problems (ROUNDS_AND_ACTIONS) now redirect to
+# their new place.
 ADMIN_APP_LIST = re.compile(r"^beheer/\^\(\?P<app_label>(?P<labels>[a-z_|]+)\)/\$$")
-OLD_ADMIN_PAGE = re.compile(r"^beheer/meetings/(?P<model>[a-z]+)/(?P<rest>.*)$")
+OLD_ADMIN_PAGE = re.compile(r"^beheer/(?P<app>meetings|problems)/(?P<model>[a-z]+)/(?P<rest>.*)$")
+ROUNDS_AND_ACTIONS = dict.fromkeys(
+    (
+        "priorityround",
+        "roundcandidate",
+        "ballot",
+        "ballotpoint",
+        "handcount",
+        "analysis",
+        "action",
+        "actionupdate",
+        "volunteer",
+        "judgement",
+        "surveyanswer",
+    ),
+    "meetings",
+)
 
 
 def _moved_admin_page_redirects(path: str) -> bool:
     match = OLD_ADMIN_PAGE.match(path)
-    if match is None or match["model"] not in MOVED_MODELS:
+    moved = {"meetings": MOVED_MODELS, "problems": ROUNDS_AND_ACTIONS}
+    if match is None or match["model"] not in moved[match["app"]]:
         return False
     url = "/" + path.replace("<path:object_id>", "7")
     response = Client().get(url + "?q=x")
-    label = MOVED_MODELS[match["model"]]
-    new = url.replace("/beheer/meetings/", f"/beheer/{label}/") + "?q=x"
+    label = moved[match["app"]][match["model"]]
+    new = url.replace(f"/beheer/{match['app']}/", f"/beheer/{label}/") + "?q=x"
     return response.status_code == 301 and response["Location"] == new
 
 
@@ -153,7 +171,8 @@ def _mailed_token(*, purpose: str, label: str, user: Any, pk: int | str, days: i
 
 def _objects_by_label(personas: Any) -> dict[str, Any]:
     from meetings.models import Meeting
-    from problems.models import Category, PriorityRound, TimelineEntry
+    from meetings.rounds.models import PriorityRound
+    from problems.models import Category, TimelineEntry
     from problems.services import problem_report
     from problems.workflow import Move
 

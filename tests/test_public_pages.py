@@ -15,9 +15,10 @@ from django.utils import timezone
 from buurtoverleg import public_pages
 from buurtoverleg.public_pages import PUBLIC_WRITES, neighbourhoods_touched, on_public_change
 from meetings import meeting_services, minutes_services
+from meetings.actions.models import ActionStatus
+from meetings.actions.services import action_create, action_status_set
 from meetings.models import Meeting, Minutes, MinutesVersion
-from problems.action_services import action_create, action_status_set
-from problems.models import ActionStatus, Category, Problem, TimelineEntry
+from problems.models import Category, Problem, TimelineEntry
 from problems.services import problem_follow, problem_report, problem_support, problem_transition
 from problems.workflow import ROUND, Move
 from residents.mail_preferences import mail_preference_set
@@ -27,6 +28,17 @@ from residents.services import membership_roles_set
 
 # Every service marked @changes_public_pages. A mark removed (or added) shows here.
 MARKED = [
+    "meetings.actions.services.action_create",
+    "meetings.actions.services.action_delay_note",
+    "meetings.actions.services.action_due_date_move",
+    "meetings.actions.services.action_edit",
+    "meetings.actions.services.action_progress_post",
+    "meetings.actions.services.action_status_set",
+    "meetings.actions.services.analysis_save",
+    "meetings.actions.services.judgement_record",
+    "meetings.actions.services.priority_resolve",
+    "meetings.actions.services.volunteer_sign_up",
+    "meetings.actions.services.volunteer_withdraw",
     "meetings.meeting_services.agenda_default_create",
     "meetings.meeting_services.agenda_item_add",
     "meetings.meeting_services.agenda_item_edit",
@@ -44,25 +56,14 @@ MARKED = [
     "meetings.minutes_services.minutes_person_withdrawn",
     "meetings.minutes_services.minutes_publish",
     "meetings.minutes_services.minutes_render",
+    "meetings.rounds.services.ballot_cast",
+    "meetings.rounds.services.hand_count_set",
+    "meetings.rounds.services.round_candidate_add",
+    "meetings.rounds.services.round_candidate_remove",
+    "meetings.rounds.services.round_close",
+    "meetings.rounds.services.round_open",
+    "meetings.rounds.services.round_results_show",
     "meetings.schedule.meetings_plan_from_rhythm",
-    "problems.action_services.action_create",
-    "problems.action_services.action_delay_note",
-    "problems.action_services.action_due_date_move",
-    "problems.action_services.action_edit",
-    "problems.action_services.action_progress_post",
-    "problems.action_services.action_status_set",
-    "problems.action_services.analysis_save",
-    "problems.action_services.judgement_record",
-    "problems.action_services.priority_resolve",
-    "problems.action_services.volunteer_sign_up",
-    "problems.action_services.volunteer_withdraw",
-    "problems.round_services.ballot_cast",
-    "problems.round_services.hand_count_set",
-    "problems.round_services.round_candidate_add",
-    "problems.round_services.round_candidate_remove",
-    "problems.round_services.round_close",
-    "problems.round_services.round_open",
-    "problems.round_services.round_results_show",
     "problems.services.problem_confirm_chronic",
     "problems.services.problem_edit",
     "problems.services.problem_reopen_request",

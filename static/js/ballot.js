@@ -1,4 +1,4 @@
-/* A resident's ballot (templates/problems/ballot.html, problems/ballot_views.py).
+/* A resident's ballot (templates/problems/ballot.html, meetings/rounds/views/ballot.py).
  *
  * Progressive enhancement: without JavaScript the ballot is a plain form with a number per
  * problem and the server says how many points are left. With it:

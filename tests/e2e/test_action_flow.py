@@ -14,18 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from meetings.actions.models import Action, ActionStatus, ActionUpdate, Judgement, SurveyAnswer
+from meetings.actions.services import surveys_send_due
 from meetings.meeting_services import agenda_publish, meeting_create
 from meetings.models import Meeting
-from problems.action_services import surveys_send_due
-from problems.models import (
-    Action,
-    ActionStatus,
-    ActionUpdate,
-    Category,
-    Judgement,
-    Problem,
-    SurveyAnswer,
-)
+from problems.models import Category, Problem
 from problems.services import problem_report, problem_support, problem_transition
 from problems.workflow import ROUND, Move, Status
 from tests.conftest import Personas
@@ -195,7 +188,7 @@ def test_on_a_phone_without_javascript_residents_sign_up_and_owners_move_a_date(
     """The action page's plain forms, in Dutch, at phone size, with scripts off: a resident
     signs up to help; the wijkagent's date move without a reason is refused with a clear
     message and changes nothing, and goes through with one."""
-    from problems.action_services import action_create
+    from meetings.actions.services import action_create
 
     hood = personas.hood
     problem = priority(personas)

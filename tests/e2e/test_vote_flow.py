@@ -11,7 +11,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from meetings.meeting_services import agenda_publish, meeting_create, meeting_go_to, meeting_start
 from meetings.models import AgendaItem
-from problems.models import Ballot, Category, PriorityRound, Problem
+from meetings.rounds.models import Ballot, PriorityRound
+from problems.models import Category, Problem
 from problems.services import problem_report, problem_transition
 from problems.workflow import Move
 from tests.conftest import Personas

@@ -39,7 +39,8 @@ from meetings.meeting_services import (
     rsvp_set,
 )
 from meetings.models import Meeting, Rsvp
-from problems.models import Category, PriorityRound, Problem
+from meetings.rounds.models import PriorityRound
+from problems.models import Category, Problem
 from problems.services import problem_report, problem_transition
 from problems.workflow import Move
 from residents.links import UNSUBSCRIBE_TOPIC, read_action_link_token

@@ -16,11 +16,12 @@ from django.utils import timezone
 
 from buurtoverleg.due import DUE_WORK, run_due
 from buurtoverleg.mail.models import Mailing
+from meetings.actions.services import action_create, action_progress_post
 from meetings.digest import digest_changes, digests_send_due
 from meetings.mail_kinds import MeetingMail
 from meetings.meeting_services import agenda_publish, meeting_create
-from problems.action_services import action_create, action_progress_post
-from problems.models import Category, PriorityRound, Problem
+from meetings.rounds.models import PriorityRound
+from problems.models import Category, Problem
 from problems.services import problem_report, problem_transition
 from problems.workflow import ROUND, Move
 from residents.links import UNSUBSCRIBE_TOPIC, read_action_link_token

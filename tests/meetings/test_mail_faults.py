@@ -45,6 +45,14 @@ from buurtoverleg.mail.pipeline import (
     recipients_for,
 )
 from buurtoverleg.mail.tasks import send_mailing
+from meetings.actions.models import Action
+from meetings.actions.services import (
+    action_create,
+    actions_remind_due,
+    priority_resolve,
+    survey_answer,
+    surveys_send_due,
+)
 from meetings.agenda_mail import agenda_mail_send_due, meeting_reminders_send_due
 from meetings.digest import digests_send_due
 from meetings.mail_kinds import MeetingMail
@@ -57,14 +65,7 @@ from meetings.meeting_services import (
     rsvp_set,
 )
 from meetings.models import Meeting, Rsvp
-from problems.action_services import (
-    action_create,
-    actions_remind_due,
-    priority_resolve,
-    survey_answer,
-    surveys_send_due,
-)
-from problems.models import Action, Category, Problem, TimelineEntry
+from problems.models import Category, Problem, TimelineEntry
 from problems.services import (
     problem_follow,
     problem_followers_notify,

@@ -22,10 +22,11 @@ from pypdf import PdfReader
 
 from buurtoverleg.qr import qr_data_uri
 from meetings import meeting_services, minutes_services, pack, pack_views
+from meetings.actions import services as action_services
+from meetings.actions.models import Action
 from meetings.models import Attendance, Meeting, Minutes, MinutesVersion
-from problems import action_services
-from problems.models import Action, Category, Problem
-from problems.round_services import round_create
+from meetings.rounds.services import round_create
+from problems.models import Category, Problem
 from problems.services import problem_edit, problem_report, problem_transition
 from problems.workflow import Status
 from residents.models import Membership, Role

@@ -94,7 +94,7 @@ def test_the_panels_of_this_issue_are_registered_with_templates_that_exist():
 
 
 def test_a_kind_without_a_panel_shows_an_honest_empty_state(meeting):
-    # Every other kind has its panel (here, meetings/round_panels.py, meetings/action_panels.py).
+    # Every other kind has its panel (here, meetings/rounds/panels.py, meetings/actions/panels.py).
     assert Kind.ANY_OTHER not in PANELS
     item = item_of(meeting, Kind.ANY_OTHER)
     html = render_panel(item, public=False, team=True)

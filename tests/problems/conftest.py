@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from problems.models import Category, PriorityRound, Problem
+from meetings.rounds.models import PriorityRound
+from problems.models import Category, Problem
 from problems.services import problem_report, problem_transition
 from problems.workflow import Move, Status
 from residents.models import Neighbourhood, User

@@ -34,17 +34,20 @@ from PIL import Image
 
 from buurtoverleg.mail.models import Mailing, MailSuppression
 from meetings import meeting_services, minutes_services
+from meetings.actions import services as action_services
+from meetings.actions.models import Action
+from meetings.actions.survey import survey_link_url
 from meetings.agenda_mail import meeting_reminders_send_due
 from meetings.digest import digest_send
 from meetings.mail_kinds import MeetingMail
 from meetings.models import AgendaItem, Attendance, Meeting, MinutesVersion
-from problems import action_services, round_services
-from problems.ballot_links import ballot_link_url
+from meetings.rounds import services as round_services
+from meetings.rounds.links import ballot_link_url
+from meetings.rounds.models import PriorityRound
 from problems.links import unfollow_url
-from problems.models import Action, Category, Photo, PriorityRound, Problem, TimelineEntry
+from problems.models import Category, Photo, Problem, TimelineEntry
 from problems.photos import photo_clean
 from problems.services import problem_report, problem_support, problem_transition
-from problems.survey_links import survey_link_url
 from problems.workflow import Move, Status
 from residents.links import unsubscribe_url
 from residents.models import MailTopic, Membership, Role, User

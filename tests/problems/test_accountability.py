@@ -20,11 +20,12 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from meetings.actions import services as s
+from meetings.actions.accountability import RESIDENTS, TOTAL, OwnerRow, accountability
+from meetings.actions.models import Action
 from meetings.meeting_services import meeting_create
 from meetings.models import Meeting
-from problems import action_services as s
-from problems.accountability import RESIDENTS, TOTAL, OwnerRow, accountability
-from problems.models import Action, Problem
+from problems.models import Problem
 from problems.workflow import Status
 from residents.models import Membership, Organisation, Role
 from tests.conftest import PERSONA_NAMES, make_person

@@ -1,4 +1,4 @@
-"""Who may update an action (problems.action_access): the chair and coordinators any action
+"""Who may update an action (meetings.actions.access): the chair and coordinators any action
 of their neighbourhood, a professional only their own organisation's actions in the
 neighbourhoods where they hold that role; everyone else nobody's. Persona by persona, plus the
 helpers every action view fetches through."""
@@ -15,7 +15,7 @@ from django.http import Http404
 from django.test import RequestFactory
 from django.utils import timezone
 
-from problems.action_access import (
+from meetings.actions.access import (
     action_for,
     action_for_updater,
     may_act_for,
@@ -23,8 +23,9 @@ from problems.action_access import (
     organisations_of,
     owner_choices,
 )
-from problems.action_services import action_create
-from problems.models import Action, Problem
+from meetings.actions.models import Action
+from meetings.actions.services import action_create
+from problems.models import Problem
 from problems.workflow import Status
 from residents.models import Membership, Organisation, Role, User
 from residents.permissions import Perm, can

@@ -18,8 +18,8 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from meetings.meeting_services import meeting_create
-from problems.action_services import (
+from meetings.actions.models import Action, ActionStatus, ActionUpdate, Judgement, Volunteer
+from meetings.actions.services import (
     ActionConflict,
     action_create,
     action_progress_post,
@@ -27,7 +27,8 @@ from problems.action_services import (
     volunteer_sign_up,
     volunteer_withdraw,
 )
-from problems.models import Action, ActionStatus, ActionUpdate, Judgement, Problem, Volunteer
+from meetings.meeting_services import meeting_create
+from problems.models import Problem
 from problems.workflow import Status
 from residents.models import Membership, Role, User
 from tests.conftest import Personas, make_person

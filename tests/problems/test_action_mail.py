@@ -19,7 +19,8 @@ from django.utils.translation import gettext
 
 from buurtoverleg.due import run_due
 from buurtoverleg.mail.models import Delivery
-from problems.action_services import (
+from meetings.actions.models import Action, ActionStatus
+from meetings.actions.services import (
     action_create,
     action_delay_note,
     action_due_date_move,
@@ -27,7 +28,7 @@ from problems.action_services import (
     actions_remind_due,
 )
 from problems.mail_kinds import ProblemMail
-from problems.models import Action, ActionStatus, Problem
+from problems.models import Problem
 from problems.workflow import Status
 from residents.models import Membership, Role, User
 from tests.conftest import Personas, make_person
@@ -324,7 +325,7 @@ def test_the_due_work_is_registered_hourly():
     from buurtoverleg.due import DUE_WORK
 
     works = {work.name: work for work in DUE_WORK}
-    assert works["actions.remind"].function == "problems.action_services.actions_remind_due"
+    assert works["actions.remind"].function == "meetings.actions.services.actions_remind_due"
     assert works["actions.remind"].every == timedelta(hours=1)
 
 

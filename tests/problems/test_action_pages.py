@@ -12,9 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from problems import action_services
-from problems.action_forms import RESIDENTS
-from problems.models import Action, ActionStatus, ActionUpdate, Analysis, Problem, Volunteer
+from meetings.actions import services as action_services
+from meetings.actions.forms import RESIDENTS
+from meetings.actions.models import Action, ActionStatus, ActionUpdate, Analysis, Volunteer
+from problems.models import Problem
 from problems.workflow import Status
 from residents.models import Membership, Organisation, Role, User
 from tests.conftest import PERSONA_NAMES, assert_status
@@ -863,7 +864,8 @@ def test_the_approach_section_does_not_grow_with_actions(
         client.get(small_url)
     with django_assert_num_queries(len(first)):
         response = client.get(large_url)
-    assert len(response.context["problem_actions"]) == 15
+    [approach] = [s["context"] for s in response.context["sections"] if s["name"] == "approach"]
+    assert len(approach["problem_actions"]) == 15
     assert "Stap 14" in response.content.decode()
 
 

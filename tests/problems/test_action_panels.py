@@ -1,5 +1,5 @@
-"""The agenda screen's Aanpak and Terugkoppeling panels (meetings/action_panels.py) and their
-forms (meetings/action_panel_views.py): what each shows to whoever runs the meeting and to the
+"""The agenda screen's Aanpak and Terugkoppeling panels (meetings/actions/panels.py) and their
+forms (meetings/actions/views/panel.py): what each shows to whoever runs the meeting and to the
 room, agreeing an action inline (errors at the form, nothing half-saved, one action for a double
 click), the analysis, the room's judgement and resolving a priority, the projector following
 every write, the report-back list across two meetings, permission boundaries for every POST,
@@ -23,21 +23,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, reverse
 from django.utils import timezone, translation
 
-from meetings import meeting_services, report_back
+from meetings import meeting_services
 from meetings.access import access_to
-from meetings.action_panels import APPROACH_TEMPLATE, REPORT_BACK_TEMPLATE
+from meetings.actions import report_back
+from meetings.actions import services as action_services
+from meetings.actions.models import Action, ActionStatus, ActionUpdate, Analysis, Judgement
+from meetings.actions.panels import APPROACH_TEMPLATE, REPORT_BACK_TEMPLATE
 from meetings.models import AgendaItem, Meeting
 from meetings.panels import PANELS, PanelContext, panel_render_context
-from problems import action_services
-from problems.models import (
-    Action,
-    ActionStatus,
-    ActionUpdate,
-    Analysis,
-    Judgement,
-    Problem,
-    TimelineEntry,
-)
+from problems.models import Problem, TimelineEntry
 from problems.workflow import Move, Status
 from residents.models import Membership, Role, User
 from tests.conftest import PERSONA_NAMES, assert_status, make_person
@@ -688,7 +682,7 @@ def test_adjust_links_to_the_actions_edit_page(as_persona, with_edit_page, two_m
 
 
 def test_without_the_edit_page_adjust_still_works(as_persona, two_meetings, monkeypatch):
-    from meetings import action_panels
+    from meetings.actions import panels as action_panels
 
     real = action_panels.maybe_url
     monkeypatch.setattr(

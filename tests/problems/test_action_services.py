@@ -1,4 +1,4 @@
-"""Actions and accountability (problems.action_services): agreeing an action, progress and
+"""Actions and accountability (meetings.actions.services): agreeing an action, progress and
 status, moving the due date, the "why delayed" note, volunteers, the room's judgement,
 resolving a priority, the report-back list across meetings, and the "Is het beter geworden?"
 survey. Time is frozen; every test moves the clock itself where dates matter.
@@ -20,16 +20,25 @@ from django.forms.models import model_to_dict
 from django.utils import translation
 
 from buurtoverleg.mail.models import Delivery, Mailing
-from meetings.meeting_services import meeting_cancel, meeting_close, meeting_start
-from meetings.models import Meeting
-from meetings.report_back import (
+from meetings.actions.models import (
+    ACTION_ACTIVE,
+    ACTION_FINAL,
+    Action,
+    ActionStatus,
+    ActionUpdate,
+    Analysis,
+    Judgement,
+    SurveyAnswer,
+    Volunteer,
+)
+from meetings.actions.report_back import (
     judgement_record,
     meeting_before,
     priority_resolve,
     report_back_q,
     report_back_since,
 )
-from problems.action_services import (
+from meetings.actions.services import (
     SURVEY,
     VOLUNTEERS_FOR_RESIDENTS,
     ActionConflict,
@@ -46,20 +55,10 @@ from problems.action_services import (
     volunteer_sign_up,
     volunteer_withdraw,
 )
+from meetings.meeting_services import meeting_cancel, meeting_close, meeting_start
+from meetings.models import Meeting
 from problems.mail_kinds import ProblemMail
-from problems.models import (
-    ACTION_ACTIVE,
-    ACTION_FINAL,
-    Action,
-    ActionStatus,
-    ActionUpdate,
-    Analysis,
-    Judgement,
-    Problem,
-    SurveyAnswer,
-    TimelineEntry,
-    Volunteer,
-)
+from problems.models import Problem, TimelineEntry
 from problems.services import problem_follow, problem_support, problem_transition
 from problems.workflow import MEETING, ROUND, Move, Status
 from residents.models import Membership, Role, User

@@ -11,9 +11,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from problems import ballot_views
-from problems.models import Ballot, PriorityRound, RoundCandidate
-from problems.round_services import ballot_cast, round_close, round_open
+from meetings.rounds.models import Ballot, PriorityRound, RoundCandidate
+from meetings.rounds.services import ballot_cast, round_close, round_open
+from meetings.rounds.views import ballot as ballot_views
 from problems.workflow import Status
 from residents.models import Membership
 from tests.factories import new_round

@@ -12,10 +12,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from problems.ballot_links import ballot_link_expires_at, ballot_link_url
+from meetings.rounds.links import ballot_link_expires_at, ballot_link_url
+from meetings.rounds.models import Ballot, PriorityRound
+from meetings.rounds.services import ballot_cast, round_close, round_open
 from problems.links import unfollow_url
-from problems.models import Ballot, PriorityRound
-from problems.round_services import ballot_cast, round_close, round_open
 from residents.links import read_action_link_token, user_revoke_action_links
 from residents.models import Membership, User
 from tests.support import ballot_fields, candidate_ids, points_of, stored_points

@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from problems import action_services
-from problems.models import Action, ActionStatus, Problem
+from meetings.actions import services as action_services
+from meetings.actions.models import Action, ActionStatus
+from problems.models import Problem
 from problems.workflow import Status
 from residents.models import Membership, Organisation, Role
 from tests.conftest import PERSONA_NAMES

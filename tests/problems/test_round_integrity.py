@@ -19,8 +19,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection, connections, transaction
 from django.urls import reverse
 
-from problems.models import Ballot, BallotPoint, PriorityRound, RoundCandidate
-from problems.round_services import (
+from meetings.rounds.models import Ballot, BallotPoint, PriorityRound, RoundCandidate
+from meetings.rounds.services import (
     BallotInvalid,
     RoundNotOpen,
     ballot_cast,

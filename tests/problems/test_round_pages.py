@@ -1,4 +1,4 @@
-"""The chair's side of a priority round (meetings/round_views.py): who may open and use each
+"""The chair's side of a priority round (meetings/rounds/views/chair.py): who may open and use each
 page, curating the ballot (a removal needs a public reason, which the timeline shows), opening,
 revealing, closing and deciding a tie in the room, paper ballots of known residents (never on
 top of an online vote) and hand counts, and query counts that do not grow with the ballot."""
@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from meetings import meeting_services
 from meetings.models import Meeting
-from problems import round_services
-from problems.models import Ballot, HandCount, PriorityRound, Problem, RoundCandidate, TimelineEntry
+from meetings.rounds import services as round_services
+from meetings.rounds.models import Ballot, HandCount, PriorityRound, RoundCandidate
+from problems.models import Problem, TimelineEntry
 from problems.workflow import Move, Status
 from residents.models import Neighbourhood
 from tests.conftest import PERSONA_NAMES, assert_status

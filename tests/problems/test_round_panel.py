@@ -1,4 +1,4 @@
-"""The vote panel of the agenda screen and the projector (meetings/round_panels.py) and the
+"""The vote panel of the agenda screen and the projector (meetings/rounds/panels.py) and the
 chair's live endpoint: results hidden from the room until the chair reveals them (and always
 shown to the chair), hands apart from ballots, a QR code to the ballot page, nothing
 confidential on the projector, an honest empty state, a poll that costs one query while
@@ -22,9 +22,9 @@ from django.utils import timezone, translation
 from meetings import meeting_services
 from meetings.models import AgendaItem, Meeting
 from meetings.panels import PANELS, PanelContext, panel_render_context
-from meetings.round_panels import PANEL_TEMPLATE
-from problems import round_services
-from problems.models import HandCount, PriorityRound, RoundCandidate
+from meetings.rounds import services as round_services
+from meetings.rounds.models import HandCount, PriorityRound, RoundCandidate
+from meetings.rounds.panels import PANEL_TEMPLATE
 from problems.workflow import Status
 from residents.models import Membership, Role, User
 from tests.factories import candidates_in, insert_problem, make_meeting
@@ -160,7 +160,7 @@ def test_the_projector_shows_a_qr_code_to_the_ballot_page(with_ballot_page, sett
 
 
 def test_without_a_ballot_page_the_projector_shows_no_qr_code(monkeypatch, round):
-    from meetings import round_panels
+    from meetings.rounds import panels as round_panels
 
     real = round_panels.maybe_url
     monkeypatch.setattr(

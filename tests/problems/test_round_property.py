@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from meetings.meeting_services import meeting_create
-from problems.models import Ballot, HandCount, PriorityRound
-from problems.round_services import (
+from meetings.rounds.models import Ballot, HandCount, PriorityRound
+from meetings.rounds.services import (
     BallotInvalid,
     ballot_cast,
     hand_count_set,

@@ -13,11 +13,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from buurtoverleg.qr import qr_data_uri
-from meetings import round_results_views
 from meetings.meeting_services import meeting_create
-from problems.ballot_pdf import ballot_page_url, ballot_paper_html
-from problems.models import Ballot, PriorityRound, Problem, RoundCandidate
-from problems.round_services import (
+from meetings.rounds.models import Ballot, PriorityRound, RoundCandidate
+from meetings.rounds.pdf import ballot_page_url, ballot_paper_html
+from meetings.rounds.services import (
     TieUndecided,
     ballot_cast,
     hand_count_set,
@@ -25,6 +24,8 @@ from problems.round_services import (
     round_create,
     round_results_show,
 )
+from meetings.rounds.views import results as round_results_views
+from problems.models import Problem
 from problems.workflow import Status
 from residents.models import Membership, Neighbourhood, Role, User
 from tests.conftest import PERSONA_NAMES, Personas, assert_status, make_person
@@ -546,7 +547,7 @@ def test_paper_ballot_url_falls_back_to_the_neighbourhood_page_without_a_ballot_
     personas, voted_round, monkeypatch, settings
 ):
     settings.SITE_URL = "https://buurt.example.nl"
-    import problems.ballot_pdf as ballot_pdf
+    import meetings.rounds.pdf as ballot_pdf
 
     real_reverse = reverse
 

@@ -24,15 +24,16 @@ from django.utils.translation import gettext
 
 from buurtoverleg.due import DUE_WORK, run_due
 from buurtoverleg.mail.models import Delivery, Mailing
+from meetings.actions.models import SurveyAnswer
+from meetings.actions.services import SURVEY, priority_resolve, survey_answer, surveys_send_due
+from meetings.actions.survey import survey_link_expires_at, survey_link_url
+from meetings.actions.views.survey import survey_summary
 from meetings.meeting_services import meeting_create
-from problems.action_services import SURVEY, priority_resolve, survey_answer, surveys_send_due
-from problems.ballot_links import ballot_link_url
+from meetings.rounds.links import ballot_link_url
 from problems.links import unfollow_url
 from problems.mail_kinds import ProblemMail
-from problems.models import Problem, SurveyAnswer, TimelineEntry
+from problems.models import Problem, TimelineEntry
 from problems.services import problem_follow, problem_support, problem_transition
-from problems.survey_links import survey_link_expires_at, survey_link_url
-from problems.survey_views import survey_summary
 from problems.workflow import ROUND, Move, Status
 from residents.links import SALT_PREFIX, make_action_link_token, user_revoke_action_links
 from residents.models import Membership, Role, User
@@ -185,7 +186,7 @@ def test_supporters_and_followers_are_asked_once_the_configured_days_after_resol
 
 def test_the_due_work_asks_hourly(personas, resolution, django_capture_on_commit_callbacks):
     works = {work.name: work for work in DUE_WORK}
-    assert works["problems.survey"].function == "problems.action_services.surveys_send_due"
+    assert works["problems.survey"].function == "meetings.actions.services.surveys_send_due"
     assert works["problems.survey"].every == timedelta(hours=1)
     ran = []
     moment = ASK_AT - timedelta(hours=2)

@@ -29,24 +29,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from buurtoverleg.mail.models import Delivery, Mailing
+from meetings.actions.models import Action, ActionUpdate, SurveyAnswer, Volunteer
 from meetings.mail_kinds import MeetingMail
 from meetings.models import AgendaProposal, Attendance, Meeting, Minutes, MinutesVersion, Rsvp
-from problems.models import (
-    Action,
-    ActionUpdate,
-    Ballot,
-    BallotPoint,
-    Category,
-    Follow,
-    PriorityRound,
-    Problem,
-    ReopenRequest,
-    RoundCandidate,
-    Support,
-    SurveyAnswer,
-    TimelineEntry,
-    Volunteer,
-)
+from meetings.rounds.models import Ballot, BallotPoint, PriorityRound, RoundCandidate
+from problems.models import Category, Follow, Problem, ReopenRequest, Support, TimelineEntry
 from problems.workflow import Move
 from residents.models import (
     Coordinator,
@@ -77,15 +64,15 @@ EXCLUSIONS: dict[str, str] = {
         "exported as their reports and reopen requests"
     ),
     "problems.ConfidentialView.user": "who read confidential details: an access log",
-    "problems.PriorityRound.closed_by": "the chair closing a round; its result is public",
-    "problems.Ballot.entered_by": "a paper ballot typed in for someone else: it holds their vote",
-    "problems.HandCount.entered_by": "a show of hands in the room, typed in by the chair",
-    "problems.Analysis.updated_by": "the last editor of the meeting's shared analysis",
-    "problems.Action.created_by": (
+    "meetings.PriorityRound.closed_by": "the chair closing a round; its result is public",
+    "meetings.Ballot.entered_by": "a paper ballot typed in for someone else: it holds their vote",
+    "meetings.HandCount.entered_by": "a show of hands in the room, typed in by the chair",
+    "meetings.Analysis.updated_by": "the last editor of the meeting's shared analysis",
+    "meetings.Action.created_by": (
         "who typed in the meeting's agreement; the history entry it made is exported as an "
         "update they wrote"
     ),
-    "problems.Judgement.recorded_by": "the room's judgement of an action, typed in by the chair",
+    "meetings.Judgement.recorded_by": "the room's judgement of an action, typed in by the chair",
     "mail.Mailing.created_by": "who started a mailing; the mail a person got is exported",
     "meetings.AgendaProposal.decided_by": "a chair's decision on someone else's proposal",
     "meetings.Attendance.recorded_by": "who registered other people's attendance",
@@ -339,12 +326,12 @@ PROBES: dict[str, Probe] = {
     "problems.Support.user": _support,
     "problems.Follow.user": _follow,
     "problems.ReopenRequest.user": _reopen_request,
-    "problems.SurveyAnswer.user": _survey_answer,
-    "problems.Ballot.voter": _ballot,
-    "problems.Action.owner_person": _action_owner,
-    "problems.Action.contact_person": _action_contact,
-    "problems.ActionUpdate.author": _action_update,
-    "problems.Volunteer.user": _volunteer,
+    "meetings.SurveyAnswer.user": _survey_answer,
+    "meetings.Ballot.voter": _ballot,
+    "meetings.Action.owner_person": _action_owner,
+    "meetings.Action.contact_person": _action_contact,
+    "meetings.ActionUpdate.author": _action_update,
+    "meetings.Volunteer.user": _volunteer,
     "mail.Delivery.user": _delivery,
     "meetings.Meeting.chair": _meeting_chair,
     "meetings.Meeting.minute_taker": _meeting_minute_taker,
@@ -383,7 +370,7 @@ def test_the_enumeration_sees_every_kind_of_relation():
     # model, in this project and in allauth; never a many-to-many's hidden table.
     fields = person_fields()
     assert {
-        "problems.Ballot.voter",
+        "meetings.Ballot.voter",
         "residents.User.groups",
         "meetings.MinutesVersion.named_people",
         "account.EmailAddress.user",

@@ -12,7 +12,14 @@ from residents.sections import Section, SectionContext, neighbourhood_section
 
 def test_meetings_and_problems_register_their_sections_in_order():
     names = [s.name for s in sorted(sections.SECTIONS.values(), key=lambda s: s.order)]
-    assert names == ["next_meeting", "minutes", "problems"]
+    assert names == [
+        "next_meeting",
+        "minutes",
+        "vote_call",
+        "problems",
+        "last_vote",
+        "register",
+    ]
 
 
 def test_a_name_registered_twice_is_refused():
@@ -56,6 +63,7 @@ def test_the_page_shows_the_registered_sections_between_header_and_team(client, 
 
 def test_a_section_not_registered_is_not_on_the_page(client, personas, monkeypatch):
     monkeypatch.delitem(sections.SECTIONS, "problems")
+    monkeypatch.delitem(sections.SECTIONS, "register")
     html = client.get(reverse("neighbourhood", args=[personas.hood.slug])).content.decode()
     assert 'id="next-meeting"' in html and 'id="team"' in html
     assert 'id="priorities"' not in html and 'id="register"' not in html

@@ -12,8 +12,8 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from meetings import action_demo
 from meetings import demo as meetings_demo
+from meetings.actions import demo as action_demo
 from meetings.schedule import meetings_plan_from_rhythm
 from problems import demo as problems_demo
 from residents.models import (

@@ -1,0 +1,723 @@
+"""The agenda screen's *Aanpak* and *Terugkoppeling* panels (meetings/panels.py).
+
+Both render on the chair's agenda screen (ctx.public False) and on the projector (ctx.public
+True). Everything is built here as plain values, so a template cannot reach a field it must not
+show; the projector's values are public fields only: public titles, the analysis of a problem
+that is not sensitive, outcomes, owner organisations and dates, never a person's name.
+
+Aanpak (approach): the neighbourhood's current priorities and the problems picked under the item
+(AgendaItemProblem), each with its analysis (the crime triangle: where and when, who is
+affected, who causes it), the actions agreed at this meeting and its other active actions. For
+whoever runs the meeting: a form for the analysis and one to agree a new action, per problem.
+The projector shows the problems, their public analysis and tonight's actions.
+
+Terugkoppeling (report back): every action still to be done or changed since the previous
+meeting (report_back.report_back_q), grouped by problem, with its latest progress and the
+room's judgement at this meeting. For whoever runs the meeting: a judgement form per action and,
+per priority, the form to record that the meeting resolved it.
+
+The forms post to meetings/actions/views/panel.py. A form that was refused comes back through
+the request (`keep_forms`), so the panel shows it again with its errors, whether it is rendered
+alone (htmx) or inside the whole agenda screen.
+
+A fixed number of queries, whatever the number of problems and actions: Aanpak two (plus three
+for the runner's choice lists), Terugkoppeling five.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from meetings.access import access_to
+from meetings.actions import services as action_services
+from meetings.actions.models import (
+    ACTION_ACTIVE,
+    Action,
+    ActionStatus,
+    ActionUpdate,
+    Analysis,
+    Judgement,
+)
+from meetings.actions.report_back import report_back_q, report_back_since
+from meetings.models import AgendaItem, AgendaItemProblem, Meeting
+from meetings.panels import PanelContext, panel
+from meetings.rounds.panels import maybe_url
+from meetings.templatetags.action_tags import action_status_badge
+from problems.models import PUBLIC_Q, Problem, TimelineEntry
+from problems.workflow import OPEN, Move, Status
+from residents.models import Membership, Neighbourhood, Organisation, Role, User
+from residents.second_factor import passed_second_factor
+
+Kind = AgendaItem.Kind
+APPROACH_TEMPLATE = "problems/panels/approach.html"
+REPORT_BACK_TEMPLATE = "problems/panels/report_back.html"
+# Actions and analyses are for accepted problems that are still open.
+ACTIONABLE = frozenset(OPEN - {Status.NEW})
+# What "the latest progress" of an action is: not its agreement, edits or judgements.
+PROGRESS_KINDS = (
+    ActionUpdate.Kind.PROGRESS,
+    ActionUpdate.Kind.STATUS,
+    ActionUpdate.Kind.DUE_DATE,
+    ActionUpdate.Kind.DELAY,
+)
+# The owner organisation's value for "the residents themselves" (Action.owner_organisation None).
+RESIDENTS = "residents"
+TEXT_MAX_LENGTH = 2000
+# Where a refused form waits for the panel to show it again (see keep_forms).
+FORMS_ATTR = "_action_panel_forms"
+NOTICE_ATTR = "_action_panel_notice"
+
+
+# --- Forms ------------------------------------------------------------------------------------
+
+
+def _text(label: Any, *, required: bool = False, rows: int = 2, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={
+            "max_length": _("This text is too long: at most %(limit_value)d characters.")
+        },
+        **kwargs,
+    )
+
+
+class AnalysisForm(forms.Form):
+    """The crime triangle of one problem. Empty fields are allowed: the room fills it in bits."""
+
+    location = _text(_("Where and when does it happen?"))
+    victims = _text(_("Who is affected?"))
+    offenders = _text(_("Who causes it?"))
+
+    def __init__(self, *args: Any, problem_pk: int, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"analysis-{problem_pk}-%s")  # unique on the screen
+        super().__init__(*args, **kwargs)
+
+
+@dataclass(frozen=True)
+class OwnerChoices:
+    """Who can own an action or be its contact person here, read once for all forms."""
+
+    organisations: list[Organisation]
+    owners: list[tuple[User, str]]  # the person and a label with their organisation
+    contacts: list[User]
+
+
+def owner_choices(neighbourhood: Neighbourhood) -> OwnerChoices:
+    """All organisations; the active professionals and chairs; the active residents. Three
+    queries, whatever the number of forms that use them."""
+    organisations = list(Organisation.objects.order_by("name", "pk"))
+    owners: dict[int, tuple[User, str]] = {}
+    members = (
+        Membership.objects.active()
+        .filter(
+            neighbourhood=neighbourhood,
+            role__in=[Role.PROFESSIONAL, Role.CHAIR],
+            user__is_active=True,
+        )
+        .select_related("user", "organisation")
+        .order_by("user__display_name", "user_id", "pk")
+    )
+    for membership in members:
+        user, org = membership.user, membership.organisation
+        if user.pk not in owners:
+            label = f"{user.display_name} ({org.name})" if org else user.display_name
+            owners[user.pk] = (user, label)
+    contacts = list(
+        User.objects.filter(
+            is_active=True,
+            pk__in=Membership.objects.active()
+            .filter(neighbourhood=neighbourhood, role=Role.RESIDENT)
+            .values("user_id"),
+        )
+        .only("display_name")
+        .order_by("display_name", "pk")
+    )
+    return OwnerChoices(organisations, list(owners.values()), contacts)
+
+
+class ActionForm(forms.Form):
+    """A new action for one problem, agreed in the room. Choices come ready-made (no query per
+    form); the service checks the rules again (a vague outcome, a date in the past, an owner
+    who is not a member of that organisation here)."""
+
+    outcome = forms.CharField(
+        label=_("What exactly is to be achieved?"),
+        help_text=_(
+            "A result that can be checked, e.g. 'The glass container is emptied twice a week', "
+            "not 'attention for litter'. Everyone can read this."
+        ),
+        max_length=300,
+        error_messages={
+            "required": _("Say what exactly is to be achieved."),
+            "max_length": _("Keep it short: at most %(limit_value)d characters."),
+        },
+    )
+    owner_organisation = forms.ChoiceField(
+        label=_("Owner organisation"),
+        error_messages={
+            "required": _("Choose who owns the action."),
+            "invalid_choice": _("Choose an owner from the list."),
+        },
+    )
+    owner_person = forms.ChoiceField(
+        label=_("Owner (person)"),
+        required=False,
+        help_text=_("A member of the owner organisation in this neighbourhood."),
+        error_messages={"invalid_choice": _("Choose a person from the list.")},
+    )
+    contact_person = forms.ChoiceField(
+        label=_("Contact person among the residents"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose a resident from the list.")},
+    )
+    due_date = forms.DateField(
+        label=_("Due date"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        input_formats=["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"],
+        error_messages={
+            "required": _("Fill in the due date."),
+            "invalid": _("Fill in a date like 31-12-2025."),
+        },
+    )
+    volunteers_needed = forms.IntegerField(
+        label=_("Residents needed to help"),
+        help_text=_("For an action of the residents: how many volunteers it needs. 0: none."),
+        required=False,
+        min_value=0,
+        max_value=99,
+        error_messages={
+            "invalid": _("Fill in a whole number."),
+            "min_value": _("Fill in 0 or more."),
+            "max_value": _("At most 99 volunteers."),
+        },
+    )
+
+    def __init__(self, *args: Any, problem_pk: int, choices: OwnerChoices, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"new-action-{problem_pk}-%s")
+        kwargs.setdefault("initial", {"volunteers_needed": 0})
+        super().__init__(*args, **kwargs)
+        self._organisations = {str(org.pk): org for org in choices.organisations}
+        self._owners = {str(user.pk): user for user, _label in choices.owners}
+        self._contacts = {str(user.pk): user for user in choices.contacts}
+        self._set(
+            "owner_organisation",
+            [
+                ("", _("Choose…")),
+                (RESIDENTS, pgettext_lazy("action owner", "Residents")),
+                *((str(org.pk), org.name) for org in choices.organisations),
+            ],
+        )
+        self._set(
+            "owner_person",
+            [("", _("Nobody named yet"))]
+            + [(str(user.pk), label) for user, label in choices.owners],
+        )
+        self._set(
+            "contact_person",
+            [("", _("No contact person"))]
+            + [(str(user.pk), user.display_name) for user in choices.contacts],
+        )
+
+    def _set(self, name: str, choices: list[tuple[str, Any]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
+    def clean_outcome(self) -> str:
+        outcome = " ".join(self.cleaned_data["outcome"].split())
+        if action_services.VAGUE_OUTCOME.match(outcome):
+            # The service says so too; here it comes with the form's other errors at once.
+            raise forms.ValidationError(
+                _(
+                    "Describe a result that can be checked, e.g. 'The glass container is "
+                    "emptied twice a week', not 'attention for litter'."
+                )
+            )
+        return outcome
+
+    def clean_owner_organisation(self) -> Organisation | None:
+        value = self.cleaned_data["owner_organisation"]
+        return None if value == RESIDENTS else self._organisations[value]
+
+    def clean_owner_person(self) -> User | None:
+        value = self.cleaned_data["owner_person"]
+        return self._owners[value] if value else None
+
+    def clean_contact_person(self) -> User | None:
+        value = self.cleaned_data["contact_person"]
+        return self._contacts[value] if value else None
+
+    def clean_due_date(self) -> date:
+        due: date = self.cleaned_data["due_date"]
+        if due < timezone.localdate():
+            raise forms.ValidationError(_("The due date cannot be in the past."))
+        return due
+
+    def clean_volunteers_needed(self) -> int:
+        # Whether this owner may ask for volunteers is the service's rule (action_create).
+        return self.cleaned_data.get("volunteers_needed") or 0
+
+
+class JudgementForm(forms.Form):
+    """The room's judgement of one action at this meeting."""
+
+    effect = forms.ChoiceField(
+        label=_("Has it got better?"),
+        choices=Judgement.Effect.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose better, the same or worse."),
+            "invalid_choice": _("Choose better, the same or worse."),
+        },
+    )
+    verdict = forms.ChoiceField(
+        label=_("What does the meeting decide?"),
+        choices=Judgement.Verdict.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose continue, adjust or close."),
+            "invalid_choice": _("Choose continue, adjust or close."),
+        },
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=500,
+        help_text=_("Everyone can read it."),
+        error_messages={"max_length": _("Keep it short: at most %(limit_value)d characters.")},
+    )
+
+    def __init__(self, *args: Any, action_pk: int, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"judge-{action_pk}-%s")
+        super().__init__(*args, **kwargs)
+
+
+class ResolveForm(forms.Form):
+    """The meeting decides that a priority is resolved, in words that go into the minutes."""
+
+    decision = _text(
+        _("The meeting's decision"),
+        required=True,
+        help_text=_("Why the meeting finds it resolved. Everyone can read it."),
+    )
+
+    def __init__(self, *args: Any, problem_pk: int, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"resolve-{problem_pk}-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].error_messages["required"] = _("Record the meeting's decision.")
+
+
+def keep_forms(request: HttpRequest, forms_by_key: dict[tuple[str, int], forms.Form]) -> None:
+    """Hand refused forms to the panel that renders next in this request."""
+    setattr(request, FORMS_ATTR, forms_by_key)
+
+
+def kept_form(request: HttpRequest, kind: str, pk: int) -> forms.Form | None:
+    found: dict[tuple[str, int], forms.Form] = getattr(request, FORMS_ATTR, {})
+    return found.get((kind, pk))
+
+
+def keep_notice(request: HttpRequest, text: str, level: str = "success") -> None:
+    setattr(request, NOTICE_ATTR, (text, level))
+
+
+def _notice(request: HttpRequest) -> dict[str, str]:
+    text, level = getattr(request, NOTICE_ATTR, ("", "success"))
+    return {"notice": text, "notice_level": level}
+
+
+# --- Shared pieces ----------------------------------------------------------------------------
+
+
+def may_write(request: HttpRequest, meeting: Meeting) -> bool:
+    """Whoever runs the meeting, while it is not cancelled (roles are cached: no query)."""
+    return access_to(request.user, meeting).run and meeting.status != Meeting.Status.CANCELLED
+
+
+def _owner_label(action: Action) -> str:
+    return action.owner_organisation.name if action.owner_organisation else str(_("Residents"))
+
+
+def _analysis_of(problem: Problem) -> Analysis | None:
+    try:
+        return problem.analysis  # select_related: no query
+    except ObjectDoesNotExist:
+        return None
+
+
+def _analysis_values(analysis: Analysis | None) -> dict[str, str] | None:
+    if analysis is None or analysis.is_empty:
+        return None
+    return {
+        "location": analysis.location,
+        "victims": analysis.victims,
+        "offenders": analysis.offenders,
+    }
+
+
+def _urls(meeting: Meeting, item: AgendaItem, name: str, pk: int) -> str:
+    return maybe_url(name, meeting.neighbourhood.slug, meeting.pk, item.pk, pk)
+
+
+def _action_row(action: Action, meeting: Meeting, *, public: bool) -> dict[str, Any]:
+    """What both screens show of an action; the team's screen also the people."""
+    row: dict[str, Any] = {
+        "pk": action.pk,
+        "outcome": action.outcome,
+        "owner": _owner_label(action),
+        "due_date": action.due_date,
+        "first_due_date": action.first_due_date if action.was_moved else None,
+        "badge": action_status_badge(action),
+        "overdue": action.is_overdue,
+        "agreed_tonight": action.meeting_id == meeting.pk,
+        "volunteers_needed": action.volunteers_needed,
+        "volunteer_count": action.volunteer_count,
+    }
+    if not public:
+        slug = meeting.neighbourhood.slug
+        row.update(
+            owner_person=action.owner_person.display_name if action.owner_person else "",
+            contact_person=action.contact_person.display_name if action.contact_person else "",
+            url=maybe_url("action", slug, action.pk),
+        )
+    return row
+
+
+# --- Aanpak -------------------------------------------------------------------------------------
+
+
+def approach_problems(meeting: Meeting, item: AgendaItem) -> Any:
+    """The current priorities and the open problems picked under the item: priorities first."""
+    picked = AgendaItemProblem.objects.filter(item=item).values("problem_id")
+    return (
+        Problem.objects.for_neighbourhood(meeting.neighbourhood_id)
+        .filter(PUBLIC_Q, status__in=ACTIONABLE)
+        .filter(Q(status=Status.PRIORITY) | Q(pk__in=picked))
+        .annotate(
+            priority_first=Case(
+                When(status=Status.PRIORITY, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("priority_first", "-support_count", "pk")
+    )
+
+
+@panel(Kind.APPROACH, APPROACH_TEMPLATE)
+def approach(ctx: PanelContext) -> dict[str, Any]:
+    meeting, item, public = ctx.meeting, ctx.item, ctx.public
+    problems_qs = approach_problems(meeting, item)
+    problems = list(problems_qs.select_related("category", "analysis"))
+    actions = Action.objects.filter(problem__in=problems_qs.values("pk"))
+    if public:
+        actions = actions.filter(meeting=meeting).select_related("owner_organisation")
+    else:
+        actions = actions.filter(Q(meeting=meeting) | Q(status__in=ACTION_ACTIVE)).select_related(
+            "owner_organisation", "owner_person", "contact_person"
+        )
+    by_problem: dict[int, list[Action]] = defaultdict(list)
+    for action in actions.order_by("due_date", "pk"):
+        by_problem[action.problem_id].append(action)
+    if public:
+        return {
+            # Named "problems": the projector then does not list the item's problems again.
+            "problems": [
+                {
+                    "title": problem.public_title,
+                    "location": problem.public_location,
+                    "analysis": (
+                        None if problem.sensitive else _analysis_values(_analysis_of(problem))
+                    ),
+                    "actions": [
+                        _action_row(action, meeting, public=True)
+                        for action in by_problem[problem.pk]
+                    ],
+                }
+                for problem in problems
+            ]
+        }
+    request = ctx.request
+    writes = may_write(request, meeting)
+    choices = owner_choices(meeting.neighbourhood) if writes else None
+    rows = []
+    # A sensitive problem's analysis is the team's, and only once this session passed the
+    # second factor (a person promoted during the meeting sees it after giving the code).
+    sees_sensitive = ctx.team and passed_second_factor(request)
+    for problem in problems:
+        analysis = _analysis_of(problem)
+        hidden = problem.sensitive and not sees_sensitive
+        rows.append(
+            {
+                "pk": problem.pk,
+                "title": problem.public_title,
+                "location": problem.public_location,
+                "category": problem.category.label,
+                "status_label": str(problem.get_status_display()),
+                "priority": problem.status == Status.PRIORITY,
+                "support": problem.support_count,
+                "sensitive": problem.sensitive,
+                "analysis_hidden": hidden,
+                "analysis": None if hidden else _analysis_values(analysis),
+                "analysis_form": (
+                    None if hidden or not writes else _analysis_form(request, problem, analysis)
+                ),
+                "analysis_url": _urls(meeting, item, "approach_analysis_save", problem.pk),
+                "tonight": [
+                    _action_row(a, meeting, public=False)
+                    for a in by_problem[problem.pk]
+                    if a.meeting_id == meeting.pk
+                ],
+                "active": [
+                    _action_row(a, meeting, public=False)
+                    for a in by_problem[problem.pk]
+                    if a.meeting_id != meeting.pk
+                ],
+                "action_form": (
+                    _action_form(request, problem, choices) if choices is not None else None
+                ),
+                "action_url": _urls(meeting, item, "approach_action_create", problem.pk),
+            }
+        )
+    return {
+        "problems": rows,
+        "writes": writes,
+        "cancelled": meeting.status == Meeting.Status.CANCELLED,
+        **_notice(request),
+    }
+
+
+def _analysis_form(request: HttpRequest, problem: Problem, analysis: Analysis | None) -> Any:
+    kept = kept_form(request, "analysis", problem.pk)
+    if kept is not None:
+        return kept
+    initial = {}
+    if analysis is not None:
+        initial = {
+            "location": analysis.location,
+            "victims": analysis.victims,
+            "offenders": analysis.offenders,
+        }
+    return AnalysisForm(problem_pk=problem.pk, initial=initial)
+
+
+def _action_form(request: HttpRequest, problem: Problem, choices: OwnerChoices) -> Any:
+    kept = kept_form(request, "action", problem.pk)
+    return kept if kept is not None else ActionForm(problem_pk=problem.pk, choices=choices)
+
+
+# --- Terugkoppeling ---------------------------------------------------------------------------
+
+
+def report_back_actions(meeting: Meeting, since: Any) -> Any:
+    """The actions the item lists (report_back.report_back_q), of public problems."""
+    return Action.objects.filter(report_back_q(meeting, since)).filter(
+        problem__accepted_at__isnull=False
+    )
+
+
+def _resolved_here(meeting: Meeting) -> Any:
+    return TimelineEntry.objects.filter(problem=OuterRef("pk"), move=Move.RESOLVE, meeting=meeting)
+
+
+@panel(Kind.REPORT_BACK, REPORT_BACK_TEMPLATE)
+def report_back(ctx: PanelContext) -> dict[str, Any]:
+    meeting, item, public = ctx.meeting, ctx.item, ctx.public
+    since = report_back_since(meeting)
+    listed = report_back_actions(meeting, since)
+    resolved_here = _resolved_here(meeting)
+    problems = list(
+        Problem.objects.for_neighbourhood(meeting.neighbourhood_id)
+        .filter(PUBLIC_Q)
+        .filter(
+            Q(status=Status.PRIORITY)
+            | Q(pk__in=listed.values("problem_id"))
+            | Exists(resolved_here)
+        )
+        .annotate(
+            decision=Subquery(resolved_here.order_by("-at", "-pk").values("public_note")[:1]),
+            priority_first=Case(
+                When(status=Status.PRIORITY, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+        )
+        .select_related("category")
+        .order_by("priority_first", "-support_count", "pk")
+    )
+    related = ["owner_organisation"]
+    if not public:
+        related += ["owner_person", "contact_person"]
+    # The latest that says something: a status change without words ("in progress" with a
+    # progress note, "done") is the badge already.
+    latest = (
+        ActionUpdate.objects.filter(kind__in=PROGRESS_KINDS)
+        .exclude(text="")
+        .select_related("organisation")
+        .order_by("-at", "-pk")[:1]
+    )
+    actions = (
+        listed.select_related(*related)
+        .prefetch_related(
+            Prefetch("updates", queryset=latest, to_attr="latest_updates"),
+            Prefetch(
+                "judgements",
+                queryset=Judgement.objects.filter(meeting=meeting),
+                to_attr="judged_here",
+            ),
+        )
+        .order_by("due_date", "pk")
+    )
+    by_problem: dict[int, list[Action]] = defaultdict(list)
+    for action in actions:
+        by_problem[action.problem_id].append(action)
+    request = ctx.request
+    writes = not public and may_write(request, meeting)
+    slug = meeting.neighbourhood.slug
+    groups = []
+    for problem in problems:
+        group: dict[str, Any] = {
+            "title": problem.public_title,
+            "status": problem.status,
+            "status_label": str(problem.get_status_display()),
+            "priority": problem.status == Status.PRIORITY,
+            "resolved": problem.status == Status.RESOLVED,
+            "decision": problem.decision,
+            "actions": [
+                _report_row(request, action, meeting, item, public=public, writes=writes)
+                for action in by_problem[problem.pk]
+            ],
+        }
+        if not public:
+            group.update(
+                pk=problem.pk,
+                url=maybe_url("problem", slug, problem.pk),
+                resolve_url=_urls(meeting, item, "report_back_resolve", problem.pk),
+                resolve_form=(
+                    _resolve_form(request, problem)
+                    if writes and problem.status == Status.PRIORITY
+                    else None
+                ),
+            )
+        groups.append(group)
+    context: dict[str, Any] = {
+        "groups": groups,
+        "since": since,
+        "count": sum(len(group["actions"]) for group in groups),
+    }
+    if not public:
+        context.update(
+            writes=writes,
+            cancelled=meeting.status == Meeting.Status.CANCELLED,
+            **_notice(request),
+        )
+    return context
+
+
+def _latest(action: Action) -> dict[str, Any] | None:
+    found: list[ActionUpdate] = action.latest_updates  # type: ignore[attr-defined]
+    if not found:
+        return None
+    update = found[0]
+    return {
+        "at": update.at,
+        "kind": update.kind,
+        "kind_label": str(update.get_kind_display()),
+        "organisation": update.organisation.name if update.organisation else "",
+        "text": update.text,
+        "to_status_label": (str(ActionStatus(update.to_status).label) if update.to_status else ""),
+        "new_due_date": update.new_due_date,
+    }
+
+
+def _judgement(action: Action) -> Judgement | None:
+    found: list[Judgement] = action.judged_here  # type: ignore[attr-defined]
+    return found[0] if found else None
+
+
+def _report_row(
+    request: HttpRequest,
+    action: Action,
+    meeting: Meeting,
+    item: AgendaItem,
+    *,
+    public: bool,
+    writes: bool,
+) -> dict[str, Any]:
+    row = _action_row(action, meeting, public=public)
+    judgement = _judgement(action)
+    latest = _latest(action)
+    if latest is not None:
+        latest["repeats_delay_note"] = (
+            latest["kind"] == ActionUpdate.Kind.DELAY and latest["text"] == action.delay_note
+        )
+    row.update(
+        delay_note=action.delay_note,
+        delay_note_at=action.delay_note_at,
+        latest=latest,
+        judgement=(
+            {
+                "effect": judgement.effect,
+                "effect_label": str(judgement.get_effect_display()),
+                "verdict": judgement.verdict,
+                "verdict_label": str(judgement.get_verdict_display()),
+                "note": judgement.note,
+            }
+            if judgement is not None
+            else None
+        ),
+    )
+    if public:
+        row.pop("volunteers_needed")
+        row.pop("volunteer_count")
+        return row
+    slug = meeting.neighbourhood.slug
+    row.update(
+        judge_url=_urls(meeting, item, "report_back_judgement", action.pk),
+        edit_url=maybe_url("action_edit", slug, action.pk),
+        judge_form=_judge_form(request, action, judgement) if writes else None,
+    )
+    return row
+
+
+def _judge_form(request: HttpRequest, action: Action, judgement: Judgement | None) -> Any:
+    kept = kept_form(request, "judgement", action.pk)
+    if kept is not None:
+        return kept
+    initial = {}
+    if judgement is not None:
+        initial = {
+            "effect": judgement.effect,
+            "verdict": judgement.verdict,
+            "note": judgement.note,
+        }
+    return JudgementForm(action_pk=action.pk, initial=initial)
+
+
+def _resolve_form(request: HttpRequest, problem: Problem) -> Any:
+    kept = kept_form(request, "resolve", problem.pk)
+    return kept if kept is not None else ResolveForm(problem_pk=problem.pk)
