@@ -47,7 +47,7 @@ from buurtoverleg.mail.pipeline import (
     recipients_for,
 )
 from buurtoverleg.public_pages import changes_public_pages, public_pages_changed
-from meetings import report_back
+from meetings import report_back, workflow
 from meetings.mail_kinds import MeetingMail
 from meetings.minutes_pdf import clean_body, minutes_html, minutes_record, pdf_bytes, pdf_filename
 from meetings.models import AgendaItem, AgendaItemProblem, Meeting, Minutes, MinutesVersion
@@ -59,7 +59,6 @@ from residents.models import MailTopic, Membership, Neighbourhood, Role, User
 
 log = logging.getLogger(__name__)
 
-MS = Meeting.Status
 RS = MinutesVersion.RenderStatus
 Kind = AgendaItem.Kind
 BODY_MAX_LENGTH = 200_000
@@ -85,11 +84,7 @@ class MinutesConflict(Exception):  # an outcome the editor shows, not a crash
 
 def minutes_may_draft(meeting: Meeting) -> bool:
     """Once the meeting is over (closed on the agenda screen, or simply past)."""
-    if meeting.status in (MS.CLOSED, MS.MINUTES_PUBLISHED):
-        return True
-    return meeting.status in (MS.PLANNED, MS.AGENDA_PUBLISHED) and meeting.ends_at <= (
-        timezone.now()
-    )
+    return workflow.minutes_draftable(meeting, timezone.now())
 
 
 def _public_problems() -> Any:
@@ -596,8 +591,10 @@ def minutes_publish(version: MinutesVersion, by: User | None) -> Mailing:
             published_at=minutes.published_at or now,
             published_by=minutes.published_by if minutes.published_at else by,
         )
-        Meeting.objects.filter(pk=minutes.meeting_id, status=MS.CLOSED).update(
-            status=MS.MINUTES_PUBLISHED, version=F("version") + 1
+        # A meeting closed on the agenda screen now has its minutes out.
+        transition = workflow.BY_MOVE[workflow.Move.PUBLISH_MINUTES]
+        Meeting.objects.filter(pk=minutes.meeting_id, status__in=transition.sources).update(
+            status=transition.target, version=F("version") + 1
         )
     version.published_at, version.published_by = locked.published_at, locked.published_by
     return minutes_mail(locked, by)

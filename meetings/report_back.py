@@ -16,21 +16,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import Meeting
+from meetings.selectors import meeting_before
 from problems import action_services
 from problems.models import ACTION_ACTIVE, Action, Judgement, Problem, TimelineEntry
 from residents.models import User
-
-
-def meeting_before(meeting: Meeting) -> Meeting | None:
-    """The neighbourhood's previous meeting that was not cancelled."""
-    return (
-        Meeting.objects.filter(
-            neighbourhood_id=meeting.neighbourhood_id, starts_at__lt=meeting.starts_at
-        )
-        .exclude(status=Meeting.Status.CANCELLED)
-        .order_by("-starts_at")
-        .first()
-    )
 
 
 def report_back_since(meeting: Meeting) -> datetime | None:
@@ -54,7 +43,7 @@ def report_back_q(meeting: Meeting, since: datetime | None) -> Q:
 
 
 def _not_cancelled(meeting: Meeting) -> None:
-    if meeting.status == Meeting.Status.CANCELLED:
+    if meeting.cancelled:
         raise ValidationError(_("This meeting was cancelled."))
 
 
