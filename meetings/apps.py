@@ -14,6 +14,7 @@ class MeetingsConfig(AppConfig):
         from buurtoverleg.due import register_due_work
         from meetings import (
             action_panels,  # noqa: F401 - registers the Aanpak and Terugkoppeling panels
+            agenda_mail,  # noqa: F401 - registers the agenda mail's .ics attachment
             mail_kinds,
             meeting_services,  # noqa: F401 - marks its public writes (public_pages)
             minutes_services,  # noqa: F401 - marks its public writes (public_pages)

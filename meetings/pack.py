@@ -39,7 +39,6 @@ from meetings.minutes_pdf import minutes_draft_html, minutes_html
 from meetings.models import Meeting, Minutes, MinutesVersion
 from problems.ballot_pdf import ballot_paper_html
 from problems.models import ACTION_ACTIVE, Action, ActionUpdate, PriorityRound, Problem
-from problems.workflow import Status
 from residents.models import Neighbourhood
 
 POSTER_TEMPLATE = "meetings/poster_pdf.html"
@@ -120,7 +119,7 @@ def poster_priorities(
     problems = list(
         Problem.objects.public()
         .for_neighbourhood(neighbourhood)
-        .filter(status=Status.PRIORITY)
+        .priorities()
         .select_related("category")
         .defer(*UNREAD_PROBLEM_FIELDS)
         .order_by("-support_count", "pk")

@@ -74,7 +74,6 @@ from problems.models import (
     Problem,
     Volunteer,
 )
-from problems.views import ACTIONABLE
 from problems.workflow import PUBLIC
 from residents.models import Neighbourhood, Role, User
 from residents.permissions import COORDINATOR, Perm, can, roles_in
@@ -418,7 +417,7 @@ def action_create(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
     problem = _problem_for_planner(request, slug, pk)
     hood = problem.neighbourhood
     context: dict[str, Any] = {"neighbourhood": hood, "problem": problem, "action": None}
-    if problem.status not in ACTIONABLE:
+    if not problem.is_actionable:
         return render(request, FORM_TEMPLATE, {**context, "closed": True}, status=409)
     if request.method == "POST":
         _posted_organisation(request, hood)
@@ -484,7 +483,7 @@ def analysis_edit(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
             "neighbourhood": problem.neighbourhood,
             "problem": problem,
             "form": form,
-            "closed": problem.status not in ACTIONABLE,
+            "closed": not problem.is_actionable,
         },
         status=status,
     )

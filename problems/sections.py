@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from problems.results_views import neighbourhood_rounds
-from problems.workflow import Status
 from residents.permissions import Perm, can
 from residents.sections import SectionContext, neighbourhood_section
 
@@ -16,9 +15,7 @@ def problems_summary(ctx: SectionContext) -> dict[str, Any]:
     hood, user = ctx.neighbourhood, ctx.request.user
     return {
         "priorities": list(
-            hood.problems.filter(status=Status.PRIORITY)
-            .select_related("category")
-            .order_by("-support_count", "pk")
+            hood.problems.priorities().select_related("category").order_by("-support_count", "pk")
         ),
         "open_problems": hood.problems.open().public().count(),
         "can_report": can(user, Perm.REPORT_PROBLEM, hood),

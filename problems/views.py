@@ -52,6 +52,7 @@ from problems.models import (
 from problems.problem_sections import problem_sections
 from problems.survey_views import survey_summary
 from problems.team_forms import ReopenRequestForm
+from problems.team_views import team_panel_context
 from problems.templatetags.problem_tags import status_badge
 from problems.workflow import BY_MOVE, PUBLIC, Move, Status
 from residents.links import LinkError, LinkExpired, read_action_link_token
@@ -289,10 +290,6 @@ def _people(problem: Problem, access: Access) -> dict[int, User]:
     return User.objects.in_bulk(ids) if ids else {}
 
 
-# Actions are agreed, and the analysis written, for accepted problems that are still open.
-ACTIONABLE = frozenset({Status.ACCEPTED, Status.CANDIDATE, Status.PRIORITY})
-
-
 def _approach(request: HttpRequest, problem: Problem, access: Access) -> dict[str, Any]:
     """The "Aanpak" section: the analysis (a sensitive problem's for the team only) and the
     actions with their latest progress. Two queries, whatever the number of actions."""
@@ -311,7 +308,8 @@ def _approach(request: HttpRequest, problem: Problem, access: Access) -> dict[st
     for row in actions:
         row.neighbourhood, row.problem = hood, problem  # their links: no query per row
     actions.sort(key=lambda row: not row.is_active)  # still to be done first
-    may_plan = problem.status in ACTIONABLE and can(request.user, Perm.CREATE_ACTION, hood)
+    # Actions are agreed, and the analysis written, for accepted problems that are still open.
+    may_plan = problem.is_actionable and can(request.user, Perm.CREATE_ACTION, hood)
     shown_analysis = analysis if analysis is not None and not analysis.is_empty else None
     return {
         "approach": bool(actions or shown_analysis or may_plan),
@@ -327,7 +325,7 @@ def problem(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     found, access = problem_for(request, slug, pk)
     if access.team:
         confidential_access(request, [found])  # the page's confidential block
-    moves = access.moves(found)
+    team = team_panel_context(found, access)
     people = _people(found, access)
     timeline = TimelineEntry.objects.filter(problem=found).select_related("other__category")
     if access.team:
@@ -345,14 +343,14 @@ def problem(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "problems/problem.html",
         {
             **_actions_context(request, found, access),
-            "moves": moves,
+            **team,
             "timeline": list(timeline),
             "photos": list(found.photos.all()) if shows_photos else [],
             "reporter": people.get(found.reporter_id or 0),
             "entered_by": people.get(found.entered_by_id or 0),
             "signals": found.chronic_signals() if access.team else [],
             "reopen_form": reopen_form,
-            "team_panel": (access.team or bool(moves)) and _team_panel_exists(),
+            "team_panel": (access.team or bool(team["moves"])) and _team_panel_exists(),
             **_approach(request, found, access),
             # What the apps above problems show here (problems.problem_sections): the
             # meetings at which it is or was on the agenda.
