@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 
 from buurtoverleg.mail.models import Delivery, Mailing
 from buurtoverleg.mail.pipeline import Attachment, attachments_for, mailing_create, recipients_for
+from meetings import workflow
 from meetings.calendar import calendar_for
 from meetings.mail_kinds import MeetingMail
 from meetings.models import Meeting, Rsvp
@@ -43,8 +44,6 @@ MS = Meeting.Status
 # The reminder goes out on the day before the meeting, not before this hour (local time):
 # nobody needs it at five past midnight.
 REMINDER_FROM = time(9, 0)
-# Statuses of a meeting that still takes place (the reminder; cancelled ones never).
-TAKES_PLACE = (MS.PLANNED, MS.AGENDA_PUBLISHED)
 
 
 # --- The agenda mail -----------------------------------------------------------------------
@@ -310,7 +309,7 @@ def _reminder(meeting_id: int, now: datetime) -> Mailing | None:
         meeting = (
             Meeting.objects.select_for_update(of=("self",))
             .select_related("neighbourhood")
-            .filter(pk=meeting_id, status__in=TAKES_PLACE)
+            .filter(pk=meeting_id, status__in=workflow.TAKES_PLACE)
             .first()
         )
         if meeting is None:
@@ -355,7 +354,7 @@ def meeting_reminders_send_due(now: datetime | None = None) -> int:
         return 0
     tomorrow = local.date() + timedelta(days=1)
     meetings = Meeting.objects.filter(
-        status__in=TAKES_PLACE,
+        status__in=workflow.TAKES_PLACE,
         starts_at__gte=_day_start(tomorrow),
         starts_at__lt=_day_start(tomorrow + timedelta(days=1)),
     ).order_by("starts_at", "pk")

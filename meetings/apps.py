@@ -13,6 +13,7 @@ class MeetingsConfig(AppConfig):
     def ready(self) -> None:
         from buurtoverleg.due import register_due_work
         from meetings import (
+            agenda_mail,  # noqa: F401 - registers the agenda mail's .ics attachment
             mail_kinds,
             meeting_services,  # noqa: F401 - marks its public writes (public_pages)
             minutes_services,  # noqa: F401 - marks its public writes (public_pages)

@@ -29,7 +29,7 @@ from buurtoverleg.forms import first_error
 from buurtoverleg.htmx import partial_or_redirect
 from buurtoverleg.http import AuthenticatedHttpRequest
 from buurtoverleg.qr import qr_data_uri
-from meetings import meeting_services
+from meetings import meeting_services, workflow
 from meetings.access import MeetingAccess, meeting_for, meeting_for_runner
 from meetings.attendance_forms import GuestForm, MemberAddForm, MemberSearchForm, WalkInsForm
 from meetings.meeting_services import MeetingStateError
@@ -39,10 +39,6 @@ from residents.models import Membership, Neighbourhood, Organisation, Role, User
 TEMPLATE = "meetings/attendance.html"
 CHECK_IN_TEMPLATE = "meetings/check_in.html"
 SEARCH_LIMIT = 20
-MS = Meeting.Status
-# What meeting_services.attendance_record and check_in accept (kept in step with them).
-RECORDABLE = frozenset({MS.PLANNED, MS.AGENDA_PUBLISHED, MS.IN_PROGRESS, MS.CLOSED})
-CHECK_IN_OPEN = frozenset({MS.PLANNED, MS.AGENDA_PUBLISHED, MS.IN_PROGRESS})
 ROLE_ORDER = {role: n for n, role in enumerate(Role.values)}
 
 
@@ -241,7 +237,7 @@ def _present_context(meeting: Meeting, walk_ins_form: WalkInsForm | None = None)
         "professionals": professionals,
         "totals": _totals(meeting, residents, professionals),
         "walk_ins_form": walk_ins_form or WalkInsForm(initial={"walk_ins": meeting.walk_ins}),
-        "recordable": meeting.status in RECORDABLE,
+        "recordable": meeting.status in workflow.RECORDABLE,
     }
 
 
@@ -265,9 +261,9 @@ def _page(
             "meeting": meeting,
             "access": access,
             "guest_form": guest_form or GuestForm(),
-            "check_in_open": meeting.status in CHECK_IN_OPEN,
+            "check_in_open": meeting.status in workflow.CHECK_IN_OPEN,
             "check_in_url": check_in_url(meeting),
-            "check_in_qr": check_in_qr(meeting) if meeting.status in CHECK_IN_OPEN else "",
+            "check_in_qr": check_in_qr(meeting) if meeting.status in workflow.CHECK_IN_OPEN else "",
             **present,
             **_search_context(request, meeting, present_ids),
         },
@@ -321,7 +317,7 @@ def _attendance_url(meeting: Meeting) -> str:
 
 
 def _not_recordable(meeting: Meeting) -> str:
-    if meeting.status == MS.CANCELLED:
+    if meeting.cancelled:
         return _("This meeting was cancelled: there is no attendance to record.")
     return _("The minutes of this meeting are published: the attendance list can no longer change.")
 
@@ -467,7 +463,7 @@ def attendance_walk_ins(request: AuthenticatedHttpRequest, slug: str, pk: int) -
                 request, meeting, level="error", text=first_error(form), walk_ins_form=form
             )
         return _page(request, meeting, access, walk_ins_form=form)
-    if meeting.status not in RECORDABLE:
+    if meeting.status not in workflow.RECORDABLE:
         return _done(request, meeting, messages.ERROR, _not_recordable(meeting))
     count: int = form.cleaned_data["count"]
     meeting_services.walk_ins_set(meeting=meeting, count=count)
@@ -485,9 +481,9 @@ def attendance_walk_ins(request: AuthenticatedHttpRequest, slug: str, pk: int) -
 
 def _check_in_closed(meeting: Meeting) -> str:
     """Why checking in is not possible now, or "" when it is."""
-    if meeting.status == MS.CANCELLED:
+    if meeting.cancelled:
         return _("This meeting was cancelled.")
-    if meeting.status not in CHECK_IN_OPEN:
+    if meeting.status not in workflow.CHECK_IN_OPEN:
         return _("This meeting is over: checking in is no longer possible.")
     day, today = timezone.localdate(meeting.starts_at), timezone.localdate()
     if day > today:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from django.conf import settings
@@ -21,10 +21,10 @@ from django.utils import timezone
 from buurtoverleg.mail.models import Mailing
 from buurtoverleg.mail.pipeline import mailing_create, recipients_for
 from buurtoverleg.public_pages import changes_public_pages
+from meetings import workflow
 from meetings.agenda_mail import agenda_mail_after_publish
 from meetings.mail_kinds import MeetingMail
 from meetings.models import (
-    AGENDA_EDITABLE,
     AgendaItem,
     AgendaItemProblem,
     AgendaProposal,
@@ -35,13 +35,14 @@ from meetings.models import (
 )
 from meetings.rounds.models import PriorityRound
 from meetings.rounds.services import round_create, round_open
+from meetings.selectors import new_since
+from meetings.workflow import Move
 from problems.models import Problem
 from problems.workflow import Status as ProblemStatus
 from residents.mail_preferences import wants
 from residents.models import MailTopic, Membership, Neighbourhood, Organisation, Role, User
 
 Kind = AgendaItem.Kind
-MS = Meeting.Status
 
 # PRODUCT.md "The meeting": the CAPS agenda, each item time-boxed (minutes).
 DEFAULT_AGENDA: tuple[tuple[str, int], ...] = (
@@ -66,9 +67,17 @@ def meeting_touch(meeting: Meeting) -> None:
     Meeting.objects.filter(pk=meeting.pk).update(version=F("version") + 1)
 
 
-def _require(meeting: Meeting, allowed: frozenset[str] | set[str]) -> None:
+def _require(meeting: Meeting, allowed: frozenset[str]) -> None:
+    """The meeting's status allows this (a set of meetings.workflow)."""
     if meeting.status not in allowed:
         raise MeetingStateError(meeting.status)
+
+
+def _require_move(meeting: Meeting, move: Move) -> workflow.Transition:
+    """The meeting may make this transition (meetings.workflow.TRANSITIONS)."""
+    transition = workflow.BY_MOVE[move]
+    _require(meeting, transition.sources)
+    return transition
 
 
 # --- Planning --------------------------------------------------------------------------------
@@ -103,15 +112,7 @@ def agenda_default_create(*, meeting: Meeting) -> list[AgendaItem]:
 
 def new_problems_for(meeting: Meeting) -> list[Problem]:
     """Candidates for the priority round, and problems accepted since the previous meeting."""
-    previous = (
-        Meeting.objects.for_neighbourhood(meeting.neighbourhood_id)
-        .filter(starts_at__lt=meeting.starts_at)
-        .exclude(status=MS.CANCELLED)
-        .order_by("-starts_at")
-        .values_list("starts_at", flat=True)
-        .first()
-    )
-    since = previous or meeting.starts_at - timedelta(days=31)
+    since = new_since(meeting).at
     return list(
         Problem.objects.for_neighbourhood(meeting.neighbourhood_id)
         .public()
@@ -165,7 +166,7 @@ def agenda_item_add(
     before_kind: str | None = Kind.ANY_OTHER,
 ) -> AgendaItem:
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    _require(meeting, AGENDA_EDITABLE)
+    _require(meeting, workflow.AGENDA_EDITABLE)
     item = AgendaItem.objects.create(
         meeting=meeting,
         position=_next_position(meeting, before_kind),
@@ -181,7 +182,7 @@ def agenda_item_add(
 @changes_public_pages
 @transaction.atomic
 def agenda_item_edit(*, item: AgendaItem, title: str, description: str, minutes: int) -> AgendaItem:
-    _require(item.meeting, AGENDA_EDITABLE)
+    _require(item.meeting, workflow.AGENDA_EDITABLE)
     AgendaItem.objects.filter(pk=item.pk).update(
         title=title, description=description, minutes=minutes
     )
@@ -194,7 +195,7 @@ def agenda_item_edit(*, item: AgendaItem, title: str, description: str, minutes:
 @transaction.atomic
 def agenda_item_remove(*, item: AgendaItem) -> None:
     meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)
-    _require(meeting, AGENDA_EDITABLE)
+    _require(meeting, workflow.AGENDA_EDITABLE)
     if meeting.current_item_id == item.pk:
         raise MeetingStateError("current item")
     AgendaProposal.objects.filter(item=item).update(status=AgendaProposal.Status.PENDING, item=None)
@@ -209,7 +210,7 @@ def agenda_item_remove(*, item: AgendaItem) -> None:
 def agenda_item_move(*, item: AgendaItem, direction: Literal["up", "down"]) -> bool:
     """Swap an item with its neighbour. Returns False at the top or bottom."""
     meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)
-    _require(meeting, AGENDA_EDITABLE)
+    _require(meeting, workflow.AGENDA_EDITABLE)
     items = list(meeting.items.order_by("position", "pk"))
     index = next(n for n, i in enumerate(items) if i.pk == item.pk)
     other = index - 1 if direction == "up" else index + 1
@@ -227,7 +228,7 @@ def agenda_item_move(*, item: AgendaItem, direction: Literal["up", "down"]) -> b
 @transaction.atomic
 def agenda_item_problems_set(*, item: AgendaItem, problems: list[Problem]) -> None:
     """The problems under an item, in this order (public problems of the same neighbourhood)."""
-    _require(item.meeting, AGENDA_EDITABLE)
+    _require(item.meeting, workflow.AGENDA_EDITABLE)
     wrong = [p.pk for p in problems if p.neighbourhood_id != item.meeting.neighbourhood_id]
     if wrong or not all(p.is_public for p in problems):
         raise ValueError("problems must be public problems of the meeting's neighbourhood")
@@ -245,11 +246,11 @@ def agenda_item_problems_set(*, item: AgendaItem, problems: list[Problem]) -> No
 @transaction.atomic
 def agenda_publish(*, meeting: Meeting) -> Meeting:
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    _require(meeting, {MS.PLANNED})
+    transition = _require_move(meeting, Move.PUBLISH_AGENDA)
     agenda_default_create(meeting=meeting)
     agenda_new_problems_fill(meeting=meeting)
     Meeting.objects.filter(pk=meeting.pk).update(
-        status=MS.AGENDA_PUBLISHED, agenda_published_at=timezone.now(), version=F("version") + 1
+        status=transition.target, agenda_published_at=timezone.now(), version=F("version") + 1
     )
     meeting.refresh_from_db()
     # The priority round opens with the published agenda (when there is something to vote on).
@@ -267,8 +268,8 @@ def agenda_publish(*, meeting: Meeting) -> Meeting:
 def agenda_unpublish(*, meeting: Meeting) -> Meeting:
     """Back to draft, e.g. published by mistake (only before the meeting starts)."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    _require(meeting, {MS.AGENDA_PUBLISHED})
-    Meeting.objects.filter(pk=meeting.pk).update(status=MS.PLANNED, version=F("version") + 1)
+    transition = _require_move(meeting, Move.UNPUBLISH_AGENDA)
+    Meeting.objects.filter(pk=meeting.pk).update(status=transition.target, version=F("version") + 1)
     meeting.refresh_from_db()
     return meeting
 
@@ -310,7 +311,7 @@ def meeting_move(
     *, meeting: Meeting, starts_at: datetime, ends_at: datetime, place: str, by: User
 ) -> Meeting:
     meeting = Meeting.objects.select_for_update().select_related("neighbourhood").get(pk=meeting.pk)
-    _require(meeting, {MS.PLANNED, MS.AGENDA_PUBLISHED})
+    _require(meeting, workflow.CHANGEABLE)
     if ends_at <= starts_at:
         raise ValueError("ends before it starts")
     changed_time = starts_at != meeting.starts_at
@@ -335,10 +336,10 @@ def meeting_move(
 @transaction.atomic
 def meeting_cancel(*, meeting: Meeting, reason: str, by: User) -> Meeting:
     meeting = Meeting.objects.select_for_update().select_related("neighbourhood").get(pk=meeting.pk)
-    _require(meeting, {MS.PLANNED, MS.AGENDA_PUBLISHED})
+    transition = _require_move(meeting, Move.CANCEL)
     if not reason.strip():
         raise ValueError("a cancelled meeting needs a reason")
-    meeting.status, meeting.cancelled_reason = MS.CANCELLED, reason.strip()
+    meeting.status, meeting.cancelled_reason = transition.target, reason.strip()
     meeting.version = F("version") + 1
     meeting.save()
     meeting.refresh_from_db()
@@ -371,13 +372,7 @@ def meeting_roles_set(
 
 def meeting_after(meeting: Meeting) -> Meeting | None:
     """The next meeting of the neighbourhood that is not cancelled."""
-    return (
-        Meeting.objects.for_neighbourhood(meeting.neighbourhood_id)
-        .filter(starts_at__gt=meeting.starts_at)
-        .exclude(status=MS.CANCELLED)
-        .order_by("starts_at")
-        .first()
-    )
+    return Meeting.objects.following(meeting).first()
 
 
 @transaction.atomic
@@ -395,7 +390,7 @@ def projector_key_rotate(*, meeting: Meeting) -> str:
 def proposal_create(
     *, meeting: Meeting, by: User, title: str, description: str = ""
 ) -> AgendaProposal:
-    _require(meeting, {MS.PLANNED, MS.AGENDA_PUBLISHED})
+    _require(meeting, workflow.PROPOSALS_OPEN)
     return AgendaProposal.objects.create(
         meeting=meeting, proposed_by=by, title=title.strip(), description=description.strip()
     )
@@ -426,7 +421,7 @@ def proposal_decide(
 
 @transaction.atomic
 def rsvp_set(*, meeting: Meeting, user: User, answer: str) -> Rsvp:
-    _require(meeting, {MS.PLANNED, MS.AGENDA_PUBLISHED, MS.IN_PROGRESS})
+    _require(meeting, workflow.RSVP_OPEN)
     if answer not in Rsvp.Answer.values:
         raise ValueError(answer)
     rsvp, _created = Rsvp.objects.update_or_create(
@@ -459,7 +454,7 @@ def attendance_record(
     source: str = Attendance.Source.RECORDED,
 ) -> tuple[Attendance, bool]:
     """Someone was there. Idempotent per person: (the row, whether it is new)."""
-    _require(meeting, {MS.AGENDA_PUBLISHED, MS.PLANNED, MS.IN_PROGRESS, MS.CLOSED})
+    _require(meeting, workflow.RECORDABLE)
     if user is None and not name.strip():
         raise ValueError("a person without an account needs a name")
     if user is not None:
@@ -486,14 +481,14 @@ def attendance_record(
 
 @transaction.atomic
 def attendance_remove(*, attendance: Attendance) -> None:
-    _require(attendance.meeting, {MS.AGENDA_PUBLISHED, MS.PLANNED, MS.IN_PROGRESS, MS.CLOSED})
+    _require(attendance.meeting, workflow.RECORDABLE)
     attendance.delete()
     meeting_touch(attendance.meeting)
 
 
 @transaction.atomic
 def walk_ins_set(*, meeting: Meeting, count: int) -> None:
-    _require(meeting, {MS.PLANNED, MS.AGENDA_PUBLISHED, MS.IN_PROGRESS, MS.CLOSED})
+    _require(meeting, workflow.RECORDABLE)
     if not 0 <= count <= 1000:
         raise ValueError(count)
     Meeting.objects.filter(pk=meeting.pk).update(walk_ins=count, version=F("version") + 1)
@@ -501,7 +496,7 @@ def walk_ins_set(*, meeting: Meeting, count: int) -> None:
 
 def check_in(*, meeting: Meeting, user: User) -> tuple[Attendance, bool]:
     """A logged-in member checks themselves in (QR code on the projector), on the day."""
-    _require(meeting, {MS.AGENDA_PUBLISHED, MS.PLANNED, MS.IN_PROGRESS})
+    _require(meeting, workflow.CHECK_IN_OPEN)
     if timezone.localdate(meeting.starts_at) != timezone.localdate():
         raise MeetingStateError("not today")
     professional = (
@@ -582,9 +577,10 @@ def _locked(meeting: Meeting) -> Meeting:
 def meeting_start(*, meeting: Meeting) -> Meeting:
     """Start the meeting at its first item. Starting a started meeting does nothing."""
     meeting = _locked(meeting)
-    if meeting.status == MS.IN_PROGRESS:
+    transition = workflow.BY_MOVE[Move.START]
+    if meeting.status == transition.target:  # started already: a second click or tab
         return meeting
-    _require(meeting, {MS.PLANNED, MS.AGENDA_PUBLISHED})
+    _require(meeting, transition.sources)
     agenda_default_create(meeting=meeting)
     first = meeting.items.order_by("position", "pk").first()
     now = timezone.now()
@@ -592,7 +588,7 @@ def meeting_start(*, meeting: Meeting) -> Meeting:
         AgendaItem.objects.filter(pk=first.pk).update(started_at=now)
         problems_discussed_recount(problem_ids=_problem_ids(first))
     Meeting.objects.filter(pk=meeting.pk).update(
-        status=MS.IN_PROGRESS, started_at=now, current_item=first, version=F("version") + 1
+        status=transition.target, started_at=now, current_item=first, version=F("version") + 1
     )
     meeting.refresh_from_db()
     return meeting
@@ -613,7 +609,7 @@ def meeting_go_to(
     database has moved on since (a double click, a second tab), the click is not applied
     again: the meeting moves one item per intended click."""
     meeting = _locked(meeting)
-    _require(meeting, {MS.IN_PROGRESS})
+    _require(meeting, workflow.LIVE)
     if seen is not None and meeting.current_item_id != seen:
         return meeting
     items = list(meeting.items.order_by("position", "pk"))
@@ -665,13 +661,14 @@ def item_reopen(*, item: AgendaItem) -> None:
 def meeting_close(*, meeting: Meeting) -> Meeting:
     """End the meeting: the running item's timer stops. Closing twice does nothing."""
     meeting = _locked(meeting)
-    if meeting.status == MS.CLOSED:
+    transition = workflow.BY_MOVE[Move.CLOSE]
+    if meeting.status == transition.target:  # closed already: a second click or tab
         return meeting
-    _require(meeting, {MS.IN_PROGRESS})
+    _require(meeting, transition.sources)
     now = timezone.now()
     _stop_turn(meeting.current_item, now)
     Meeting.objects.filter(pk=meeting.pk).update(
-        status=MS.CLOSED, closed_at=now, current_item=None, version=F("version") + 1
+        status=transition.target, closed_at=now, current_item=None, version=F("version") + 1
     )
     meeting.refresh_from_db()
     return meeting
@@ -697,7 +694,7 @@ def item_text_save(*, item: AgendaItem, field: str, text: str, base_version: int
     if field not in TEXT_FIELDS:
         raise ValueError(field)
     meeting = Meeting.objects.only("status").get(pk=item.meeting_id)
-    _require(meeting, {MS.PLANNED, MS.AGENDA_PUBLISHED, MS.IN_PROGRESS, MS.CLOSED})
+    _require(meeting, workflow.RECORDABLE)
     version_field = f"{field}_version"
     updated = AgendaItem.objects.filter(pk=item.pk, **{version_field: base_version}).update(
         **{

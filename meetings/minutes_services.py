@@ -47,6 +47,7 @@ from buurtoverleg.mail.pipeline import (
     recipients_for,
 )
 from buurtoverleg.public_pages import changes_public_pages, public_pages_changed
+from meetings import workflow
 from meetings.actions import report_back
 from meetings.actions.models import Action, Judgement
 from meetings.mail_kinds import MeetingMail
@@ -61,7 +62,6 @@ from residents.models import MailTopic, Membership, Neighbourhood, Role, User
 
 log = logging.getLogger(__name__)
 
-MS = Meeting.Status
 RS = MinutesVersion.RenderStatus
 Kind = AgendaItem.Kind
 BODY_MAX_LENGTH = 200_000
@@ -87,11 +87,7 @@ class MinutesConflict(Exception):  # an outcome the editor shows, not a crash
 
 def minutes_may_draft(meeting: Meeting) -> bool:
     """Once the meeting is over (closed on the agenda screen, or simply past)."""
-    if meeting.status in (MS.CLOSED, MS.MINUTES_PUBLISHED):
-        return True
-    return meeting.status in (MS.PLANNED, MS.AGENDA_PUBLISHED) and meeting.ends_at <= (
-        timezone.now()
-    )
+    return workflow.minutes_draftable(meeting, timezone.now())
 
 
 def _public_problems() -> Any:
@@ -598,8 +594,10 @@ def minutes_publish(version: MinutesVersion, by: User | None) -> Mailing:
             published_at=minutes.published_at or now,
             published_by=minutes.published_by if minutes.published_at else by,
         )
-        Meeting.objects.filter(pk=minutes.meeting_id, status=MS.CLOSED).update(
-            status=MS.MINUTES_PUBLISHED, version=F("version") + 1
+        # A meeting closed on the agenda screen now has its minutes out.
+        transition = workflow.BY_MOVE[workflow.Move.PUBLISH_MINUTES]
+        Meeting.objects.filter(pk=minutes.meeting_id, status__in=transition.sources).update(
+            status=transition.target, version=F("version") + 1
         )
     version.published_at, version.published_by = locked.published_at, locked.published_by
     return minutes_mail(locked, by)

@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from meetings import workflow
+
 
 def new_projector_key() -> str:
     return secrets.token_urlsafe(24)
@@ -21,23 +23,36 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
         return self.filter(neighbourhood=neighbourhood)
 
     def upcoming(self) -> MeetingQuerySet:
-        """Not cancelled and not over: what residents can still come to, soonest first."""
-        return self.filter(
-            status__in=[Meeting.Status.PLANNED, Meeting.Status.AGENDA_PUBLISHED],
-            ends_at__gte=timezone.now(),
-        ).order_by("starts_at")
+        """Not started, not cancelled and not past: what residents can still come to, soonest
+        first."""
+        return self.filter(status__in=workflow.BEFORE, ends_at__gte=timezone.now()).order_by(
+            "starts_at"
+        )
+
+    def preceding(self, meeting: Meeting) -> MeetingQuerySet:
+        """The neighbourhood's earlier meetings that were not cancelled, the latest first
+        (meetings.selectors.meeting_before)."""
+        return (
+            self.for_neighbourhood(meeting.neighbourhood_id)
+            .filter(starts_at__lt=meeting.starts_at)
+            .exclude(status=workflow.Status.CANCELLED)
+            .order_by("-starts_at")
+        )
+
+    def following(self, meeting: Meeting) -> MeetingQuerySet:
+        """The neighbourhood's later meetings that are not cancelled, the soonest first."""
+        return (
+            self.for_neighbourhood(meeting.neighbourhood_id)
+            .filter(starts_at__gt=meeting.starts_at)
+            .exclude(status=workflow.Status.CANCELLED)
+            .order_by("starts_at")
+        )
 
 
 class Meeting(models.Model):
     """One neighbourhood meeting. Planned from the neighbourhood's rhythm or by hand."""
 
-    class Status(models.TextChoices):
-        PLANNED = "planned", _("Planned")
-        AGENDA_PUBLISHED = "agenda_published", _("Agenda published")
-        IN_PROGRESS = "in_progress", _("In progress")
-        CLOSED = "closed", _("Closed")
-        MINUTES_PUBLISHED = "minutes_published", _("Minutes published")
-        CANCELLED = "cancelled", _("Cancelled")
+    Status = workflow.Status  # the statuses and their transitions: meetings.workflow
 
     neighbourhood = models.ForeignKey(
         "residents.Neighbourhood",
@@ -113,28 +128,25 @@ class Meeting(models.Model):
     def __str__(self) -> str:
         return f"{self.neighbourhood_id} {self.starts_at:%Y-%m-%d %H:%M}"
 
+    # What templates ask of the status (meetings.workflow holds the rules).
     @property
     def agenda_public(self) -> bool:
         """The agenda is published: everyone may read it (also after the meeting)."""
-        return self.status in PUBLIC_AGENDA
+        return self.status in workflow.PUBLIC_AGENDA
 
     @property
     def cancelled(self) -> bool:
-        return self.status == Meeting.Status.CANCELLED
+        return self.status == workflow.Status.CANCELLED
 
+    @property
+    def live(self) -> bool:
+        """Under way: started on the agenda screen and not closed yet."""
+        return self.status in workflow.LIVE
 
-PUBLIC_AGENDA = frozenset(
-    {
-        Meeting.Status.AGENDA_PUBLISHED,
-        Meeting.Status.IN_PROGRESS,
-        Meeting.Status.CLOSED,
-        Meeting.Status.MINUTES_PUBLISHED,
-    }
-)
-# The agenda can be edited until the meeting closes (also live, during the meeting).
-AGENDA_EDITABLE = frozenset(
-    {Meeting.Status.PLANNED, Meeting.Status.AGENDA_PUBLISHED, Meeting.Status.IN_PROGRESS}
-)
+    @property
+    def over(self) -> bool:
+        """Closed on the agenda screen (its minutes may be published)."""
+        return self.status in workflow.OVER
 
 
 class AgendaItem(models.Model):

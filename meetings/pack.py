@@ -41,7 +41,6 @@ from meetings.models import Meeting, Minutes, MinutesVersion
 from meetings.rounds.models import PriorityRound
 from meetings.rounds.pdf import ballot_paper_html
 from problems.models import Problem
-from problems.workflow import Status
 from residents.models import Neighbourhood
 
 POSTER_TEMPLATE = "meetings/poster_pdf.html"
@@ -122,7 +121,7 @@ def poster_priorities(
     problems = list(
         Problem.objects.public()
         .for_neighbourhood(neighbourhood)
-        .filter(status=Status.PRIORITY)
+        .priorities()
         .select_related("category")
         .defer(*UNREAD_PROBLEM_FIELDS)
         .order_by("-support_count", "pk")

@@ -11,7 +11,6 @@ the priority round) show templates/meetings/panels/_none.html.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Q
@@ -21,13 +20,11 @@ from meetings import meeting_services
 from meetings.models import AgendaItem, AgendaItemProblem, Attendance, Meeting
 from meetings.panels import PanelContext, panel
 from meetings.run_forms import NextRolesForm
+from meetings.selectors import new_since
 from problems.models import PUBLIC_Q, Problem
 from problems.workflow import OPEN, PUBLIC, Status
 
 Kind = AgendaItem.Kind
-# Without an earlier meeting, "new since the last meeting" looks back this far (as the
-# agenda's "New problems" does).
-FIRST_MEETING_LOOKBACK = timedelta(days=31)
 
 
 @panel(Kind.OPENING, "meetings/panels/opening.html")
@@ -80,28 +77,16 @@ def _maybe_url(name: str, meeting: Meeting, *, with_pk: bool = True) -> str:
         return ""
 
 
-def _previous_start(meeting: Meeting) -> Any:
-    return (
-        Meeting.objects.for_neighbourhood(meeting.neighbourhood_id)
-        .filter(starts_at__lt=meeting.starts_at)
-        .exclude(status=Meeting.Status.CANCELLED)
-        .order_by("-starts_at")
-        .values_list("starts_at", flat=True)
-        .first()
-    )
-
-
 @panel(Kind.STATE, "meetings/panels/state.html")
 def state(ctx: PanelContext) -> dict[str, Any]:
     """Stand van de buurt: open public problems, new ones since the last meeting, and the
     current priorities (public titles only, on both screens)."""
     hood = ctx.meeting.neighbourhood_id
-    previous = _previous_start(ctx.meeting)
-    since = previous or ctx.meeting.starts_at - FIRST_MEETING_LOOKBACK
+    since = new_since(ctx.meeting)
     public = Problem.objects.for_neighbourhood(hood).filter(PUBLIC_Q)
     counts = public.aggregate(
         open=Count("pk", filter=Q(status__in=OPEN)),
-        new=Count("pk", filter=Q(accepted_at__gte=since)),
+        new=Count("pk", filter=Q(accepted_at__gte=since.at)),
     )
     priorities = list(
         public.filter(status=Status.PRIORITY)
@@ -120,8 +105,8 @@ def state(ctx: PanelContext) -> dict[str, Any]:
     return {
         "open": counts["open"],
         "new": counts["new"],
-        "since": since,
-        "since_previous": previous is not None,
+        "since": since.at,
+        "since_previous": since.previous,
         "priorities": [{"title": p.public_title, "support": p.support_count} for p in priorities],
     }
 

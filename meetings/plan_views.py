@@ -31,10 +31,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from buurtoverleg.forms import first_error
 from buurtoverleg.http import AuthenticatedHttpRequest
 from meetings import meeting_services as services
+from meetings import workflow
 from meetings.access import MeetingAccess, meeting_for, meeting_for_planner
 from meetings.meeting_services import MeetingStateError
 from meetings.models import (
-    AGENDA_EDITABLE,
     AgendaItem,
     AgendaItemProblem,
     AgendaProposal,
@@ -55,12 +55,7 @@ from problems.models import PUBLIC_Q, Problem
 from residents.models import Neighbourhood
 from residents.permissions import Perm, can, neighbourhood_for
 
-MS = Meeting.Status
 PAST_PER_PAGE = 20
-# Meetings that can still be moved or cancelled (residents are told by e-mail).
-CHANGEABLE = frozenset({MS.PLANNED, MS.AGENDA_PUBLISHED})
-RSVP_OPEN = frozenset({MS.PLANNED, MS.AGENDA_PUBLISHED, MS.IN_PROGRESS})
-PROPOSALS_OPEN = frozenset({MS.PLANNED, MS.AGENDA_PUBLISHED})
 # What a public agenda row loads of a problem: never its reporter or confidential details.
 PUBLIC_PROBLEM_FIELDS = (
     "item_id",
@@ -222,17 +217,9 @@ def meeting_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
 # --- A meeting's page --------------------------------------------------------------------------
 
 
-def _rsvp_open(meeting: Meeting) -> bool:
-    return meeting.status in RSVP_OPEN and meeting.ends_at >= timezone.now()
-
-
-def _proposals_open(meeting: Meeting) -> bool:
-    return meeting.status in PROPOSALS_OPEN and meeting.starts_at > timezone.now()
-
-
 def _rsvp_context(request: HttpRequest, meeting: Meeting, access: MeetingAccess) -> dict[str, Any]:
     answer = None
-    may_rsvp = access.attend and _rsvp_open(meeting)
+    may_rsvp = access.attend and workflow.rsvp_open(meeting, timezone.now())
     if may_rsvp and request.user.is_authenticated:
         answer = (
             Rsvp.objects.filter(meeting=meeting, user=request.user)
@@ -276,7 +263,7 @@ def _meeting_page(
                 "created_at", "pk"
             )
         )
-    may_propose = access.propose and _proposals_open(meeting)
+    may_propose = access.propose and workflow.proposals_open(meeting, timezone.now())
     # Residents are called to vote while the meeting's priority round is open.
     vote_round = None
     if can(request.user, Perm.VOTE, meeting.neighbourhood):
@@ -295,7 +282,7 @@ def _meeting_page(
             "may_propose": may_propose,
             "proposal_form": proposal_form or (ProposalForm() if may_propose else None),
             "own_proposals": own_proposals,
-            "changeable": access.plan and meeting.status in CHANGEABLE,
+            "changeable": access.plan and meeting.status in workflow.CHANGEABLE,
             "is_past": meeting.ends_at < timezone.now(),
             "vote_round": vote_round,
         },
@@ -324,7 +311,7 @@ def meeting_rsvp(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
         raise PermissionDenied
     form = RsvpForm(request.POST)
     notice, error = "", ""
-    if not _rsvp_open(found):
+    if not workflow.rsvp_open(found, timezone.now()):
         error = _("You can no longer answer for this meeting: it is over or cancelled.")
     elif not form.is_valid():
         error = first_error(form)
@@ -352,7 +339,7 @@ def meeting_propose(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
     found, access = meeting_for(request, slug, pk)
     if not access.propose:
         raise PermissionDenied
-    if not _proposals_open(found):
+    if not workflow.proposals_open(found, timezone.now()):
         messages.error(
             request,
             str(PROPOSALS_CLOSED),
@@ -455,10 +442,10 @@ def _editor(
             "planned_minutes": planned,
             "length_minutes": length,
             "over_minutes": planned - length,
-            "editable": meeting.status in AGENDA_EDITABLE,
-            "changeable": meeting.status in CHANGEABLE,
-            "publishable": meeting.status == MS.PLANNED,
-            "unpublishable": meeting.status == MS.AGENDA_PUBLISHED,
+            "editable": meeting.status in workflow.AGENDA_EDITABLE,
+            "changeable": meeting.status in workflow.CHANGEABLE,
+            "publishable": workflow.allowed(workflow.Move.PUBLISH_AGENDA, meeting.status),
+            "unpublishable": workflow.allowed(workflow.Move.UNPUBLISH_AGENDA, meeting.status),
         },
     )
 
@@ -602,7 +589,7 @@ def agenda_item_problems(
             "neighbourhood": found.neighbourhood,
             "item": item,
             "form": form,
-            "editable": found.status in AGENDA_EDITABLE,
+            "editable": found.status in workflow.AGENDA_EDITABLE,
         },
     )
 
@@ -611,7 +598,7 @@ def agenda_item_problems(
 @require_POST
 def agenda_new_problems(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     found = meeting_for_planner(request, slug, pk)
-    if found.status not in AGENDA_EDITABLE:
+    if found.status not in workflow.AGENDA_EDITABLE:
         return _not_editable(request, found)
     if not found.items.filter(kind=AgendaItem.Kind.NEW_PROBLEMS).exists():
         messages.info(request, _("This agenda has no item “New problems”."))
@@ -712,7 +699,7 @@ def proposal_decide(
 def meeting_move(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Change the date, times or place; a check step first, then residents get an e-mail."""
     found = meeting_for_planner(request, slug, pk)
-    changeable = found.status in CHANGEABLE
+    changeable = found.status in workflow.CHANGEABLE
     posted = request.method == "POST" and changeable
     form = MeetingForm(request.POST if posted else None, initial=MeetingForm.initial_for(found))
     confirm = False
@@ -768,7 +755,7 @@ def meeting_move(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
 def meeting_cancel(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Cancel with a reason; a check step first, then residents get an e-mail."""
     found = meeting_for_planner(request, slug, pk)
-    changeable = found.status in CHANGEABLE
+    changeable = found.status in workflow.CHANGEABLE
     posted = request.method == "POST" and changeable
     form = CancelForm(request.POST if posted else None)
     confirm = False

@@ -8,18 +8,10 @@ from typing import Any
 
 from django.utils import timezone
 
+from meetings import workflow
 from meetings.models import AgendaItem, Meeting
 from problems.problem_sections import ProblemSectionContext, problem_section
 
-# Meetings whose agenda residents can read: not a planned draft, not cancelled.
-PUBLIC_AGENDA = (
-    Meeting.Status.AGENDA_PUBLISHED,
-    Meeting.Status.IN_PROGRESS,
-    Meeting.Status.CLOSED,
-    Meeting.Status.MINUTES_PUBLISHED,
-)
-# Still to come (or under way) while the meeting has not been closed and has not ended.
-NOT_CLOSED = (Meeting.Status.AGENDA_PUBLISHED, Meeting.Status.IN_PROGRESS)
 SHOWN = 5
 
 
@@ -38,18 +30,16 @@ def problem_meetings(ctx: ProblemSectionContext) -> dict[str, Any]:
     rows = (
         Meeting.objects.filter(
             neighbourhood_id=problem.neighbourhood_id,
-            status__in=PUBLIC_AGENDA,
+            status__in=workflow.PUBLIC_AGENDA,  # residents can read its agenda
             pk__in=AgendaItem.objects.filter(links__problem=problem).values("meeting_id"),
         )
         .order_by("-starts_at", "-pk")
-        .values_list("pk", "starts_at", "ends_at", "status")[:SHOWN]
+        .only("pk", "starts_at", "ends_at", "status")[:SHOWN]
     )
     now = timezone.now()
     return {
         "problem_meetings": [
-            ProblemMeeting(
-                pk=pk, starts_at=starts_at, upcoming=status in NOT_CLOSED and ends_at >= now
-            )
-            for pk, starts_at, ends_at, status in rows
+            ProblemMeeting(pk=m.pk, starts_at=m.starts_at, upcoming=workflow.not_over(m, now))
+            for m in rows
         ]
     }

@@ -33,19 +33,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from buurtoverleg.http import AuthenticatedHttpRequest
-from meetings import meeting_services
+from meetings import meeting_services, workflow
 from meetings.access import meeting_for_runner
 from meetings.attendance_views import check_in_qr, check_in_url
 from meetings.models import AgendaItem, AgendaItemProblem, Meeting
 from meetings.panels import PanelContext, panel_render_context
-from meetings.run_views import amber_seconds, clock  # the chair's timer rule
+from meetings.timer import DONE, RED, clock, item_timer
 from problems.workflow import PUBLIC
 
-MS = Meeting.Status
-BEFORE = frozenset({MS.PLANNED, MS.AGENDA_PUBLISHED})
-OVER = frozenset({MS.CLOSED, MS.MINUTES_PUBLISHED})
-# Residents can check themselves in (meeting_services.check_in) in these states.
-CHECK_IN_OPEN = frozenset({MS.PLANNED, MS.AGENDA_PUBLISHED, MS.IN_PROGRESS})
 # Agenda items shown beside the current one during the meeting (two before, the rest after).
 AGENDA_SHOWN = 7
 TEMPLATE = "meetings/projector.html"
@@ -85,25 +80,11 @@ def _meeting_by_key(key: str) -> Meeting:
     )
 
 
-def timer_state(*, elapsed: int, limit: int, running: bool) -> str:
-    """ok, amber (the end of the time-box is near), red (over time) or done (not running)."""
-    if not running:
-        return "done"
-    remaining = limit - elapsed
-    if remaining < 0:
-        return "red"
-    return "amber" if remaining <= amber_seconds(limit) else "ok"
-
-
 def _timer(item: AgendaItem, now: datetime) -> dict[str, Any]:
     """The item's time-box at render time; projector.js ticks on from these numbers with the
     venue PC's own clock (its time of day need not be right)."""
-    running = item.started_at is not None  # its turn runs (marking it done stops it)
-    elapsed = item.spent_seconds
-    if item.started_at is not None:
-        elapsed += max(int((now - item.started_at).total_seconds()), 0)
-    limit = item.minutes * 60
-    state = timer_state(elapsed=elapsed, limit=limit, running=running)
+    timer = item_timer(item, now)  # its turn runs until it is marked done
+    elapsed, limit, state = timer.elapsed, timer.limit, timer.state
     # Whole sentences with a placeholder, so that projector.js needs no translations.
     text = {
         "left": _("%(clock)s left"),
@@ -116,9 +97,9 @@ def _timer(item: AgendaItem, now: datetime) -> dict[str, Any]:
         "red": _("Time is up"),
         "done": _("Finished"),
     }
-    if state == "done":
+    if state == DONE:
         clock_text = text["done"] % {"clock": clock(elapsed)}
-    elif state == "red":
+    elif state == RED:
         clock_text = text["over"] % {"clock": clock(elapsed - limit)}
     else:
         clock_text = text["left"] % {"clock": clock(limit - elapsed)}
@@ -126,8 +107,8 @@ def _timer(item: AgendaItem, now: datetime) -> dict[str, Any]:
         "elapsed": elapsed,
         "limit": limit,
         "minutes": item.minutes,
-        "amber": amber_seconds(limit),
-        "running": running,
+        "amber": timer.amber,
+        "running": timer.running,
         "state": state,
         "text": text,
         "words": words,
@@ -180,14 +161,14 @@ def _stage(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
     context: dict[str, Any] = {
         "meeting": meeting,
         "neighbourhood": meeting.neighbourhood,
-        "before": status in BEFORE,
-        "live": status == MS.IN_PROGRESS,
-        "over": status in OVER,
-        "cancelled": status == MS.CANCELLED,
+        "before": status in workflow.BEFORE,
+        "live": meeting.live,
+        "over": status in workflow.OVER,
+        "cancelled": meeting.cancelled,
         "etag": projector_etag(meeting.version, status, _round_version(meeting)),
-        "check_in": check_in_for(meeting) if status in CHECK_IN_OPEN else None,
+        "check_in": check_in_for(meeting) if status in workflow.CHECK_IN_OPEN else None,
     }
-    show_agenda = status == MS.AGENDA_PUBLISHED or status == MS.IN_PROGRESS
+    show_agenda = status in workflow.AGENDA_ON_PROJECTOR
     items = (
         list(meeting.items.only("position", "kind", "title", "minutes", "done_at", "meeting_id"))
         if show_agenda

@@ -38,24 +38,18 @@ from django.views.decorators.http import require_GET, require_POST
 from buurtoverleg.forms import first_error
 from buurtoverleg.htmx import partial_or_redirect
 from buurtoverleg.http import AuthenticatedHttpRequest
-from meetings import meeting_services
+from meetings import meeting_services, workflow
 from meetings.access import MeetingAccess, meeting_for_runner
 from meetings.meeting_services import MeetingStateError, TextConflict
 from meetings.models import AgendaItem, AgendaItemProblem, Meeting
 from meetings.panels import PanelContext, panel_render_context
 from meetings.run_forms import GoToForm, ItemTextForm, NextRolesForm, seen_item
+from meetings.timer import Timer, clock, item_timer
 from problems.confidential import confidential_access
 from problems.models import Problem, TimelineEntry
 from problems.workflow import PUBLIC
 
-MS = Meeting.Status
 TEMPLATE = "meetings/screen.html"
-BEFORE = frozenset({MS.PLANNED, MS.AGENDA_PUBLISHED})
-OVER = frozenset({MS.CLOSED, MS.MINUTES_PUBLISHED})
-# The timer turns amber for the last fifth of the time-box, at least one and at most two
-# minutes (the same rule as the projector).
-AMBER_MIN_SECONDS = 60
-AMBER_MAX_SECONDS = 120
 # Timeline entries shown per problem of the current item.
 RECENT_ENTRIES = 3
 # The query parameter that shows the team the confidential details (each showing is logged).
@@ -69,69 +63,6 @@ MERGE_LABELS = {
     "notes": gettext_lazy("Save the merged notes"),
     "decision": gettext_lazy("Save the merged decision"),
 }
-
-
-# --- Time ---------------------------------------------------------------------------------------
-
-
-def clock(seconds: int) -> str:
-    """4:05, or 1:02:05 past the hour."""
-    seconds = max(seconds, 0)
-    hours, rest = divmod(seconds, 3600)
-    if hours:
-        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
-    return f"{rest // 60}:{rest % 60:02d}"
-
-
-def amber_seconds(limit: int) -> int:
-    return min(max(limit // 5, AMBER_MIN_SECONDS), AMBER_MAX_SECONDS)
-
-
-def timer_state(*, elapsed: int, limit: int, running: bool) -> str:
-    """ok, amber (the end of the time-box is near), red (over time) or stopped."""
-    if not running:
-        return "stopped"
-    remaining = limit - elapsed
-    if remaining < 0:
-        return "red"
-    return "amber" if remaining <= amber_seconds(limit) else "ok"
-
-
-@dataclass(frozen=True)
-class Timer:
-    """An item's time at render time; agenda-screen.js ticks on from these numbers."""
-
-    elapsed: int
-    limit: int
-    running: bool
-
-    @property
-    def amber(self) -> int:
-        return amber_seconds(self.limit)
-
-    @property
-    def state(self) -> str:
-        return timer_state(elapsed=self.elapsed, limit=self.limit, running=self.running)
-
-    @property
-    def clock(self) -> str:
-        return clock(self.elapsed)
-
-    @property
-    def limit_clock(self) -> str:
-        return clock(self.limit)
-
-    @property
-    def over_clock(self) -> str:
-        return clock(self.elapsed - self.limit)
-
-
-def item_timer(item: AgendaItem, now: datetime) -> Timer:
-    """Actual time: the seconds of earlier turns plus the running turn since started_at."""
-    elapsed = item.spent_seconds
-    if item.started_at is not None:
-        elapsed += max(int((now - item.started_at).total_seconds()), 0)
-    return Timer(elapsed=elapsed, limit=item.minutes * 60, running=item.started_at is not None)
 
 
 # --- What the screen shows ------------------------------------------------------------------------
@@ -254,7 +185,7 @@ def screen_context(
     """Everything the screen partial shows. Queries do not grow with items or problems."""
     now = timezone.now()
     status = meeting.status
-    live = status == MS.IN_PROGRESS
+    live = meeting.live
     items = list(AgendaItem.objects.filter(meeting=meeting).order_by("position", "pk"))
     for item in items:
         item.meeting = meeting  # shared: no query per item for the meeting or its slug
@@ -273,10 +204,10 @@ def screen_context(
         "neighbourhood": meeting.neighbourhood,
         "access": access,
         "rows": rows,
-        "before": status in BEFORE,
+        "before": status in workflow.BEFORE,
         "live": live,
-        "over": status in OVER,
-        "cancelled": status == MS.CANCELLED,
+        "over": status in workflow.OVER,
+        "cancelled": meeting.cancelled,
         "planned_total": sum(item.minutes for item in items),
         "spent_total": clock(sum(row.timer.elapsed for row in rows)),
         "screen_url": screen_url(meeting),
@@ -380,7 +311,7 @@ def meeting_screen(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
 @require_POST
 def meeting_start(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting, access = meeting_for_runner(request, slug, pk)
-    if meeting.status == MS.IN_PROGRESS:
+    if meeting.live:
         return _answer(request, meeting, access)  # a second click or a second tab
     try:
         meeting_services.meeting_start(meeting=meeting)
@@ -398,7 +329,7 @@ def meeting_start(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
 
 def _step(request: AuthenticatedHttpRequest, slug: str, pk: int, step: int) -> HttpResponse:
     meeting, access = meeting_for_runner(request, slug, pk)
-    if meeting.status != MS.IN_PROGRESS:
+    if not meeting.live:
         return _not_live(request, meeting, access)
     # Going on marks the item done; going back does not. `seen` makes a double click (or a
     # second tab) move one item, not two.
@@ -424,7 +355,7 @@ def meeting_previous(request: AuthenticatedHttpRequest, slug: str, pk: int) -> H
 @require_POST
 def meeting_go_to(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting, access = meeting_for_runner(request, slug, pk)
-    if meeting.status != MS.IN_PROGRESS:
+    if not meeting.live:
         return _not_live(request, meeting, access)
     form = GoToForm(request.POST, meeting=meeting)
     if not form.is_valid():
@@ -440,7 +371,7 @@ def meeting_go_to(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
 def item_done(request: AuthenticatedHttpRequest, slug: str, pk: int, item_pk: int) -> HttpResponse:
     meeting, access = meeting_for_runner(request, slug, pk)
     item = _item_of(meeting, item_pk)
-    if meeting.status != MS.IN_PROGRESS:
+    if not meeting.live:
         return _not_live(request, meeting, access)
     meeting_services.item_done(item=item, meeting=meeting)
     return _answer(request, meeting, access)
@@ -453,7 +384,7 @@ def item_reopen(
 ) -> HttpResponse:
     meeting, access = meeting_for_runner(request, slug, pk)
     item = _item_of(meeting, item_pk)
-    if meeting.status != MS.IN_PROGRESS:
+    if not meeting.live:
         return _not_live(request, meeting, access)
     meeting_services.item_reopen(item=item)
     return _answer(request, meeting, access)
@@ -463,7 +394,7 @@ def item_reopen(
 @require_POST
 def meeting_close(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting, access = meeting_for_runner(request, slug, pk)
-    if meeting.status in OVER:
+    if meeting.status in workflow.OVER:
         return _answer(request, meeting, access)  # closed already: a second click
     try:
         meeting_services.meeting_close(meeting=meeting)

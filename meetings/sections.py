@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from meetings.models import Meeting
+from meetings import workflow
 from meetings.plan_views import upcoming_agenda
 from residents.sections import SectionContext, neighbourhood_section
 
@@ -15,14 +15,7 @@ from residents.sections import SectionContext, neighbourhood_section
 def next_meeting(ctx: SectionContext) -> dict[str, Any]:
     """The next meeting that is still to come or under way; its agenda once it is published."""
     meeting = (
-        ctx.neighbourhood.meetings.filter(ends_at__gte=timezone.now())
-        .filter(
-            status__in=[
-                Meeting.Status.PLANNED,
-                Meeting.Status.AGENDA_PUBLISHED,
-                Meeting.Status.IN_PROGRESS,
-            ]
-        )
+        ctx.neighbourhood.meetings.filter(workflow.not_over_q(timezone.now()))
         .order_by("starts_at")
         .first()
     )

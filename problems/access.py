@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from problems.models import Problem
-from problems.workflow import OPEN, Status, Transition, transitions_from
+from problems.workflow import Transition, transitions_from
 from residents.models import Neighbourhood
 from residents.permissions import Perm, can, roles_in
 
@@ -29,6 +29,7 @@ class Access:
     can_report: bool
     can_support: bool
     can_edit: bool
+    can_confirm_chronic: bool
     is_reporter: bool = False
 
     def moves(self, problem: Problem) -> list[Transition]:
@@ -36,7 +37,15 @@ class Access:
         return transitions_from(problem.status, self.roles)
 
     def may_support(self, problem: Problem) -> bool:
-        return self.can_support and problem.status in OPEN and problem.status != Status.NEW
+        return self.can_support and problem.is_actionable
+
+    def may_confirm_chronic(self, problem: Problem) -> bool:
+        """Perm.CONFIRM_CHRONIC, for an accepted, open problem not confirmed yet."""
+        return (
+            self.can_confirm_chronic
+            and problem.is_actionable
+            and problem.chronic_confirmed_at is None
+        )
 
     def sees_reporter(self, problem: Problem) -> bool:
         """The one reporter rule: the team and the reporter always; logged-in members of this
@@ -55,6 +64,7 @@ def access_in(user: Any, neighbourhood: Neighbourhood) -> Access:
         can_report=can(user, Perm.REPORT_PROBLEM, neighbourhood),
         can_support=can(user, Perm.SUPPORT_PROBLEM, neighbourhood),
         can_edit=can(user, Perm.EDIT_PROBLEM, neighbourhood),
+        can_confirm_chronic=can(user, Perm.CONFIRM_CHRONIC, neighbourhood),
     )
 
 

@@ -17,7 +17,7 @@ from residents.links import make_action_link_token, register_purpose
 from residents.models import User
 
 # Not single-use: mail programs and link scanners may open it more than once.
-UNFOLLOW = register_purpose("unfollow", model="problems.Problem", single_use=False)
+UNFOLLOW = register_purpose("unfollow", model="problems.Problem")
 UNFOLLOW_VALID = timedelta(days=90)
 
 

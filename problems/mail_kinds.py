@@ -21,6 +21,8 @@ class ProblemMail(models.TextChoices):
 
 def register() -> None:
     from buurtoverleg.mail.kinds import register_kinds
+    from buurtoverleg.mail.pipeline import context_for
+    from problems.status_mail import status_mail_context
 
     register_kinds(
         ProblemMail,
@@ -30,3 +32,5 @@ def register() -> None:
             ProblemMail.PROBLEM_SURVEY: MailTopic.SURVEY,
         },
     )
+    # What the status mail says about the change, read once per sending run.
+    context_for(ProblemMail.PROBLEM_STATUS)(status_mail_context)

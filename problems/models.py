@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from problems.workflow import OPEN, PUBLIC, Move, Status
+from problems.workflow import ACTIONABLE, OPEN, PUBLIC, Move, Status
 
 # The category list is read on every register page and changes a few times a year: each
 # process keeps it for a minute. Saving or deleting a category forgets it in this process at
@@ -91,6 +91,16 @@ class ProblemQuerySet(models.QuerySet["Problem"]):
 
     def open(self) -> ProblemQuerySet:
         return self.filter(status__in=OPEN)
+
+    def actionable(self) -> ProblemQuerySet:
+        """Accepted and still open (workflow.ACTIONABLE): what can be supported, analysed and
+        given actions. Not only the priorities: see priorities()."""
+        return self.filter(status__in=sorted(ACTIONABLE))
+
+    def priorities(self) -> ProblemQuerySet:
+        """The current priorities: chosen in a priority round (Status.PRIORITY) and not yet
+        resolved or parked. They come back at every meeting until then."""
+        return self.filter(status=Status.PRIORITY)
 
     def visible_to(self, user: Any, *, team: bool) -> ProblemQuerySet:
         """Public problems; plus, for the team, new reports; plus one's own new reports."""
@@ -253,6 +263,11 @@ class Problem(models.Model):
         return self.status in OPEN
 
     @property
+    def is_actionable(self) -> bool:
+        """Accepted and still open (workflow.ACTIONABLE)."""
+        return self.status in ACTIONABLE
+
+    @property
     def is_public(self) -> bool:
         return self.status in PUBLIC and self.accepted_at is not None
 
@@ -263,7 +278,7 @@ class Problem(models.Model):
 
     def chronic_signals(self) -> list[str]:
         """Why the app thinks this problem is likely chronic (empty: it does not)."""
-        if self.status not in OPEN or self.status == Status.NEW:
+        if not self.is_actionable:
             return []
         hood = self.neighbourhood
         signals = []

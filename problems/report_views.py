@@ -26,7 +26,6 @@ from problems.confidential import confidential_access
 from problems.forms import ReportForm
 from problems.models import Photo, Problem, Support
 from problems.photos import CONTENT_TYPES
-from problems.workflow import Status
 from residents.models import Neighbourhood, Role, User
 from residents.permissions import COORDINATOR, Perm, can, neighbourhood_for, roles_in
 from residents.ratelimits import (
@@ -41,7 +40,6 @@ from residents.ratelimits import (
 )
 
 SIMILAR_LIMIT = 5
-SIMILAR_STATUSES = (Status.ACCEPTED, Status.CANDIDATE, Status.PRIORITY)
 SIMILAR_MIN_LENGTH = 3
 TRIGRAM_THRESHOLD = 0.3
 MAX_QUERY_WORDS = 8
@@ -100,7 +98,7 @@ def similar_problems(neighbourhood: Neighbourhood, title: str) -> list[Problem]:
         return []
     problems = (
         Problem.objects.for_neighbourhood(neighbourhood)
-        .filter(status__in=SIMILAR_STATUSES)
+        .actionable()  # the ones a resident can support instead of reporting again
         .select_related("category", "neighbourhood")
         .alias(
             public_text=Case(

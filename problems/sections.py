@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from problems.workflow import Status
 from residents.permissions import Perm, can
 from residents.sections import SectionContext, neighbourhood_section
 
@@ -15,7 +14,7 @@ def problems_summary(ctx: SectionContext) -> dict[str, Any]:
     """The priorities, with the link to what came of them."""
     return {
         "priorities": list(
-            ctx.neighbourhood.problems.filter(status=Status.PRIORITY)
+            ctx.neighbourhood.problems.priorities()
             .select_related("category")
             .order_by("-support_count", "pk")
         ),

@@ -31,7 +31,7 @@ from problems.models import (
     Support,
     TimelineEntry,
 )
-from problems.workflow import BY_MOVE, OPEN, Move, Status, allowed
+from problems.workflow import BY_MOVE, Move, Status, allowed
 from residents.mail_preferences import wants
 from residents.models import MailTopic, Neighbourhood, User
 
@@ -151,8 +151,10 @@ def problem_support(*, problem: Problem, user: User) -> bool:
         with transaction.atomic():
             # Under the row lock: a merge or status change committing meanwhile is seen.
             locked = Problem.objects.select_for_update().get(pk=problem.pk)
-            if locked.status not in OPEN or locked.status == Status.NEW:
-                raise ValidationError(_("Only accepted, open problems can be supported."))
+            if not locked.is_actionable:
+                raise ValidationError(
+                    _("Only accepted, open problems can be supported."), code="not_actionable"
+                )
             Support.objects.create(problem=problem, user=user)
             Problem.objects.filter(pk=problem.pk).update(
                 support_count=F("support_count") + 1, activity_at=timezone.now()
@@ -218,10 +220,12 @@ def problem_transition(
     transition = BY_MOVE[move]
     public_note = public_note.strip()
     if transition.needs_public_note and not public_note:
-        raise ValidationError(_("Give a reason; everyone will see it."))
+        raise ValidationError(_("Give a reason; everyone will see it."), code="reason_required")
     if move == Move.MERGE:
         if into is None:
-            raise ValidationError(_("Choose the problem to merge this one into."))
+            raise ValidationError(
+                _("Choose the problem to merge this one into."), code="merge_target_required"
+            )
         into = _merge_target(locked, into)
     now = timezone.now()
     previous = locked.status
@@ -269,11 +273,16 @@ def problem_transition(
 def _merge_target(problem: Problem, into: Problem) -> Problem:
     target = Problem.objects.select_for_update().get(pk=into.pk)
     if target.pk == problem.pk:
-        raise ValidationError(_("A problem cannot be merged into itself."))
+        raise ValidationError(_("A problem cannot be merged into itself."), code="merge_into_self")
     if target.neighbourhood_id != problem.neighbourhood_id:
-        raise ValidationError(_("Only problems of the same neighbourhood can be merged."))
-    if target.status not in OPEN or target.status == Status.NEW:
-        raise ValidationError(_("Merge into an accepted problem that is still open."))
+        raise ValidationError(
+            _("Only problems of the same neighbourhood can be merged."),
+            code="merge_other_neighbourhood",
+        )
+    if not target.is_actionable:
+        raise ValidationError(
+            _("Merge into an accepted problem that is still open."), code="merge_target_closed"
+        )
     return target
 
 
@@ -344,12 +353,18 @@ def problem_confirm_chronic(
     *, problem: Problem, actor: User, role: str, tests: dict[str, bool], note: str = ""
 ) -> TimelineEntry:
     if not all(tests.get(key) for key, _label in CHRONIC_TESTS):
-        raise ValidationError(_("A problem is chronic only when all four tests hold."))
+        raise ValidationError(
+            _("A problem is chronic only when all four tests hold."), code="chronic_tests"
+        )
     locked = Problem.objects.select_for_update().get(pk=problem.pk)
-    if locked.status not in OPEN or locked.status == Status.NEW:
-        raise ValidationError(_("Only accepted, open problems can be confirmed as chronic."))
+    if not locked.is_actionable:
+        raise ValidationError(
+            _("Only accepted, open problems can be confirmed as chronic."), code="not_actionable"
+        )
     if locked.chronic_confirmed_at is not None:
-        raise ValidationError(_("This problem has already been confirmed as chronic."))
+        raise ValidationError(
+            _("This problem has already been confirmed as chronic."), code="already_chronic"
+        )
     locked.chronic_confirmed_at = timezone.now()
     locked.save(update_fields=["chronic_confirmed_at"])
     return _entry(
@@ -362,9 +377,14 @@ def problem_confirm_chronic(
 def problem_reopen_request(*, problem: Problem, user: User, note: str) -> ReopenRequest:
     """A resident asks the chair to reopen a resolved, parked or declined problem."""
     if problem.status not in BY_MOVE[Move.REOPEN].sources:
-        raise ValidationError(_("Only resolved, parked or declined problems can be reopened."))
+        raise ValidationError(
+            _("Only resolved, parked or declined problems can be reopened."),
+            code="not_reopenable",
+        )
     if ReopenRequest.objects.filter(problem=problem, user=user, handled_at__isnull=True).exists():
-        raise ValidationError(_("You have already asked; the chair will look at it."))
+        raise ValidationError(
+            _("You have already asked; the chair will look at it."), code="already_asked"
+        )
     request = ReopenRequest.objects.create(problem=problem, user=user, note=note.strip())
     _entry(problem, Move.REOPEN_REQUEST, user, "resident")
     return request

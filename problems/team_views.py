@@ -29,14 +29,13 @@ from problems.access import Access, access_in, problem_for
 from problems.confidential import confidential_access
 from problems.models import ConfidentialView, Problem, ReopenRequest
 from problems.team_forms import ChronicForm, ProblemEditForm, ReopenRequestForm, TransitionForm
-from problems.workflow import OPEN, Move, Status, Transition
+from problems.workflow import Move, Status, Transition
 from residents.models import Neighbourhood, Role
 from residents.permissions import Perm, can, neighbourhood_for
 
 # Each section of the queue shows at most this many rows: the oldest work first.
 QUEUE_LIMIT = 100
 LOG_PER_PAGE = 50
-ACCEPTED_AND_OPEN = sorted(OPEN - {Status.NEW})
 
 
 @dataclass
@@ -98,7 +97,8 @@ def problem_queue(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         requests[reopen.problem_id].requests.append(reopen)
     chronic = []
     for problem in (
-        problems.filter(status__in=ACCEPTED_AND_OPEN, chronic_confirmed_at__isnull=True)
+        problems.actionable()
+        .filter(chronic_confirmed_at__isnull=True)
         .filter(_likely_chronic(hood))
         .order_by("-support_count", "created_at", "pk")[: QUEUE_LIMIT + 1]
     ):
@@ -124,7 +124,7 @@ def problem_queue(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         {
             "neighbourhood": hood,
             "access": access,
-            "is_chair": Role.CHAIR in access.roles,
+            "may_confirm_chronic": access.can_confirm_chronic,
             "can_view_log": can(request.user, Perm.VIEW_CONFIDENTIAL_LOG, hood),
             "new": _section(new),
             "reopen": _section(list(requests.values())),
@@ -140,7 +140,10 @@ def team_panel_context(problem: Problem, access: Access) -> dict[str, Any]:
     A template cannot call access.moves(problem); the problem page puts them in its context as
     `moves`. Without them the panel still links to the status page, which offers the forms.
     """
-    return {"moves": access.moves(problem)}
+    return {
+        "moves": access.moves(problem),
+        "may_confirm_chronic": access.may_confirm_chronic(problem),
+    }
 
 
 def _title_for(problem: Problem) -> str:
@@ -246,13 +249,9 @@ def problem_edit(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
 @require_http_methods(["GET", "POST"])
 def problem_chronic(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     problem, access = problem_for(request, slug, pk)
-    if Role.CHAIR not in access.roles:
+    if not access.can_confirm_chronic:
         raise PermissionDenied
-    confirmable = (
-        problem.status in OPEN
-        and problem.status != Status.NEW
-        and problem.chronic_confirmed_at is None
-    )
+    confirmable = access.may_confirm_chronic(problem)
     form = ChronicForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

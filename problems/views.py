@@ -42,6 +42,7 @@ from problems.links import UNFOLLOW
 from problems.models import PUBLIC_Q, Category, Follow, Problem, Support, TimelineEntry
 from problems.problem_sections import problem_sections, problem_team_sections
 from problems.team_forms import ReopenRequestForm
+from problems.team_views import team_panel_context
 from problems.templatetags.problem_tags import status_badge
 from problems.workflow import BY_MOVE, PUBLIC, Move, Status
 from residents.links import LinkError, LinkExpired, read_action_link_token
@@ -278,14 +279,13 @@ def _people(problem: Problem, access: Access) -> dict[int, User]:
     return User.objects.in_bulk(ids) if ids else {}
 
 
-# Actions are agreed, and the analysis written, for accepted problems that are still open.
 @never_cache  # the team's page holds confidential details: never kept in a shared browser
 @require_GET
 def problem(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     found, access = problem_for(request, slug, pk)
     if access.team:
         confidential_access(request, [found])  # the page's confidential block
-    moves = access.moves(found)
+    team = team_panel_context(found, access)
     people = _people(found, access)
     timeline = TimelineEntry.objects.filter(problem=found).select_related("other__category")
     if access.team:
@@ -303,14 +303,14 @@ def problem(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "problems/problem.html",
         {
             **_actions_context(request, found, access),
-            "moves": moves,
+            **team,
             "timeline": list(timeline),
             "photos": list(found.photos.all()) if shows_photos else [],
             "reporter": people.get(found.reporter_id or 0),
             "entered_by": people.get(found.entered_by_id or 0),
             "signals": found.chronic_signals() if access.team else [],
             "reopen_form": reopen_form,
-            "team_panel": (access.team or bool(moves)) and _team_panel_exists(),
+            "team_panel": (access.team or bool(team["moves"])) and _team_panel_exists(),
             # What the apps above problems show here (problems.problem_sections): its
             # approach and actions, the meetings at which it is or was on the agenda, and in
             # the team's block what residents answered after it was resolved.

@@ -29,6 +29,11 @@ class Status(models.TextChoices):
 
 # Still being worked on: these can be supported, merged and flagged as chronic.
 OPEN = frozenset({Status.NEW, Status.ACCEPTED, Status.CANDIDATE, Status.PRIORITY})
+# Accepted and still open (OPEN without NEW): the problems the neighbourhood works on. Only
+# these are supported, merged into, confirmed as chronic, analysed and given actions
+# (Problem.objects.actionable(), Problem.is_actionable). Not to be confused with the current
+# priorities (Status.PRIORITY, Problem.objects.priorities()), one status among these.
+ACTIONABLE = OPEN - {Status.NEW}
 # Statuses a public problem can have; it must also have been accepted once (models.PUBLIC_Q):
 # a report declined, or merged as a duplicate, straight from "new" stays private.
 PUBLIC = frozenset(Status) - {Status.NEW}

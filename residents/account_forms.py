@@ -8,13 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from residents.models import (
-    TOPICS_ON_BY_DEFAULT,
-    MailTopic,
-    Neighbourhood,
-    User,
-    normalise_postcode,
-)
+from residents.fields import PostcodeField
+from residents.models import TOPICS_ON_BY_DEFAULT, MailTopic, Neighbourhood, User
 from residents.services import house_number_value
 
 REMINDER_CHOICES = [
@@ -59,9 +54,7 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=_("Without your permission the minutes only count residents and never name you."),
     )
-    postcode = forms.CharField(
-        label=_("Postcode"),
-        max_length=7,
+    postcode = PostcodeField(
         required=False,
         help_text=_("For example 1234 AB. We use it only to check your neighbourhood."),
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
@@ -151,17 +144,6 @@ class ProfileForm(forms.Form):
         if not value:
             raise forms.ValidationError(_("Fill in your name."))
         return value
-
-    def clean_postcode(self) -> str:
-        value = self.cleaned_data["postcode"].strip()
-        if not value:
-            return ""
-        try:
-            return normalise_postcode(value)
-        except ValueError:
-            raise forms.ValidationError(
-                _("Fill in a valid postcode: four digits and two letters, such as 1234 AB.")
-            ) from None
 
     def clean_house_number(self) -> str:
         value = self.cleaned_data["house_number"].strip()

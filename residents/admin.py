@@ -9,7 +9,6 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from residents.models import (
-    ActionLinkUse,
     Coordinator,
     InviteCode,
     MailPreference,
@@ -140,23 +139,6 @@ class MailPreferenceAdmin(admin.ModelAdmin):
     list_filter = ("topic", "enabled")
     search_fields = ("user__display_name", "user__email")
     readonly_fields = ("user", "neighbourhood", "topic", "enabled", "changed_at")
-
-    @override
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    @override
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-@admin.register(ActionLinkUse)
-class ActionLinkUseAdmin(admin.ModelAdmin):
-    """Used single-use links: only a hash, never who used it."""
-
-    list_display = ("purpose", "used_at", "expires_at")
-    list_filter = ("purpose",)
-    readonly_fields = ("token_hash", "purpose", "used_at", "expires_at")
 
     @override
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -34,6 +34,5 @@ class ResidentsConfig(AppConfig):
         for name, function in (
             ("residents.purge_departed_members", "residents.privacy.purge_departed_members"),
             ("residents.purge_unconfirmed_signups", "residents.privacy.purge_unconfirmed_signups"),
-            ("residents.prune_action_link_uses", "residents.links.action_link_uses_prune"),
         ):
             register_due_work(name, function, timedelta(days=1))

@@ -4,16 +4,13 @@ from typing import Any
 
 from allauth.account.forms import SignupForm
 from django import forms
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from residents.models import Neighbourhood, User, normalise_postcode
-from residents.services import (
-    InviteCodeInvalid,
-    house_number_value,
-    invite_code_lookup,
-    membership_apply,
-)
+from residents.fields import PostcodeField
+from residents.models import Neighbourhood, User
+from residents.services import house_number_value, invite_code_lookup, membership_apply
 
 
 class AddressMixin(forms.Form):
@@ -21,9 +18,7 @@ class AddressMixin(forms.Form):
 
     neighbourhood: Neighbourhood
 
-    postcode = forms.CharField(
-        label=_("Postcode"),
-        max_length=7,
+    postcode = PostcodeField(
         help_text=_("For example 1234 AB."),
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "text"}),
         error_messages={"required": _("Fill in your postcode.")},
@@ -46,14 +41,6 @@ class AddressMixin(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
 
-    def clean_postcode(self) -> str:
-        try:
-            return normalise_postcode(self.cleaned_data["postcode"])
-        except ValueError:
-            raise forms.ValidationError(
-                _("Fill in a valid postcode: four digits and two letters, such as 1234 AB.")
-            ) from None
-
     def clean_house_number(self) -> str:
         value = self.cleaned_data["house_number"].strip()
         if house_number_value(value) is None:
@@ -63,15 +50,9 @@ class AddressMixin(forms.Form):
     def clean_invite_code(self) -> str:
         code = self.cleaned_data.get("invite_code", "").strip()
         if code:
-            try:
-                invite_code_lookup(neighbourhood=self.neighbourhood, code=code)
-            except InviteCodeInvalid:
-                raise forms.ValidationError(
-                    _(
-                        "This invite code is not right or has been used already. Check the code, "
-                        "or leave it empty: the chair will then approve your application."
-                    )
-                ) from None
+            # The check the service makes again when it claims the code: refused here, the
+            # person sees it with the rest of the form's errors, before an account is made.
+            invite_code_lookup(neighbourhood=self.neighbourhood, code=code)
         return code
 
     def clean(self) -> dict[str, Any]:
@@ -116,21 +97,23 @@ class JoinSignupForm(AddressMixin, SignupForm):
         self.fields["email"].widget.attrs.pop("placeholder", None)
         self.order_fields(self.field_order)
 
+    def try_save(self, request: HttpRequest) -> tuple[Any, Any]:
+        # All or nothing: an invite code that membership_apply refuses (someone else used it
+        # since the form was checked) leaves no account behind; JoinView shows the form again.
+        with transaction.atomic():
+            return super().try_save(request)
+
     def custom_signup(self, request: HttpRequest, user: User) -> None:
         user.display_name = self.cleaned_data["display_name"].strip()
-        user.postcode = self.cleaned_data["postcode"]
-        user.house_number = self.cleaned_data["house_number"]
         user.language = (request.LANGUAGE_CODE or "nl")[:2]
-        user.save(update_fields=["display_name", "postcode", "house_number", "language"])
-        try:
-            membership_apply(
-                user=user,
-                neighbourhood=self.neighbourhood,
-                invite_code=self.cleaned_data.get("invite_code", ""),
-            )
-        except InviteCodeInvalid:
-            # Someone else used the code between checking and saving: apply normally.
-            membership_apply(user=user, neighbourhood=self.neighbourhood)
+        user.save(update_fields=["display_name", "language"])
+        membership_apply(
+            user=user,
+            neighbourhood=self.neighbourhood,
+            postcode=self.cleaned_data["postcode"],
+            house_number=self.cleaned_data["house_number"],
+            invite_code=self.cleaned_data.get("invite_code", ""),
+        )
 
 
 class JoinForm(AddressMixin):

@@ -7,17 +7,15 @@ one gives the view a person and an object to act on, and touches no session.
 
 Every link carries the person's `link_key`; rotating it (when the account is deleted or
 anonymised, or on request) revokes all their links at once. A link made for one purpose is
-refused for any other. Single-use purposes record each use in ActionLinkUse under a unique
-hash, so a second use fails in the database, also when two requests race.
+refused for any other. A link works as often as it is opened until it expires.
 
 Register a purpose once, at import time of the module that uses it:
 
-    BALLOT = register_purpose("ballot", model="meetings.PriorityRound", single_use=False)
+    BALLOT = register_purpose("ballot", model="meetings.PriorityRound")
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,12 +23,12 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from residents.models import ActionLinkUse, MailTopic, Neighbourhood, User, new_link_key
+from residents.models import MailTopic, Neighbourhood, User, new_link_key
 
 # Links are for mails about one meeting cycle; nothing should be valid for longer than this.
 MAX_LIFETIME = timedelta(days=400)
@@ -55,15 +53,10 @@ class LinkExpired(LinkError):
     """Genuine, but past the expiry its maker gave it."""
 
 
-class LinkAlreadyUsed(LinkError):
-    """A single-use link that has been used before."""
-
-
 @dataclass(frozen=True)
 class Purpose:
     name: str
     model: str  # "app_label.ModelName" of the object the link is bound to
-    single_use: bool
     # What links carry as their object's label when it is not `model`: a model that moved to
     # another app keeps its old label in links, so the links already mailed stay valid.
     signed_label: str = ""
@@ -79,11 +72,9 @@ class Purpose:
 PURPOSES: dict[str, Purpose] = {}
 
 
-def register_purpose(
-    name: str, *, model: str, single_use: bool, signed_label: str = ""
-) -> Purpose:
+def register_purpose(name: str, *, model: str, signed_label: str = "") -> Purpose:
     """Declare a kind of link. Registering the same purpose twice must describe it the same."""
-    purpose = Purpose(name=name, model=model, single_use=single_use, signed_label=signed_label)
+    purpose = Purpose(name=name, model=model, signed_label=signed_label)
     existing = PURPOSES.get(name)
     if existing is not None and existing != purpose:
         raise ValueError(f"Action link purpose {name!r} is already registered as {existing}.")
@@ -109,23 +100,6 @@ class ActionLink:
     purpose: Purpose
     expires_at: datetime
     token: str
-
-    @property
-    def use_hash(self) -> str:
-        """What ActionLinkUse stores: a hash of the signed content, with the purpose.
-
-        The signature is left out, so the same link re-signed after a SECRET_KEY rotation still
-        counts as the same (used) link. Only genuine tokens reach this point.
-        """
-        value = self.token.rsplit(":", 1)[0]
-        return hashlib.sha256(f"{self.purpose.name}\n{value}".encode()).hexdigest()
-
-    def already_used(self) -> bool:
-        """For a confirmation page: whether this single-use link has been used before."""
-        return (
-            self.purpose.single_use
-            and ActionLinkUse.objects.filter(token_hash=self.use_hash).exists()
-        )
 
 
 def _signer(purpose: Purpose) -> signing.Signer:
@@ -221,29 +195,6 @@ def read_action_link_token(
     return ActionLink(user=user, obj=target, purpose=spec, expires_at=expires_at, token=token)
 
 
-def consume_action_link(
-    *, token: str, purpose: str | Purpose, obj: models.Model | None = None
-) -> ActionLink:
-    """Read a link and, for a single-use purpose, record its use (LinkAlreadyUsed the 2nd time).
-
-    Call it inside the transaction of the action the link allows, so a failed action does not
-    use up the link. The record is written in a savepoint: a refused second use leaves the
-    caller's transaction usable. For purposes that are not single-use this is just a read.
-    """
-    link = read_action_link_token(token=token, purpose=purpose, obj=obj)
-    if link.purpose.single_use:
-        try:
-            with transaction.atomic():
-                ActionLinkUse.objects.create(
-                    token_hash=link.use_hash,
-                    purpose=link.purpose.name,
-                    expires_at=link.expires_at,
-                )
-        except IntegrityError:
-            raise LinkAlreadyUsed("used before") from None
-    return link
-
-
 @transaction.atomic
 def user_revoke_action_links(*, user: User) -> None:
     """Make every action link the person was ever sent stop working."""
@@ -251,26 +202,15 @@ def user_revoke_action_links(*, user: User) -> None:
     user.save(update_fields=["link_key"])
 
 
-@transaction.atomic
-def action_link_uses_prune(*, now: datetime | None = None) -> int:
-    """Forget uses of links that have expired: those are refused as expired anyway."""
-    # A day's margin, so a clock that is a little off never revives a used link.
-    cutoff = (now or timezone.now()) - timedelta(days=1)
-    deleted, _ = ActionLinkUse.objects.filter(expires_at__lt=cutoff).delete()
-    return deleted
-
-
 # --- Unsubscribe: used by every mail to residents (List-Unsubscribe, RFC 2369 and 8058). ---
 
-# Not single-use: mail providers may send the one-click POST more than once.
+# Mail providers may send the one-click POST more than once: that must stay harmless.
 # The first links named only the person and turned off the agenda, the minutes and the digest
 # everywhere; links of that kind still in inboxes keep doing exactly that.
-UNSUBSCRIBE = register_purpose("unsubscribe", model=settings.AUTH_USER_MODEL, single_use=False)
+UNSUBSCRIBE = register_purpose("unsubscribe", model=settings.AUTH_USER_MODEL)
 # Since then a link turns off one kind of mail (the purpose) from one neighbourhood (the object).
 UNSUBSCRIBE_TOPIC = {
-    topic: register_purpose(
-        f"unsubscribe-{topic}", model="residents.Neighbourhood", single_use=False
-    )
+    topic: register_purpose(f"unsubscribe-{topic}", model="residents.Neighbourhood")
     for topic in MailTopic.values
 }
 

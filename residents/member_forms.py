@@ -10,18 +10,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from residents.models import (
-    Membership,
-    Neighbourhood,
-    Organisation,
-    Role,
-    User,
-    normalise_postcode,
-)
+from residents.fields import PostcodeField
+from residents.models import Membership, Neighbourhood, Organisation, Role, User
 from residents.services import NAME_MAX_LENGTH, house_number_value
 
 MAX_IMPORT_BYTES = 1024 * 1024
@@ -73,8 +68,9 @@ XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-class MemberFileError(Exception):
-    """The file cannot be read as a member list; the message says why, for the chair."""
+class MemberFileError(ValidationError):
+    """The file cannot be read as a member list; the message says why, for the chair, and the
+    code names the reason. On a form it is the upload field's error."""
 
 
 def _heading(value: object) -> str:
@@ -130,7 +126,8 @@ def rows_from_table(table: Iterable[Sequence[object]]) -> list[dict[str, Any]]:
                 "We could not find all the columns. Put these headings above the list: naam, "
                 "e-mail, postcode, huisnummer. Missing: %(missing)s."
             )
-            % {"missing": ", ".join(missing)}
+            % {"missing": ", ".join(missing)},
+            code="columns_missing",
         )
     rows: list[dict[str, Any]] = []
     for line, cells in lines:
@@ -138,7 +135,7 @@ def rows_from_table(table: Iterable[Sequence[object]]) -> list[dict[str, Any]]:
         if not any(values):
             continue
         if len(rows) >= MAX_IMPORT_ROWS:
-            raise MemberFileError(TOO_MANY_ROWS % {"max": MAX_IMPORT_ROWS})
+            raise MemberFileError(TOO_MANY_ROWS % {"max": MAX_IMPORT_ROWS}, code="too_many_rows")
         cell = {
             column: values[index] if index < len(values) else ""
             for column, index in columns.items()
@@ -153,13 +150,15 @@ def rows_from_table(table: Iterable[Sequence[object]]) -> list[dict[str, Any]]:
             }
         )
     if not rows:
-        raise MemberFileError(_("The file has headings but no people under them."))
+        raise MemberFileError(_("The file has headings but no people under them."), code="no_rows")
     return rows
 
 
 def _csv_table(data: bytes) -> Iterator[Sequence[object]]:
     if b"\x00" in data:
-        raise MemberFileError(_("This is not a CSV or Excel file. Upload a .csv or .xlsx file."))
+        raise MemberFileError(
+            _("This is not a CSV or Excel file. Upload a .csv or .xlsx file."), code="not_a_table"
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -171,7 +170,8 @@ def _csv_table(data: bytes) -> Iterator[Sequence[object]]:
                 _(
                     "We could not read the letters in this file. Save it as 'CSV UTF-8' and try "
                     "again."
-                )
+                ),
+                code="encoding",
             ) from None
     start = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
     delimiter = max((";", ",", "\t"), key=start.count)
@@ -179,7 +179,8 @@ def _csv_table(data: bytes) -> Iterator[Sequence[object]]:
         yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     except csv.Error:
         raise MemberFileError(
-            _("This CSV file is damaged. Open it in Excel, save it again and try once more.")
+            _("This CSV file is damaged. Open it in Excel, save it again and try once more."),
+            code="damaged",
         ) from None
 
 
@@ -189,8 +190,10 @@ def _xlsx_check(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise MemberFileError(XLSX_UNREADABLE) from None
-    too_big = MemberFileError(XLSX_TOO_BIG % {"max": filesizeformat(MAX_XLSX_UNPACKED_BYTES)})
+        raise MemberFileError(XLSX_UNREADABLE, code="damaged") from None
+    too_big = MemberFileError(
+        XLSX_TOO_BIG % {"max": filesizeformat(MAX_XLSX_UNPACKED_BYTES)}, code="too_big"
+    )
     if sum(member.file_size for member in members) > MAX_XLSX_UNPACKED_BYTES:
         raise too_big
     for member in members:
@@ -208,19 +211,21 @@ def _xlsx_table(data: bytes) -> Iterator[Sequence[object]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # a damaged or foreign file fails in many ways inside openpyxl
-        raise MemberFileError(unreadable) from None
+        raise MemberFileError(unreadable, code="damaged") from None
     try:
         # Read the first sheet lazily: reading stops as soon as the row limit is passed.
         for count, row in enumerate(
             workbook.worksheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True)
         ):
             if count > MAX_SCANNED_ROWS:
-                raise MemberFileError(TOO_MANY_ROWS % {"max": MAX_IMPORT_ROWS})
+                raise MemberFileError(
+                    TOO_MANY_ROWS % {"max": MAX_IMPORT_ROWS}, code="too_many_rows"
+                )
             yield row
     except MemberFileError:
         raise
     except Exception:
-        raise MemberFileError(unreadable) from None
+        raise MemberFileError(unreadable, code="damaged") from None
     finally:
         workbook.close()
 
@@ -230,13 +235,15 @@ def read_member_file(upload: UploadedFile) -> list[dict[str, Any]]:
     if upload.size is not None and upload.size > MAX_IMPORT_BYTES:
         raise MemberFileError(
             _("The file is larger than %(max)s. Split it into smaller files.")
-            % {"max": filesizeformat(MAX_IMPORT_BYTES)}
+            % {"max": filesizeformat(MAX_IMPORT_BYTES)},
+            code="too_big",
         )
     data = upload.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
         raise MemberFileError(
             _("The file is larger than %(max)s. Split it into smaller files.")
-            % {"max": filesizeformat(MAX_IMPORT_BYTES)}
+            % {"max": filesizeformat(MAX_IMPORT_BYTES)},
+            code="too_big",
         )
     name = (upload.name or "").lower()
     if data.startswith(XLS_MAGIC) or name.endswith(".xls"):
@@ -244,14 +251,17 @@ def read_member_file(upload: UploadedFile) -> list[dict[str, Any]]:
             _(
                 "This is an old Excel file (.xls). In Excel, choose 'Save as' and then 'Excel "
                 "workbook (.xlsx)' or 'CSV', and upload that file."
-            )
+            ),
+            code="old_excel",
         )
     table: Iterable[Sequence[object]]
     if data.startswith(XLSX_MAGIC):
         _xlsx_check(data)  # before openpyxl unpacks anything
         table = _xlsx_table(data)
     elif name.endswith((".xlsx", ".xlsm", ".ods", ".pdf", ".doc", ".docx")):
-        raise MemberFileError(_("This is not a CSV or Excel file. Upload a .csv or .xlsx file."))
+        raise MemberFileError(
+            _("This is not a CSV or Excel file. Upload a .csv or .xlsx file."), code="not_a_table"
+        )
     else:
         table = _csv_table(data)
     return rows_from_table(table)
@@ -278,10 +288,7 @@ class MemberImportForm(forms.Form):
 
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]
-        try:
-            self.rows = read_member_file(upload)
-        except MemberFileError as error:
-            raise forms.ValidationError(str(error)) from None
+        self.rows = read_member_file(upload)  # a MemberFileError is this field's error
         return upload
 
 
@@ -336,9 +343,7 @@ class PaperResidentForm(forms.Form):
         error_messages={"required": _("Fill in the name.")},
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    postcode = forms.CharField(
-        label=_("Postcode"),
-        max_length=7,
+    postcode = PostcodeField(
         help_text=_("For example 1234 AB."),
         error_messages={"required": _("Fill in the postcode.")},
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
@@ -364,14 +369,6 @@ class PaperResidentForm(forms.Form):
 
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())
-
-    def clean_postcode(self) -> str:
-        try:
-            return normalise_postcode(self.cleaned_data["postcode"])
-        except ValueError:
-            raise forms.ValidationError(
-                _("Fill in a valid postcode: four digits and two letters, such as 1234 AB.")
-            ) from None
 
     def clean_house_number(self) -> str:
         value: str = self.cleaned_data["house_number"].strip()
@@ -456,15 +453,7 @@ class RolesForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         roles = set(cleaned.get("roles") or [])
-        if Role.PROFESSIONAL in roles and not cleaned.get("organisation"):
-            self.add_error(
-                "organisation",
-                _(
-                    "Choose the organisation this professional works "
-                    "for. A professional always belongs to an "
-                    "organisation."
-                ),
-            )
+        # A professional without an organisation: membership_roles_set refuses it.
         if (
             roles
             and self.person.pk == self.by.pk

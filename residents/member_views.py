@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -23,6 +24,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from buurtoverleg.forms import add_service_errors
 from buurtoverleg.http import AuthenticatedHttpRequest
 from buurtoverleg.pdf import render_pdf
 from buurtoverleg.qr import qr_data_uri
@@ -230,18 +232,23 @@ def member_roles(request: AuthenticatedHttpRequest, slug: str, user_id: int) -> 
         current_roles=current_roles,
     )
     if request.method == "POST" and form.is_valid():
-        membership_roles_set(
-            neighbourhood=hood,
-            user=person,
-            by=request.user,
-            roles=form.cleaned_data["roles"],
-            organisation=form.cleaned_data["organisation"],
-            job_title=form.cleaned_data["job_title"],
-        )
-        messages.success(
-            request, _("The roles of %(name)s have been saved.") % {"name": person.display_name}
-        )
-        return redirect("members", slug=hood.slug)
+        try:
+            membership_roles_set(
+                neighbourhood=hood,
+                user=person,
+                by=request.user,
+                roles=form.cleaned_data["roles"],
+                organisation=form.cleaned_data["organisation"],
+                job_title=form.cleaned_data["job_title"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("The roles of %(name)s have been saved.") % {"name": person.display_name},
+            )
+            return redirect("members", slug=hood.slug)
     return render(
         request,
         "residents/member_roles.html",

@@ -474,29 +474,6 @@ class InviteCode(models.Model):
         return self.used_at is None and self.expires_at > timezone.now()
 
 
-class ActionLinkUse(models.Model):
-    """A single-use action link (residents.links) that has been used.
-
-    The unique hash makes a second use fail in the database, also when two requests race.
-    No person is stored: the hash alone is enough to refuse the link again.
-    """
-
-    token_hash = models.CharField(max_length=64, editable=False)
-    purpose = models.CharField(max_length=40, editable=False)
-    used_at = models.DateTimeField(default=timezone.now, editable=False)
-    # After this the link is refused as expired anyway, so the row may be pruned.
-    expires_at = models.DateTimeField(editable=False)
-
-    class Meta:
-        verbose_name = _("used action link")
-        verbose_name_plural = _("used action links")
-        constraints = (models.UniqueConstraint(fields=["token_hash"], name="action_link_use_once"),)
-        indexes = (models.Index(fields=["expires_at"], name="action_link_use_expiry"),)
-
-    def __str__(self) -> str:
-        return f"{self.purpose} {self.token_hash[:12]}"
-
-
 class MailTopic(models.TextChoices):
     """The kinds of mail a person can turn off, per neighbourhood (MailPreference).
 

@@ -32,6 +32,7 @@ class Perm(StrEnum):
     SUPPORT_PROBLEM = "support_problem"
     EDIT_PROBLEM = "edit_problem"
     VIEW_CONFIDENTIAL_LOG = "view_confidential_log"
+    CONFIRM_CHRONIC = "confirm_chronic"
     PLAN_MEETING = "plan_meeting"
     RUN_MEETING = "run_meeting"
     ATTEND_MEETING = "attend_meeting"
@@ -65,6 +66,8 @@ RULES: dict[Perm, frozenset[str]] = {
     Perm.SUPPORT_PROBLEM: frozenset({Role.RESIDENT, Role.CHAIR, Role.MINUTE_TAKER}),
     Perm.EDIT_PROBLEM: frozenset({Role.CHAIR, Role.OFFICE}),
     Perm.VIEW_CONFIDENTIAL_LOG: frozenset({Role.CHAIR, COORDINATOR}),
+    # The chair ticks the four tests that make a problem chronic.
+    Perm.CONFIRM_CHRONIC: frozenset({Role.CHAIR}),
     # Plan: move, cancel, build and publish the agenda, decide on proposals, the projector
     # link. Run: the agenda screen and attendance. A meeting's own chair and minute-taker
     # (a resident, when roles rotate) run that meeting too: see meetings.access.

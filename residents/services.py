@@ -34,44 +34,69 @@ from residents.models import (
 )
 
 
-class InviteCodeInvalid(Exception):
-    """The code does not exist, belongs to another neighbourhood, was used or expired."""
-
-
 def house_number_value(house_number: str) -> int | None:
     """The numeric part of '12', '12a' or '12-3', for range checks."""
     match = re.match(r"\s*(\d+)", house_number or "")
     return int(match.group(1)) if match else None
 
 
+def _invite_code_refused() -> ValidationError:
+    return ValidationError(
+        _(
+            "This invite code is not right or has been used already. Check the code, "
+            "or leave it empty: the chair will then approve your application."
+        ),
+        code="invite_code_invalid",
+    )
+
+
 def invite_code_lookup(*, neighbourhood: Neighbourhood, code: str) -> InviteCode:
+    """The usable code of this neighbourhood that `code` names, however it was typed.
+
+    Raises ValidationError (code "invite_code_invalid") for a code that is unknown, of another
+    neighbourhood, used or expired.
+    """
     cleaned = code.strip().upper().replace(" ", "")
     if len(cleaned) == 9 and "-" not in cleaned:
         cleaned = f"{cleaned[:3]}-{cleaned[3:6]}-{cleaned[6:]}"
     invite = InviteCode.objects.filter(neighbourhood=neighbourhood, code=cleaned).first()
     if invite is None or not invite.is_usable:
-        raise InviteCodeInvalid(code)
+        raise _invite_code_refused()
     return invite
 
 
 @transaction.atomic
 def membership_apply(
-    *, user: User, neighbourhood: Neighbourhood, invite_code: str = ""
+    *,
+    user: User,
+    neighbourhood: Neighbourhood,
+    postcode: str,
+    house_number: str,
+    invite_code: str = "",
 ) -> Membership:
-    """A resident joins: pending until the chair approves, or active at once with a code.
+    """A resident joins from their address: pending until the chair approves, or active at
+    once with an invite code. Both ways of joining (signing up, or logged in) come here.
 
-    The code is claimed with a conditional update, so two people racing for one printed code
-    cannot both use it.
+    The one rule for a code: one that is unknown, of another neighbourhood, used or expired
+    is refused with a ValidationError on `invite_code`, and nothing is saved; the person can
+    leave the code out and apply for approval instead. The code is claimed with a conditional
+    update, so two people racing for one printed code cannot both use it: the second is
+    refused like any used code.
     """
     status = Membership.Status.PENDING
     if invite_code:
-        invite = invite_code_lookup(neighbourhood=neighbourhood, code=invite_code)
+        try:
+            invite = invite_code_lookup(neighbourhood=neighbourhood, code=invite_code)
+        except ValidationError as error:
+            raise ValidationError({"invite_code": error}) from None
         claimed = InviteCode.objects.filter(pk=invite.pk, used_at__isnull=True).update(
             used_at=timezone.now(), used_by=user
         )
         if not claimed:
-            raise InviteCodeInvalid(invite_code)
+            raise ValidationError({"invite_code": _invite_code_refused()})
         status = Membership.Status.ACTIVE
+    user.postcode, user.house_number = postcode, house_number
+    user.save(update_fields=["postcode", "house_number"])
     membership, created = Membership.objects.get_or_create(
         user=user,
         neighbourhood=neighbourhood,
@@ -130,11 +155,6 @@ EMAIL_MAX_LENGTH = 254  # User.email
 HOUSE_NUMBER_MAX_LENGTH = 10  # User.house_number
 # Roles that act for an organisation: the organisation and job title are kept on these.
 ORGANISATION_ROLES = frozenset({Role.CHAIR, Role.PROFESSIONAL, Role.OFFICE})
-
-
-class RolesInvalid(ValueError):
-    """These roles cannot be saved together (no role at all, or a professional without an
-    organisation). Forms check this first, with a friendly message."""
 
 
 def invite_join_url(*, neighbourhood: Neighbourhood, code: str = "") -> str:
@@ -281,13 +301,28 @@ def membership_roles_set(
     """Give a person exactly these active roles in the neighbourhood.
 
     Roles they gain are active at once; roles they lose are marked as left, not deleted, so the
-    record of who held which role stays.
+    record of who held which role stays. No role at all, or a professional without an
+    organisation, is refused with a ValidationError on `roles` or `organisation`.
     """
     wanted = set(roles)
-    if not wanted or not wanted <= set(Role.values):
-        raise RolesInvalid(sorted(wanted))
+    if not wanted <= set(Role.values):
+        raise ValueError(f"Unknown roles: {sorted(wanted - set(Role.values))}")
+    if not wanted:
+        raise ValidationError(
+            {"roles": ValidationError(_("Choose at least one role."), code="required")}
+        )
     if Role.PROFESSIONAL in wanted and organisation is None:
-        raise RolesInvalid("A professional needs an organisation.")
+        raise ValidationError(
+            {
+                "organisation": ValidationError(
+                    _(
+                        "Choose the organisation this professional works for. A professional "
+                        "always belongs to an organisation."
+                    ),
+                    code="organisation_required",
+                )
+            }
+        )
     now = timezone.now()
     existing = {
         m.role: m

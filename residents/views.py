@@ -8,6 +8,7 @@ from allauth.account.views import SignupView
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import caches
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,12 +19,13 @@ from django.views.decorators.http import require_GET
 
 from buurtoverleg.cache import ResilientRedisCache
 from buurtoverleg.celery import app as celery_app
+from buurtoverleg.forms import add_service_errors
 from buurtoverleg.http import AuthenticatedHttpRequest
 from residents.forms import JoinForm, JoinSignupForm
 from residents.models import Membership, Municipality, Neighbourhood, Role
 from residents.permissions import roles_in
 from residents.sections import neighbourhood_sections
-from residents.services import InviteCodeInvalid, membership_apply
+from residents.services import membership_apply
 
 
 @require_GET
@@ -91,6 +93,14 @@ class JoinView(SignupView):
         kwargs["neighbourhood"] = self.neighbourhood
         return kwargs
 
+    def form_valid(self, form: JoinSignupForm) -> HttpResponse:
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            # membership_apply refused the invite code; the form's try_save kept no account.
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["neighbourhood"] = self.neighbourhood
@@ -113,19 +123,16 @@ def join_logged_in(request: AuthenticatedHttpRequest, hood: Neighbourhood) -> Ht
     }
     form = JoinForm(request.POST or None, neighbourhood=hood, initial=initial)
     if request.method == "POST" and form.is_valid():
-        user = request.user
-        user.postcode = form.cleaned_data["postcode"]
-        user.house_number = form.cleaned_data["house_number"]
-        user.save(update_fields=["postcode", "house_number"])
         try:
             membership = membership_apply(
-                user=user, neighbourhood=hood, invite_code=form.cleaned_data["invite_code"]
+                user=request.user,
+                neighbourhood=hood,
+                postcode=form.cleaned_data["postcode"],
+                house_number=form.cleaned_data["house_number"],
+                invite_code=form.cleaned_data["invite_code"],
             )
-        except InviteCodeInvalid:
-            form.add_error(
-                "invite_code",
-                _("This invite code has just been used. Leave it empty to apply for approval."),
-            )
+        except ValidationError as error:
+            add_service_errors(form, error)
         else:
             if membership.status == Membership.Status.ACTIVE:
                 messages.success(request, _("Welcome to %(name)s!") % {"name": hood.name})

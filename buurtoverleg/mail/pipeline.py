@@ -228,6 +228,22 @@ def attachments_for(kind: str) -> Callable[[Callable[..., list[Attachment]]], An
     return register
 
 
+# What a kind of mailing adds to its templates' context: mailing -> {name: value}. Registered
+# by the feature that sends that kind; called once per sending run, before any recipient's
+# message is rendered, so templates and template tags read nothing from the database.
+CONTEXTS: dict[str, Callable[[Mailing], dict[str, Any]]] = {}
+
+
+def context_for(kind: str) -> Callable[[Callable[[Mailing], dict[str, Any]]], Any]:
+    def register(build: Callable[[Mailing], dict[str, Any]]) -> Any:
+        if kind in CONTEXTS:
+            raise ValueError(f"the context of {kind!r} is registered twice")
+        CONTEXTS[kind] = build
+        return build
+
+    return register
+
+
 def list_unsubscribe_headers(url: str) -> dict[str, str]:
     """One-click unsubscribe (RFC 2369 and 8058) for a link made already, which the mail's
     footer shows too. The link itself comes from the registered preferences."""
@@ -269,13 +285,16 @@ def _render(mailing: Mailing, delivery: Delivery, base: dict[str, Any]) -> Email
 
 
 def _base_context(mailing: Mailing) -> dict[str, Any]:
-    return {
+    base = {
         **mailing.context,
         "mailing": mailing,
         "neighbourhood": mailing.neighbourhood,
         "subject": mailing.subject,
         "site_url": settings.SITE_URL,
     }
+    if (build := CONTEXTS.get(mailing.kind)) is not None:
+        base |= build(mailing)
+    return base
 
 
 def _permanent(exc: Exception) -> bool:

@@ -102,6 +102,7 @@ class ActionLine:
     overdue: bool
     delay_note: str  # public: why it is late
     done_on: date | None
+    done_on_time: bool | None  # Action.done_on_time: None until it is done
     problem_pk: int
     problem_title: str  # the problem's public title
     latest_progress: Progress | None
@@ -237,6 +238,7 @@ def _line(action: Any, today: date, progress: dict[int, Progress]) -> ActionLine
         overdue=action.status in ACTION_ACTIVE and action.due_date < today,
         delay_note=action.delay_note if action.status in ACTION_ACTIVE else "",
         done_on=timezone.localdate(action.done_at) if action.done_at else None,
+        done_on_time=action.done_on_time,
         problem_pk=problem.pk,
         problem_title=str(problem.public_title),
         latest_progress=progress.get(action.latest_progress_id),
@@ -256,13 +258,14 @@ def accountability(neighbourhood: Neighbourhood, today: date | None = None) -> A
         )
         for problem in Problem.objects.public()
         .for_neighbourhood(neighbourhood)
-        .filter(status=Status.PRIORITY)
+        .priorities()
         .select_related("category")
         .defer(*UNREAD_PROBLEM_FIELDS)
         .order_by("-support_count", "pk")
     ]
     actions: list[Any] = list(  # annotated with their latest progress
         public_actions(neighbourhood)
+        # Still to do, or of a current priority (Problem.objects.priorities(), here a join).
         .filter(Q(status__in=ACTION_ACTIVE) | Q(problem__status=Status.PRIORITY))
         .select_related("problem__category", "owner_organisation")
         .defer("details", *(f"problem__{name}" for name in UNREAD_PROBLEM_FIELDS))

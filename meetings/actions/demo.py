@@ -20,7 +20,7 @@ from meetings.actions.models import Action, ActionStatus, ActionUpdate, Judgemen
 from meetings.models import Meeting
 from problems.mail_kinds import ProblemMail
 from problems.models import Problem, TimelineEntry
-from problems.workflow import Move, Status
+from problems.workflow import Move
 from residents.models import Membership, Neighbourhood, Organisation, Role, User
 
 AS = ActionStatus
@@ -283,9 +283,7 @@ def load(hood: Neighbourhood, chair: User) -> None:
     live = Meeting.objects.filter(neighbourhood=hood, status=Meeting.Status.IN_PROGRESS).first()
     assert past is not None, "load the meetings' demo first"
     assert live is not None, "load the meetings' demo first"
-    priorities = list(
-        Problem.objects.for_neighbourhood(hood).filter(status=Status.PRIORITY).order_by("pk")
-    )
+    priorities = list(Problem.objects.for_neighbourhood(hood).priorities().order_by("pk"))
     assert priorities, "the problems' demo has priorities"
     made: dict[str, Action] = {}
     for number, plan in enumerate(PLANS):

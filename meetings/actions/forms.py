@@ -1,5 +1,6 @@
 """Forms of the action pages: agreeing and editing an action, progress, a new due date, a
-status, the "why delayed" note, and a priority's analysis.
+status, the "why delayed" note, and a priority's analysis. The agenda screen's Aanpak panel
+(meetings.actions.panels) agrees actions and writes analyses with the same two forms.
 
 They only read and check input, with clear messages; the views pass the cleaned values to
 meetings.actions.services, which checks the rules again (a vague outcome, a date in the past,
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from meetings.actions.models import ACTION_ACTIVE, Action, ActionStatus, Analysis
+from meetings.actions.services import VAGUE_OUTCOME
 from residents.models import Membership, Neighbourhood, Organisation, Role, User
 
 AS = ActionStatus
@@ -117,8 +119,15 @@ class ActionForm(forms.Form):
     """What is agreed: the outcome, the owner, the date, the contact person, volunteers.
 
     Used to agree a new action (with a due date) and to edit what was agreed (without: the
-    date moves with a reason, on the action's page).
+    date moves with a reason, on the action's page). The choices come ready-made (no query
+    per form); the service checks the rules again (a vague outcome, a date in the past, an
+    owner who is not a member of that organisation here).
     """
+
+    # The owner organisation's choice for "the residents themselves", and how the list asks.
+    residents_value: str = RESIDENTS
+    residents_label: Any = _("Residents (the residents themselves)")
+    owner_prompt: Any = _("Choose who owns it")
 
     outcome = forms.CharField(
         label=_("What exactly is to be achieved?"),
@@ -182,9 +191,9 @@ class ActionForm(forms.Form):
             }
         super().__init__(data, initial=initial, **kwargs)
         self.organisations = {str(org.pk): org for org in organisations}
-        choices: list[tuple[str, Any]] = [("", _("Choose who owns it"))]
+        choices: list[tuple[str, Any]] = [("", self.owner_prompt)]
         if residents_allowed:
-            choices.append((RESIDENTS, _("Residents (the residents themselves)")))
+            choices.append((self.residents_value, self.residents_label))
         choices += [(str(org.pk), org.name) for org in organisations]
         owner = self.fields["owner_organisation"]
         assert isinstance(owner, forms.ChoiceField)
@@ -210,6 +219,19 @@ class ActionForm(forms.Form):
             del self.fields["due_date"]
             del self.fields["volunteers_needed"]
 
+    def clean_outcome(self) -> str:
+        outcome = " ".join(self.cleaned_data["outcome"].split())
+        if VAGUE_OUTCOME.match(outcome):
+            # The service says so too; here it comes with the form's other errors at once.
+            raise ValidationError(
+                _(
+                    "Describe a result that can be checked, e.g. 'The glass container is "
+                    "emptied twice a week', not 'attention for litter'."
+                ),
+                code="vague_outcome",
+            )
+        return outcome
+
     def clean_owner_organisation(self) -> Organisation | None:
         value = self.cleaned_data["owner_organisation"]
         return self.organisations.get(value) if value else None
@@ -227,7 +249,7 @@ class ActionForm(forms.Form):
         data = self.cleaned_data
         return {
             "outcome": data["outcome"],
-            "details": data["details"],
+            "details": data.get("details", ""),  # the agenda screen's form has no "how"
             "owner_organisation": data["owner_organisation"],
             "owner_person": data["owner_person"],
             "contact_person": data["contact_person"],

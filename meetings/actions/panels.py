@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -45,12 +44,17 @@ from django.db.models import (
     When,
 )
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from meetings.access import access_to
-from meetings.actions import services as action_services
+from meetings.actions.forms import (
+    TEXT_MAX_LENGTH,
+    ActionForm,
+    AnalysisForm,
+    contact_people,
+    owner_people,
+)
 from meetings.actions.models import (
     ACTION_ACTIVE,
     Action,
@@ -64,16 +68,14 @@ from meetings.models import AgendaItem, AgendaItemProblem, Meeting
 from meetings.panels import PanelContext, panel
 from meetings.rounds.panels import maybe_url
 from meetings.templatetags.action_tags import action_status_badge
-from problems.models import PUBLIC_Q, Problem, TimelineEntry
-from problems.workflow import OPEN, Move, Status
-from residents.models import Membership, Neighbourhood, Organisation, Role, User
+from problems.models import Problem, TimelineEntry
+from problems.workflow import Move, Status
+from residents.models import Neighbourhood, Organisation, User
 from residents.second_factor import passed_second_factor
 
 Kind = AgendaItem.Kind
 APPROACH_TEMPLATE = "problems/panels/approach.html"
 REPORT_BACK_TEMPLATE = "problems/panels/report_back.html"
-# Actions and analyses are for accepted problems that are still open.
-ACTIONABLE = frozenset(OPEN - {Status.NEW})
 # What "the latest progress" of an action is: not its agreement, edits or judgements.
 PROGRESS_KINDS = (
     ActionUpdate.Kind.PROGRESS,
@@ -83,7 +85,8 @@ PROGRESS_KINDS = (
 )
 # The owner organisation's value for "the residents themselves" (Action.owner_organisation None).
 RESIDENTS = "residents"
-TEXT_MAX_LENGTH = 2000
+TOO_LONG = _("This text is too long: at most %(limit_value)d characters.")
+KEEP_IT_SHORT = _("Keep it short: at most %(limit_value)d characters.")
 # Where a refused form waits for the panel to show it again (see keep_forms).
 FORMS_ATTR = "_action_panel_forms"
 NOTICE_ATTR = "_action_panel_notice"
@@ -98,23 +101,24 @@ def _text(label: Any, *, required: bool = False, rows: int = 2, **kwargs: Any) -
         required=required,
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": rows}),
-        error_messages={
-            "max_length": _("This text is too long: at most %(limit_value)d characters.")
-        },
+        error_messages={"max_length": TOO_LONG},
         **kwargs,
     )
 
 
-class AnalysisForm(forms.Form):
-    """The crime triangle of one problem. Empty fields are allowed: the room fills it in bits."""
+class ApproachAnalysisForm(AnalysisForm):
+    """The analysis form (meetings.actions.forms) as the Aanpak panel shows it: one per problem
+    on one screen, so ids of its own; two rows per field on the crowded screen. Empty fields
+    are allowed: the room fills it in bits."""
 
-    location = _text(_("Where and when does it happen?"))
-    victims = _text(_("Who is affected?"))
-    offenders = _text(_("Who causes it?"))
-
-    def __init__(self, *args: Any, problem_pk: int, **kwargs: Any) -> None:
+    def __init__(
+        self, data: Any = None, *, problem_pk: int, analysis: Analysis | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("auto_id", f"analysis-{problem_pk}-%s")  # unique on the screen
-        super().__init__(*args, **kwargs)
+        super().__init__(data, analysis=analysis, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["rows"] = 2
+            field.error_messages["max_length"] = TOO_LONG
 
 
 @dataclass(frozen=True)
@@ -122,164 +126,87 @@ class OwnerChoices:
     """Who can own an action or be its contact person here, read once for all forms."""
 
     organisations: list[Organisation]
-    owners: list[tuple[User, str]]  # the person and a label with their organisation
+    owners: list[User]  # professionals and chairs, labelled with their organisation
     contacts: list[User]
 
 
 def owner_choices(neighbourhood: Neighbourhood) -> OwnerChoices:
     """All organisations; the active professionals and chairs; the active residents. Three
     queries, whatever the number of forms that use them."""
-    organisations = list(Organisation.objects.order_by("name", "pk"))
-    owners: dict[int, tuple[User, str]] = {}
-    members = (
-        Membership.objects.active()
-        .filter(
-            neighbourhood=neighbourhood,
-            role__in=[Role.PROFESSIONAL, Role.CHAIR],
-            user__is_active=True,
-        )
-        .select_related("user", "organisation")
-        .order_by("user__display_name", "user_id", "pk")
+    return OwnerChoices(
+        organisations=list(Organisation.objects.order_by("name", "pk")),
+        owners=owner_people(neighbourhood, None),
+        contacts=contact_people(neighbourhood),
     )
-    for membership in members:
-        user, org = membership.user, membership.organisation
-        if user.pk not in owners:
-            label = f"{user.display_name} ({org.name})" if org else user.display_name
-            owners[user.pk] = (user, label)
-    contacts = list(
-        User.objects.filter(
-            is_active=True,
-            pk__in=Membership.objects.active()
-            .filter(neighbourhood=neighbourhood, role=Role.RESIDENT)
-            .values("user_id"),
-        )
-        .only("display_name")
-        .order_by("display_name", "pk")
-    )
-    return OwnerChoices(organisations, list(owners.values()), contacts)
 
 
-class ActionForm(forms.Form):
-    """A new action for one problem, agreed in the room. Choices come ready-made (no query per
-    form); the service checks the rules again (a vague outcome, a date in the past, an owner
-    who is not a member of that organisation here)."""
-
-    outcome = forms.CharField(
-        label=_("What exactly is to be achieved?"),
-        help_text=_(
-            "A result that can be checked, e.g. 'The glass container is emptied twice a week', "
-            "not 'attention for litter'. Everyone can read this."
-        ),
-        max_length=300,
-        error_messages={
-            "required": _("Say what exactly is to be achieved."),
-            "max_length": _("Keep it short: at most %(limit_value)d characters."),
-        },
-    )
-    owner_organisation = forms.ChoiceField(
-        label=_("Owner organisation"),
-        error_messages={
+# The Aanpak panel's words where they differ from the action page's (meetings.actions.forms).
+APPROACH_WORDING: dict[str, dict[str, Any]] = {
+    "outcome": {"error_messages": {"max_length": KEEP_IT_SHORT}},
+    "owner_organisation": {
+        "label": _("Owner organisation"),
+        "error_messages": {
             "required": _("Choose who owns the action."),
             "invalid_choice": _("Choose an owner from the list."),
         },
-    )
-    owner_person = forms.ChoiceField(
-        label=_("Owner (person)"),
-        required=False,
-        help_text=_("A member of the owner organisation in this neighbourhood."),
-        error_messages={"invalid_choice": _("Choose a person from the list.")},
-    )
-    contact_person = forms.ChoiceField(
-        label=_("Contact person among the residents"),
-        required=False,
-        error_messages={"invalid_choice": _("Choose a resident from the list.")},
-    )
-    due_date = forms.DateField(
-        label=_("Due date"),
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
-        input_formats=["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"],
-        error_messages={
-            "required": _("Fill in the due date."),
-            "invalid": _("Fill in a date like 31-12-2025."),
-        },
-    )
-    volunteers_needed = forms.IntegerField(
-        label=_("Residents needed to help"),
-        help_text=_("For an action of the residents: how many volunteers it needs. 0: none."),
-        required=False,
-        min_value=0,
-        max_value=99,
-        error_messages={
-            "invalid": _("Fill in a whole number."),
-            "min_value": _("Fill in 0 or more."),
-            "max_value": _("At most 99 volunteers."),
-        },
-    )
+    },
+    "owner_person": {"error_messages": {"invalid_choice": _("Choose a person from the list.")}},
+    "contact_person": {
+        "help_text": "",
+        "error_messages": {"invalid_choice": _("Choose a resident from the list.")},
+    },
+    "due_date": {
+        "label": _("Due date"),
+        "help_text": "",
+        "error_messages": {"required": _("Fill in the due date.")},
+    },
+    "volunteers_needed": {
+        "help_text": _("For an action of the residents: how many volunteers it needs. 0: none.")
+    },
+}
 
-    def __init__(self, *args: Any, problem_pk: int, choices: OwnerChoices, **kwargs: Any) -> None:
+
+class ApproachActionForm(ActionForm):
+    """The action form (meetings.actions.forms: its fields, rules and values) as the Aanpak
+    panel shows it, to agree a new action for one problem in the room. It differs where the
+    screen needs it: ids per problem (one form per problem on one screen); every organisation
+    and the residents may own an action the meeting agrees (the service checks the people);
+    no "how" (the room agrees what, who and when; the details follow on the action's page).
+    Its wording (APPROACH_WORDING) and its value for the residents are the screen's own."""
+
+    residents_value = RESIDENTS
+    residents_label = pgettext_lazy("action owner", "Residents")
+    owner_prompt = _("Choose…")
+
+    def __init__(
+        self, data: Any = None, *, problem_pk: int, choices: OwnerChoices, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("auto_id", f"new-action-{problem_pk}-%s")
-        kwargs.setdefault("initial", {"volunteers_needed": 0})
-        super().__init__(*args, **kwargs)
-        self._organisations = {str(org.pk): org for org in choices.organisations}
-        self._owners = {str(user.pk): user for user, _label in choices.owners}
-        self._contacts = {str(user.pk): user for user in choices.contacts}
-        self._set(
-            "owner_organisation",
+        super().__init__(
+            data,
+            organisations=choices.organisations,
+            residents_allowed=True,
+            owners=choices.owners,
+            contacts=choices.contacts,
+            **kwargs,
+        )
+        del self.fields["details"]
+        self.order_fields(
             [
-                ("", _("Choose…")),
-                (RESIDENTS, pgettext_lazy("action owner", "Residents")),
-                *((str(org.pk), org.name) for org in choices.organisations),
-            ],
+                "outcome",
+                "owner_organisation",
+                "owner_person",
+                "contact_person",
+                "due_date",
+                "volunteers_needed",
+            ]
         )
-        self._set(
-            "owner_person",
-            [("", _("Nobody named yet"))]
-            + [(str(user.pk), label) for user, label in choices.owners],
-        )
-        self._set(
-            "contact_person",
-            [("", _("No contact person"))]
-            + [(str(user.pk), user.display_name) for user in choices.contacts],
-        )
-
-    def _set(self, name: str, choices: list[tuple[str, Any]]) -> None:
-        field = self.fields[name]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = choices
-
-    def clean_outcome(self) -> str:
-        outcome = " ".join(self.cleaned_data["outcome"].split())
-        if action_services.VAGUE_OUTCOME.match(outcome):
-            # The service says so too; here it comes with the form's other errors at once.
-            raise forms.ValidationError(
-                _(
-                    "Describe a result that can be checked, e.g. 'The glass container is "
-                    "emptied twice a week', not 'attention for litter'."
-                )
-            )
-        return outcome
-
-    def clean_owner_organisation(self) -> Organisation | None:
-        value = self.cleaned_data["owner_organisation"]
-        return None if value == RESIDENTS else self._organisations[value]
-
-    def clean_owner_person(self) -> User | None:
-        value = self.cleaned_data["owner_person"]
-        return self._owners[value] if value else None
-
-    def clean_contact_person(self) -> User | None:
-        value = self.cleaned_data["contact_person"]
-        return self._contacts[value] if value else None
-
-    def clean_due_date(self) -> date:
-        due: date = self.cleaned_data["due_date"]
-        if due < timezone.localdate():
-            raise forms.ValidationError(_("The due date cannot be in the past."))
-        return due
-
-    def clean_volunteers_needed(self) -> int:
-        # Whether this owner may ask for volunteers is the service's rule (action_create).
-        return self.cleaned_data.get("volunteers_needed") or 0
+        for name, wording in APPROACH_WORDING.items():
+            field = self.fields[name]
+            field.error_messages.update(wording.get("error_messages", {}))
+            for attribute in ("label", "help_text"):
+                if attribute in wording:
+                    setattr(field, attribute, wording[attribute])
 
 
 class JudgementForm(forms.Form):
@@ -308,7 +235,7 @@ class JudgementForm(forms.Form):
         required=False,
         max_length=500,
         help_text=_("Everyone can read it."),
-        error_messages={"max_length": _("Keep it short: at most %(limit_value)d characters.")},
+        error_messages={"max_length": KEEP_IT_SHORT},
     )
 
     def __init__(self, *args: Any, action_pk: int, **kwargs: Any) -> None:
@@ -415,7 +342,8 @@ def approach_problems(meeting: Meeting, item: AgendaItem) -> Any:
     picked = AgendaItemProblem.objects.filter(item=item).values("problem_id")
     return (
         Problem.objects.for_neighbourhood(meeting.neighbourhood_id)
-        .filter(PUBLIC_Q, status__in=ACTIONABLE)
+        .public()
+        .actionable()  # actions and analyses are for accepted problems that are still open
         .filter(Q(status=Status.PRIORITY) | Q(pk__in=picked))
         .annotate(
             priority_first=Case(
@@ -515,19 +443,12 @@ def _analysis_form(request: HttpRequest, problem: Problem, analysis: Analysis | 
     kept = kept_form(request, "analysis", problem.pk)
     if kept is not None:
         return kept
-    initial = {}
-    if analysis is not None:
-        initial = {
-            "location": analysis.location,
-            "victims": analysis.victims,
-            "offenders": analysis.offenders,
-        }
-    return AnalysisForm(problem_pk=problem.pk, initial=initial)
+    return ApproachAnalysisForm(problem_pk=problem.pk, analysis=analysis)
 
 
 def _action_form(request: HttpRequest, problem: Problem, choices: OwnerChoices) -> Any:
     kept = kept_form(request, "action", problem.pk)
-    return kept if kept is not None else ActionForm(problem_pk=problem.pk, choices=choices)
+    return kept if kept is not None else ApproachActionForm(problem_pk=problem.pk, choices=choices)
 
 
 # --- Terugkoppeling ---------------------------------------------------------------------------
@@ -552,7 +473,7 @@ def report_back(ctx: PanelContext) -> dict[str, Any]:
     resolved_here = _resolved_here(meeting)
     problems = list(
         Problem.objects.for_neighbourhood(meeting.neighbourhood_id)
-        .filter(PUBLIC_Q)
+        .public()
         .filter(
             Q(status=Status.PRIORITY)
             | Q(pk__in=listed.values("problem_id"))

@@ -18,20 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from meetings.actions import services as action_services
 from meetings.actions.models import ACTION_ACTIVE, Action, Judgement
 from meetings.models import Meeting
+from meetings.selectors import meeting_before
 from problems.models import Problem, TimelineEntry
 from residents.models import User
-
-
-def meeting_before(meeting: Meeting) -> Meeting | None:
-    """The neighbourhood's previous meeting that was not cancelled."""
-    return (
-        Meeting.objects.filter(
-            neighbourhood_id=meeting.neighbourhood_id, starts_at__lt=meeting.starts_at
-        )
-        .exclude(status=Meeting.Status.CANCELLED)
-        .order_by("-starts_at")
-        .first()
-    )
 
 
 def report_back_since(meeting: Meeting) -> datetime | None:
@@ -55,7 +44,7 @@ def report_back_q(meeting: Meeting, since: datetime | None) -> Q:
 
 
 def _not_cancelled(meeting: Meeting) -> None:
-    if meeting.status == Meeting.Status.CANCELLED:
+    if meeting.cancelled:
         raise ValidationError(_("This meeting was cancelled."))
 
 

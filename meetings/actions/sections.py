@@ -11,9 +11,6 @@ from problems.problem_sections import ProblemSectionContext, problem_section, pr
 from problems.workflow import Status
 from residents.permissions import Perm, can
 
-# Problems an action can be planned for from their page.
-ACTIONABLE = frozenset({Status.ACCEPTED, Status.CANDIDATE, Status.PRIORITY})
-
 
 @problem_section("approach", "meetings/problem_approach.html", order=0)
 def approach(ctx: ProblemSectionContext) -> dict[str, Any]:
@@ -35,7 +32,8 @@ def approach(ctx: ProblemSectionContext) -> dict[str, Any]:
     for row in actions:
         row.neighbourhood, row.problem = hood, problem  # their links: no query per row
     actions.sort(key=lambda row: not row.is_active)  # still to be done first
-    may_plan = problem.status in ACTIONABLE and can(ctx.request.user, Perm.CREATE_ACTION, hood)
+    # Actions are agreed, and the analysis written, for accepted problems that are still open.
+    may_plan = problem.is_actionable and can(ctx.request.user, Perm.CREATE_ACTION, hood)
     shown_analysis = analysis if analysis is not None and not analysis.is_empty else None
     return {
         "approach": bool(actions or shown_analysis or may_plan),

@@ -39,7 +39,7 @@ from meetings.actions.models import (
 from problems.mail_kinds import ProblemMail
 from problems.models import Problem, TimelineEntry
 from problems.services import problem_transition
-from problems.workflow import MEETING, OPEN, Move, Status
+from problems.workflow import MEETING, Move, Status
 from residents.links import register_purpose
 from residents.mail_preferences import wants
 from residents.models import MailTopic, Membership, Neighbourhood, Organisation, Role, User
@@ -47,7 +47,7 @@ from residents.models import MailTopic, Membership, Neighbourhood, Organisation,
 log = logging.getLogger(__name__)
 
 AS = ActionStatus
-SURVEY = register_purpose("survey", model="problems.TimelineEntry", single_use=False)
+SURVEY = register_purpose("survey", model="problems.TimelineEntry")
 # How long a survey link stays valid after the mail went out.
 SURVEY_LINK_DAYS = 60
 # Due work looks this far back, so a job that missed a few days still catches up, but a new
@@ -69,18 +69,23 @@ class ActionConflict(ValidationError):
     """Someone else changed the action since the form was shown."""
 
 
+def _refused(field: str, message: Any, code: str) -> ValidationError:
+    """A refusal about one field of the form, with its code."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def _check_outcome(outcome: str) -> str:
     outcome = " ".join(outcome.split())
     if not outcome:
-        raise ValidationError({"outcome": _("Say what exactly is to be achieved.")})
+        raise _refused("outcome", _("Say what exactly is to be achieved."), "outcome_required")
     if VAGUE_OUTCOME.match(outcome):
-        raise ValidationError(
-            {
-                "outcome": _(
-                    "Describe a result that can be checked, e.g. 'The glass container is "
-                    "emptied twice a week', not 'attention for litter'."
-                )
-            }
+        raise _refused(
+            "outcome",
+            _(
+                "Describe a result that can be checked, e.g. 'The glass container is "
+                "emptied twice a week', not 'attention for litter'."
+            ),
+            "vague_outcome",
         )
     return outcome
 
@@ -99,7 +104,7 @@ def _check_volunteers(
             if field == "volunteers_needed"
             else _("This action asks for volunteers, so the residents themselves own it.")
         )
-        raise ValidationError({field: ValidationError(message, code=VOLUNTEERS_FOR_RESIDENTS)})
+        raise _refused(field, message, VOLUNTEERS_FOR_RESIDENTS)
 
 
 def _active_member(user: User, neighbourhood: Neighbourhood, **filters: Any) -> bool:
@@ -123,13 +128,17 @@ def _check_people(
         else:
             ok = _active_member(owner_person, neighbourhood, organisation=organisation)
         if not ok:
-            errors["owner_person"] = _(
-                "The owner must be a member of this neighbourhood, for the owner organisation."
+            errors["owner_person"] = ValidationError(
+                _("The owner must be a member of this neighbourhood, for the owner organisation."),
+                code="owner_not_member",
             )
     if contact_person is not None and not _active_member(
         contact_person, neighbourhood, role=Role.RESIDENT
     ):
-        errors["contact_person"] = _("The contact person must be a resident of this neighbourhood.")
+        errors["contact_person"] = ValidationError(
+            _("The contact person must be a resident of this neighbourhood."),
+            code="contact_not_resident",
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -150,7 +159,8 @@ def _lock(action: Action, version: int | None = None) -> Action:
     )
     if version is not None and locked.version != version:
         raise ActionConflict(
-            _("Someone else changed this action meanwhile. Look at it again and retry.")
+            _("Someone else changed this action meanwhile. Look at it again and retry."),
+            code="changed_meanwhile",
         )
     return locked
 
@@ -182,8 +192,10 @@ def analysis_save(
 ) -> Analysis:
     """The crime triangle of a priority: where and when, who is affected, who causes it."""
     locked = Problem.objects.select_for_update().get(pk=problem.pk)
-    if locked.status not in OPEN or locked.status == Status.NEW:
-        raise ValidationError(_("Only accepted, open problems can be analysed."))
+    if not locked.is_actionable:
+        raise ValidationError(
+            _("Only accepted, open problems can be analysed."), code="not_actionable"
+        )
     analysis, _created = Analysis.objects.update_or_create(
         problem=locked,
         defaults={
@@ -220,13 +232,17 @@ def action_create(
     """Agree an action for an open problem. Sent twice (a double click, a retried request),
     the same action comes back once."""
     locked = Problem.objects.select_for_update().select_related("neighbourhood").get(pk=problem.pk)
-    if locked.status not in OPEN or locked.status == Status.NEW:
-        raise ValidationError(_("Actions can be agreed only for accepted, open problems."))
+    if not locked.is_actionable:
+        raise ValidationError(
+            _("Actions can be agreed only for accepted, open problems."), code="not_actionable"
+        )
     outcome = _check_outcome(outcome)
     if due_date < timezone.localdate():
-        raise ValidationError({"due_date": _("The due date cannot be in the past.")})
+        raise _refused("due_date", _("The due date cannot be in the past."), "due_date_past")
     if not 0 <= volunteers_needed <= 99:
-        raise ValidationError({"volunteers_needed": _("Between 0 and 99 volunteers.")})
+        raise _refused(
+            "volunteers_needed", _("Between 0 and 99 volunteers."), "volunteers_out_of_range"
+        )
     _check_volunteers(owner_organisation, volunteers_needed, field="volunteers_needed")
     hood = locked.neighbourhood
     _check_people(hood, owner_organisation, owner_person, contact_person)
@@ -328,7 +344,7 @@ def action_progress_post(
     """A public progress note, optionally with a new status (in progress, done)."""
     text = text.strip()
     if not text:
-        raise ValidationError({"text": _("Write what happened.")})
+        raise _refused("text", _("Write what happened."), "text_required")
     locked = _lock(action, version)
     entry = _update(
         locked,
@@ -350,14 +366,14 @@ def action_progress_post(
 
 def _status(locked: Action, actor: User | None, role: str, status: str, reason: str) -> None:
     if status not in AS.values:
-        raise ValidationError({"status": _("Choose a status.")})
+        raise _refused("status", _("Choose a status."), "status_required")
     if status == locked.status:
-        raise ValidationError({"status": _("The action already has this status.")})
+        raise _refused("status", _("The action already has this status."), "status_unchanged")
     reason = reason.strip()
     if status in NEEDS_REASON and not reason:
-        raise ValidationError({"reason": _("Give a reason; everyone will see it.")})
+        raise _refused("reason", _("Give a reason; everyone will see it."), "reason_required")
     if status == AS.WAITING and not locked.volunteers_needed:
-        raise ValidationError({"status": _("This action does not need volunteers.")})
+        raise _refused("status", _("This action does not need volunteers."), "no_volunteers")
     previous = locked.status
     locked.status = status
     locked.status_reason = reason if status in NEEDS_REASON else ""
@@ -408,14 +424,16 @@ def action_due_date_move(
     """A new date, with a public reason; the first agreed date stays what 'on time' means."""
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": _("Give a reason; everyone will see it.")})
+        raise _refused("reason", _("Give a reason; everyone will see it."), "reason_required")
     locked = _lock(action, version)
     if locked.status in ACTION_FINAL:
-        raise ValidationError(_("This action is finished; its date no longer moves."))
+        raise ValidationError(
+            _("This action is finished; its date no longer moves."), code="action_finished"
+        )
     if due_date == locked.due_date:
-        raise ValidationError({"due_date": _("That is the current due date.")})
+        raise _refused("due_date", _("That is the current due date."), "due_date_unchanged")
     if due_date < timezone.localdate():
-        raise ValidationError({"due_date": _("The due date cannot be in the past.")})
+        raise _refused("due_date", _("The due date cannot be in the past."), "due_date_past")
     old = locked.due_date
     locked.due_date = due_date
     _save(locked, ["due_date"], action)
@@ -439,10 +457,12 @@ def action_delay_note(
     """Past its date, the owner says publicly why it is late."""
     text = text.strip()
     if not text:
-        raise ValidationError({"text": _("Say why it is late.")})
+        raise _refused("text", _("Say why it is late."), "text_required")
     locked = _lock(action, version)
     if not locked.is_overdue:
-        raise ValidationError(_("Only an overdue action needs a note on why it is late."))
+        raise ValidationError(
+            _("Only an overdue action needs a note on why it is late."), code="not_overdue"
+        )
     now = timezone.now()
     locked.delay_note, locked.delay_note_at = text, now
     _save(locked, ["delay_note", "delay_note_at"], action)
@@ -467,9 +487,11 @@ def volunteer_sign_up(*, action: Action, user: User) -> bool:
         with transaction.atomic():
             locked = _lock(action)
             if not locked.volunteers_needed:
-                raise ValidationError(_("This action does not ask for volunteers."))
+                raise ValidationError(
+                    _("This action does not ask for volunteers."), code="no_volunteers"
+                )
             if locked.status in ACTION_FINAL:
-                raise ValidationError(_("This action is finished."))
+                raise ValidationError(_("This action is finished."), code="action_finished")
             Volunteer.objects.create(action=locked, user=user)
             locked.volunteer_count += 1
             fields = ["volunteer_count"]
@@ -526,11 +548,13 @@ def judgement_record(
     meeting of the action's neighbourhood judges it; whether the meeting still counts (not
     cancelled) is the meeting's rule: meetings.actions.report_back.judgement_record checks it."""
     if action.neighbourhood_id != meeting.neighbourhood_id:
-        raise ValidationError(_("This action belongs to another neighbourhood."))
+        raise ValidationError(
+            _("This action belongs to another neighbourhood."), code="other_neighbourhood"
+        )
     if effect not in Judgement.Effect.values:
-        raise ValidationError({"effect": _("Choose better, the same or worse.")})
+        raise _refused("effect", _("Choose better, the same or worse."), "effect_required")
     if verdict not in Judgement.Verdict.values:
-        raise ValidationError({"verdict": _("Choose continue, adjust or close.")})
+        raise _refused("verdict", _("Choose continue, adjust or close."), "verdict_required")
     locked = _lock(action)
     judgement, _created = Judgement.objects.update_or_create(
         action=locked,
@@ -568,10 +592,12 @@ def priority_resolve(
     meeting of the problem's neighbourhood decides it; whether the meeting still counts (not
     cancelled) is the meeting's rule: meetings.actions.report_back.priority_resolve checks it."""
     if problem.neighbourhood_id != meeting.neighbourhood_id:
-        raise ValidationError(_("This problem belongs to another neighbourhood."))
+        raise ValidationError(
+            _("This problem belongs to another neighbourhood."), code="other_neighbourhood"
+        )
     decision = decision.strip()
     if not decision:
-        raise ValidationError({"decision": _("Record the meeting's decision.")})
+        raise _refused("decision", _("Record the meeting's decision."), "decision_required")
     return problem_transition(
         problem=problem,
         move=Move.RESOLVE,
@@ -747,9 +773,11 @@ def survey_answer(
     """One answer per person per resolution; answering again replaces it. A 'worse' answer
     reaches the chairs once, who can reopen the problem."""
     if answer not in SurveyAnswer.Answer.values:
-        raise ValidationError({"answer": _("Choose better, the same or worse.")})
+        raise _refused("answer", _("Choose better, the same or worse."), "answer_required")
     if resolution.move != Move.RESOLVE:
-        raise ValidationError(_("This question is not about a resolved problem."))
+        raise ValidationError(
+            _("This question is not about a resolved problem."), code="not_resolved"
+        )
     row, _created = SurveyAnswer.objects.update_or_create(
         resolution=resolution,
         user=user,

@@ -21,7 +21,6 @@ from residents.models import User
 BALLOT = register_purpose(
     "ballot",
     model="meetings.PriorityRound",
-    single_use=False,
     signed_label="problems.priorityround",
 )
 # Without a closing time the round closes in the room: the link works until the day after.

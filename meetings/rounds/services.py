@@ -370,9 +370,7 @@ def round_results(priority_round: PriorityRound) -> Results:
 
 def places_free(priority_round: PriorityRound) -> int:
     """The neighbourhood's cap of active priorities minus those still active."""
-    active = Problem.objects.for_neighbourhood(priority_round.neighbourhood_id).filter(
-        status=Status.PRIORITY
-    )
+    active = Problem.objects.for_neighbourhood(priority_round.neighbourhood_id).priorities()
     return max(0, priority_round.neighbourhood.max_active_priorities - active.count())
 
 

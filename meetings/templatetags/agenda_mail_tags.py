@@ -1,9 +1,6 @@
 """Template helpers of the agenda mail, the reminder and the progress digest: the mailing's
 recorded dates, agenda headings in the reader's language, the round's candidates, the
 recipient's personal ballot link, and the digest's rows.
-
-Loading this library also registers the agenda mail's .ics attachment (meetings.agenda_mail):
-the pipeline renders the templates before it asks for a kind's attachments.
 """
 
 from __future__ import annotations

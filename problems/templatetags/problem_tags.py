@@ -1,9 +1,9 @@
 """Template helpers of the register: labels for the timeline and "when", the confidential
-view log, and what the status mail may show (public fields only)."""
+view log, and the status mail's unfollow link. They read nothing from the database: what the
+status mail says comes with its context (problems.status_mail)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django import template
@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 from problems.forms import DAYS_OF_WEEK, TIMES_OF_DAY
 from problems.links import unfollow_url as make_unfollow_url
 from problems.models import Problem, TimelineEntry
-from problems.workflow import MEETING, ROUND, Move, Status
+from problems.workflow import MEETING, ROUND
 from residents.models import Role, User
 from residents.permissions import COORDINATOR
 
@@ -81,39 +81,8 @@ def change_rows(entry: TimelineEntry) -> list[tuple[str, str]]:
 
 @register.simple_tag
 def unfollow_url(recipient: User | None, problem: Problem | None) -> str:
-    """The one-click unfollow link for a status mail. After a merge people follow the problem
-    that stays, so the link is for that one."""
+    """The one-click unfollow link for a status mail: a signed link, nothing stored. The mail's
+    context names the problem (`followed`: after a merge, the one that stays)."""
     if recipient is None or problem is None or recipient.pk is None:
         return ""
-    target = problem.merged_into if problem.merged_into_id else problem
-    return make_unfollow_url(recipient, target or problem)
-
-
-@dataclass(frozen=True)
-class MailEntry:
-    """What a status mail may say about a timeline entry: public fields only."""
-
-    status: str
-    public_note: str
-    merged_into_title: str
-
-
-@register.simple_tag
-def status_entry(problem: Problem | None, entry_id: Any) -> MailEntry | None:
-    """The timeline entry a status mail is about, reduced to what everyone may see."""
-    if problem is None or not isinstance(entry_id, int):
-        return None
-    entry = (
-        TimelineEntry.objects.filter(pk=entry_id, problem=problem)
-        .select_related("other__category")
-        .first()
-    )
-    if entry is None:
-        return None
-    status = entry.to_status or problem.status
-    other = entry.other if entry.move == Move.MERGE else None
-    return MailEntry(
-        status=str(Status(status).label) if status in Status.values else "",
-        public_note=entry.public_note,
-        merged_into_title=other.public_title if other is not None else "",
-    )
+    return make_unfollow_url(recipient, problem)

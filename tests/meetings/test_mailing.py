@@ -270,7 +270,6 @@ def test_due_work_runs_once_per_interval_and_catches_up(db, monkeypatch):
         "buurtoverleg.mail.pipeline.deliveries_requeue_stale", lambda: calls.append("x")
     )
     monkeypatch.setattr("residents.privacy.purge_departed_members", lambda: calls.append("p"))
-    monkeypatch.setattr("residents.links.action_link_uses_prune", lambda: calls.append("l"))
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         assert set(run_due()) == {w.name for w in DUE_WORK}
@@ -291,7 +290,6 @@ def test_a_failing_job_does_not_stop_the_others(db, monkeypatch):
 
     monkeypatch.setattr("buurtoverleg.mail.pipeline.deliveries_requeue_stale", boom)
     monkeypatch.setattr("residents.privacy.purge_departed_members", lambda: None)
-    monkeypatch.setattr("residents.links.action_link_uses_prune", lambda: None)
     ran = run_due()
     assert "residents.purge_departed_members" in ran
     assert "RuntimeError" in DueWorkRun.objects.get(name="mail.sweep").last_error

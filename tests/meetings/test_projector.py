@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings import meeting_services, projector_views
+from meetings import meeting_services, projector_views, timer
 from meetings.models import AgendaItem, Meeting
 from meetings.panels import PANELS, Panel, PanelContext
 from problems.models import Category, Problem
@@ -246,7 +246,7 @@ def test_a_finished_item_stops_its_timer(client, meeting_now, throwaway_panels, 
 def test_amber_comes_a_fifth_of_the_time_box_before_the_end_one_to_two_minutes(
     elapsed, limit, state
 ):
-    assert projector_views.timer_state(elapsed=elapsed, limit=limit, running=True) == state
+    assert timer.timer_state(elapsed=elapsed, limit=limit, running=True) == state
 
 
 # --- The poll ----------------------------------------------------------------------------------

@@ -15,7 +15,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from buurtoverleg.mail.models import Delivery, Mailing
+from buurtoverleg.mail.pipeline import _base_context, _render
 from problems.links import unfollow_url
+from problems.mail_kinds import ProblemMail
 from problems.models import Follow, Problem
 from problems.services import problem_follow, problem_support, problem_transition
 from problems.workflow import Move, Status
@@ -177,6 +180,26 @@ def test_after_a_merge_the_link_unfollows_the_problem_that_stays(
     assert Follow.objects.filter(problem=stays, user=personas.second_resident).exists()
     Client().post(unfollow_link(message))
     assert not Follow.objects.filter(problem=stays, user=personas.second_resident).exists()
+
+
+def test_the_change_is_read_once_per_sending_run_not_per_follower(
+    personas, followed, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    park(followed, personas, lambda **_kw: django_capture_on_commit_callbacks(execute=False))
+    mailing = (
+        Mailing.objects.select_related("neighbourhood")
+        .filter(kind=ProblemMail.PROBLEM_STATUS)
+        .latest("pk")  # the park's
+    )
+    deliveries = list(Delivery.objects.filter(mailing=mailing).select_related("user"))
+    assert len(deliveries) == 3
+    base = _base_context(mailing)  # the subject and the timeline entry, once
+    _render(mailing, deliveries[0], base)  # reads the subject's category, once
+    with django_assert_num_queries(0):  # the templates and their tags read nothing
+        rendered = [_render(mailing, delivery, base) for delivery in deliveries[1:]]
+    for message in rendered:
+        assert "We wachten op de gemeente" in str(message.body)
+        assert unfollow_link(message)
 
 
 def test_no_mail_when_only_the_actor_follows(

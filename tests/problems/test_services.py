@@ -59,8 +59,9 @@ def test_support_can_be_withdrawn_and_the_count_follows(make_problem, personas):
 @pytest.mark.parametrize("status", [Status.NEW, Status.DECLINED, Status.RESOLVED, Status.PARKED])
 def test_only_accepted_open_problems_can_be_supported(make_problem, personas, status):
     problem = make_problem(status)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as info:
         problem_support(problem=problem, user=personas.second_resident)
+    assert info.value.code == "not_actionable"
     assert not Support.objects.exists()
 
 
@@ -85,9 +86,17 @@ def test_merging_moves_supporters_and_followers_without_counting_anyone_twice(
     assert keep.timeline.filter(move=Move.MERGED_IN, other=double).exists()
 
 
-@pytest.mark.parametrize("target", ["self", "new", "other_hood", "resolved"])
+@pytest.mark.parametrize(
+    ("target", "code"),
+    [
+        ("self", "merge_into_self"),
+        ("new", "merge_target_closed"),
+        ("other_hood", "merge_other_neighbourhood"),
+        ("resolved", "merge_target_closed"),
+    ],
+)
 def test_merge_needs_an_open_accepted_problem_of_the_same_neighbourhood(
-    make_problem, personas, target
+    make_problem, personas, target, code
 ):
     problem = make_problem()
     into = {
@@ -98,10 +107,11 @@ def test_merge_needs_an_open_accepted_problem_of_the_same_neighbourhood(
         ),
         "resolved": lambda: make_problem(Status.RESOLVED),
     }[target]()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as info:
         problem_transition(
             problem=problem, move=Move.MERGE, actor=personas.chair, actors={"chair"}, into=into
         )
+    assert info.value.code == code
     assert Problem.objects.get(pk=problem.pk).status == Status.ACCEPTED
 
 
@@ -132,20 +142,22 @@ def test_an_edit_keeps_the_old_values_on_the_timeline(make_problem, personas):
 
 def test_chronic_needs_all_four_tests_once(make_problem, personas):
     problem = make_problem()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as info:
         problem_confirm_chronic(
             problem=problem,
             actor=personas.chair,
             role="chair",
             tests={**ALL_TESTS, "influenceable": False},
         )
+    assert info.value.code == "chronic_tests"
     problem_confirm_chronic(problem=problem, actor=personas.chair, role="chair", tests=ALL_TESTS)
     problem.refresh_from_db()
     assert problem.chronic_confirmed_at is not None
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as info:
         problem_confirm_chronic(
             problem=problem, actor=personas.chair, role="chair", tests=ALL_TESTS
         )
+    assert info.value.code == "already_chronic"
     assert problem.timeline.filter(move=Move.CHRONIC).count() == 1
 
 
@@ -162,8 +174,9 @@ def test_likely_chronic_signals(make_problem, personas):
 def test_a_reopen_request_goes_to_the_chair_once(make_problem, personas):
     problem = make_problem(Status.RESOLVED)
     problem_reopen_request(problem=problem, user=personas.second_resident, note="Het is terug.")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as info:
         problem_reopen_request(problem=problem, user=personas.second_resident, note="Nog steeds.")
+    assert info.value.code == "already_asked"
     problem_transition(problem=problem, move=Move.REOPEN, actor=personas.chair, actors={"chair"})
     problem.refresh_from_db()
     assert problem.status == Status.ACCEPTED and problem.reopened_count == 1

@@ -34,6 +34,18 @@ EXPECTED = {
 }
 
 
+def test_actionable_means_accepted_and_open_and_the_priorities_are_one_status_of_those(
+    make_problem,
+):
+    made = {status: make_problem(status).pk for status in PATH_TO}
+    actionable = {Status.ACCEPTED, Status.CANDIDATE, Status.PRIORITY}  # by hand, on purpose
+    found = set(Problem.objects.actionable().values_list("pk", flat=True))
+    assert found == {made[status] for status in actionable}
+    assert set(Problem.objects.priorities().values_list("pk", flat=True)) == {made[Status.PRIORITY]}
+    for status, pk in made.items():
+        assert Problem.objects.get(pk=pk).is_actionable is (status in actionable), status
+
+
 def test_the_table_is_what_the_issue_says():
     table = {(t.move, source): set(t.actors) for t in TRANSITIONS for source in t.sources}
     assert table == EXPECTED

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
+from residents import services
 from residents.models import InviteCode, Membership, User
 from tests.support import CODE_RE, join
 
@@ -62,6 +65,83 @@ def test_used_invite_code_is_refused_and_nothing_is_saved(client, personas, invi
     assert "Deze uitnodigingscode klopt niet" in response.content.decode()
     assert not User.objects.filter(email="nieuw@example.nl").exists()
     assert mail.outbox == []
+
+
+@pytest.fixture
+def used_by_someone_else_meanwhile(monkeypatch, personas):
+    """The form's check finds the code unused; someone else uses it before it is claimed."""
+
+    def check_then_lose_the_race(*, neighbourhood, code):
+        invite = services.invite_code_lookup(neighbourhood=neighbourhood, code=code)
+        InviteCode.objects.filter(pk=invite.pk).update(
+            used_by=personas.second_resident, used_at=timezone.now()
+        )
+        return invite
+
+    monkeypatch.setattr("residents.forms.invite_code_lookup", check_then_lose_the_race)
+
+
+REFUSED = "Deze uitnodigingscode klopt niet of is al gebruikt"
+
+
+def test_a_code_used_while_signing_up_is_refused_and_no_account_is_kept(
+    client, personas, invite_code, used_by_someone_else_meanwhile
+):
+    response = join(client, personas.hood.slug, invite_code=invite_code.code)
+    assert response.status_code == 200
+    assert REFUSED in response.content.decode()
+    assert not User.objects.filter(email="nieuw@example.nl").exists()
+    assert mail.outbox == []
+    invite_code.refresh_from_db()
+    assert invite_code.used_by == personas.second_resident
+    # Without the code the same person applies for approval.
+    assert join(client, personas.hood.slug).status_code == 302
+    user = User.objects.get(email="nieuw@example.nl")
+    assert Membership.objects.get(user=user).status == Membership.Status.PENDING
+
+
+def logged_in_join(client, personas, code: str):
+    return client.post(
+        reverse("join", args=[personas.hood.slug]),
+        {"postcode": "3527 CD", "house_number": "40", "invite_code": code},
+    )
+
+
+@pytest.mark.parametrize("used", ["before", "meanwhile"])
+def test_a_used_code_is_refused_when_logged_in_and_nothing_is_saved(
+    request, login, personas, invite_code, used
+):
+    """Used before the form was sent (the form's check), or while it was checked (the claim)."""
+    if used == "before":
+        InviteCode.objects.filter(pk=invite_code.pk).update(
+            used_by=personas.second_resident, used_at=timezone.now()
+        )
+    else:
+        request.getfixturevalue("used_by_someone_else_meanwhile")
+    outsider = personas.outsider
+    address = (outsider.postcode, outsider.house_number)
+    response = logged_in_join(login(outsider), personas, invite_code.code)
+    assert response.status_code == 200
+    assert REFUSED in response.content.decode()
+    assert not Membership.objects.filter(user=outsider, neighbourhood=personas.hood).exists()
+    outsider.refresh_from_db()
+    assert (outsider.postcode, outsider.house_number) == address
+    invite_code.refresh_from_db()
+    assert invite_code.used_by == personas.second_resident
+
+
+def test_a_good_code_when_logged_in_makes_the_membership_active_and_saves_the_address(
+    login, personas, invite_code
+):
+    outsider = personas.outsider
+    response = logged_in_join(login(outsider), personas, invite_code.code)
+    assert response.status_code == 302
+    membership = Membership.objects.get(user=outsider, neighbourhood=personas.hood)
+    assert membership.status == Membership.Status.ACTIVE
+    outsider.refresh_from_db()
+    assert (outsider.postcode, outsider.house_number) == ("3527CD", "40")
+    invite_code.refresh_from_db()
+    assert invite_code.used_by == outsider
 
 
 def test_code_of_another_neighbourhood_is_refused(client, personas):

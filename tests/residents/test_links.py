@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.contrib.auth import SESSION_KEY
-from django.db import connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -17,11 +15,9 @@ from residents import links
 from residents.links import (
     UNSUBSCRIBE,
     UNSUBSCRIBE_TOPIC,
-    LinkAlreadyUsed,
     LinkExpired,
     LinkInvalid,
     Purpose,
-    consume_action_link,
     make_action_link_token,
     read_action_link_token,
     register_purpose,
@@ -29,7 +25,7 @@ from residents.links import (
     user_revoke_action_links,
 )
 from residents.mail_preferences import mail_preferences_off_everywhere, wants
-from residents.models import ActionLinkUse, MailPreference, Membership, User
+from residents.models import MailPreference, Membership, User
 from residents.privacy import user_delete_account
 
 NOW = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
@@ -46,17 +42,9 @@ pytestmark = pytest.mark.usefixtures("english_pages")
 
 
 @pytest.fixture
-def once():
-    """A single-use purpose bound to a neighbourhood, as a ballot link would be."""
-    purpose = register_purpose("test-once", model="residents.Neighbourhood", single_use=True)
-    yield purpose
-    links.PURPOSES.pop(purpose.name)
-
-
-@pytest.fixture
 def hood_link():
-    """A multi-use purpose bound to a neighbourhood."""
-    purpose = register_purpose("test-hood", model="residents.Neighbourhood", single_use=False)
+    """A purpose bound to a neighbourhood, as a ballot link is bound to a round."""
+    purpose = register_purpose("test-hood", model="residents.Neighbourhood")
     yield purpose
     links.PURPOSES.pop(purpose.name)
 
@@ -131,12 +119,12 @@ def test_garbage_is_invalid(db, garbage):
 # --- Purpose and object binding ---
 
 
-def test_a_token_for_one_purpose_is_refused_for_another(personas, hood_link, once):
+def test_a_token_for_one_purpose_is_refused_for_another(personas, hood_link):
     token = make_action_link_token(
         user=personas.resident, purpose=hood_link, obj=personas.hood, expires_at=LATER
     )
-    with pytest.raises(LinkInvalid):
-        read_action_link_token(token=token, purpose=once)
+    with pytest.raises(LinkInvalid):  # bound to the same kind of object, another purpose
+        read_action_link_token(token=token, purpose=UNSUBSCRIBE_TOPIC["agenda"])
     with pytest.raises(LinkInvalid):
         read_action_link_token(token=unsubscribe_token(personas.resident), purpose=hood_link)
 
@@ -159,12 +147,12 @@ def test_a_link_cannot_be_made_for_an_object_of_the_wrong_type(personas, hood_li
 
 
 def test_a_token_whose_object_type_no_longer_matches_the_purpose_is_refused(personas):
-    register_purpose("test-shift", model="residents.Neighbourhood", single_use=False)
+    register_purpose("test-shift", model="residents.Neighbourhood")
     try:
         token = make_action_link_token(
             user=personas.resident, purpose="test-shift", obj=personas.hood, expires_at=LATER
         )
-        links.PURPOSES["test-shift"] = Purpose("test-shift", "residents.Municipality", False)
+        links.PURPOSES["test-shift"] = Purpose("test-shift", "residents.Municipality")
         with pytest.raises(LinkInvalid):
             read_action_link_token(token=token, purpose="test-shift")
     finally:
@@ -191,7 +179,7 @@ def test_unknown_purposes_and_conflicting_registrations_are_programming_errors(p
     with pytest.raises(ValueError, match="Unknown"):
         read_action_link_token(token="a:b", purpose="no-such-purpose")
     with pytest.raises(ValueError, match="already registered"):
-        register_purpose("unsubscribe", model="residents.User", single_use=True)
+        register_purpose("unsubscribe", model="residents.Neighbourhood")
 
 
 # --- Expiry ---
@@ -255,138 +243,6 @@ def test_links_of_a_deactivated_person_do_not_work(personas):
     User.objects.filter(pk=personas.resident.pk).update(is_active=False)
     with pytest.raises(LinkInvalid):
         read_action_link_token(token=token, purpose=UNSUBSCRIBE)
-
-
-# --- Single use ---
-
-
-def test_a_single_use_link_works_once(personas, once):
-    token = make_action_link_token(
-        user=personas.resident, purpose=once, obj=personas.hood, expires_at=LATER
-    )
-    link = consume_action_link(token=token, purpose=once, obj=personas.hood)
-    assert link.user == personas.resident
-    assert link.already_used()
-    with pytest.raises(LinkAlreadyUsed):
-        consume_action_link(token=token, purpose=once, obj=personas.hood)
-    assert ActionLinkUse.objects.count() == 1
-
-
-def test_used_links_store_only_a_hash(personas, once):
-    token = make_action_link_token(
-        user=personas.resident, purpose=once, obj=personas.hood, expires_at=LATER
-    )
-    consume_action_link(token=token, purpose=once)
-    use = ActionLinkUse.objects.get()
-    assert len(use.token_hash) == 64
-    assert use.token_hash not in token
-    assert token.rsplit(":", 1)[0] not in use.token_hash
-
-
-def test_single_use_is_per_link_not_per_person(personas, once):
-    mine = make_action_link_token(
-        user=personas.resident, purpose=once, obj=personas.hood, expires_at=LATER
-    )
-    theirs = make_action_link_token(
-        user=personas.second_resident, purpose=once, obj=personas.hood, expires_at=LATER
-    )
-    consume_action_link(token=mine, purpose=once)
-    consume_action_link(token=theirs, purpose=once)
-    assert ActionLinkUse.objects.count() == 2
-
-
-def test_a_refused_second_use_leaves_the_callers_transaction_usable(personas, once):
-    token = make_action_link_token(
-        user=personas.resident, purpose=once, obj=personas.hood, expires_at=LATER
-    )
-    with transaction.atomic():
-        consume_action_link(token=token, purpose=once)
-        with pytest.raises(LinkAlreadyUsed):
-            consume_action_link(token=token, purpose=once)
-        assert Membership.objects.filter(user=personas.resident).exists()  # still queryable
-
-
-def test_a_failed_action_does_not_use_up_the_link(personas, once):
-    token = make_action_link_token(
-        user=personas.resident, purpose=once, obj=personas.hood, expires_at=LATER
-    )
-    with pytest.raises(RuntimeError), transaction.atomic():
-        consume_action_link(token=token, purpose=once)
-        raise RuntimeError("the action itself failed")
-    assert consume_action_link(token=token, purpose=once)
-
-
-def test_the_same_link_signed_again_after_a_key_rotation_is_still_used(personas, once, settings):
-    old_token = make_action_link_token(
-        user=personas.resident, purpose=once, obj=personas.hood, expires_at=LATER
-    )
-    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
-    settings.SECRET_KEY = "a-new-secret-key-for-this-test-only-0123456789"
-    new_token = make_action_link_token(
-        user=personas.resident, purpose=once, obj=personas.hood, expires_at=LATER
-    )
-    assert new_token != old_token
-    consume_action_link(token=old_token, purpose=once)
-    with pytest.raises(LinkAlreadyUsed):
-        consume_action_link(token=new_token, purpose=once)
-
-
-def test_consuming_a_multi_use_link_records_nothing(personas, hood_link):
-    token = make_action_link_token(
-        user=personas.resident, purpose=hood_link, obj=personas.hood, expires_at=LATER
-    )
-    consume_action_link(token=token, purpose=hood_link)
-    consume_action_link(token=token, purpose=hood_link)
-    assert not ActionLinkUse.objects.exists()
-
-
-def test_an_expired_single_use_link_is_expired_not_used(personas, once, _frozen_time):
-    token = make_action_link_token(
-        user=personas.resident, purpose=once, obj=personas.hood, expires_at=LATER
-    )
-    _frozen_time.move_to(LATER)
-    with pytest.raises(LinkExpired):
-        consume_action_link(token=token, purpose=once)
-    assert not ActionLinkUse.objects.exists()
-
-
-def test_uses_of_expired_links_are_pruned(personas, once, _frozen_time):
-    token = make_action_link_token(
-        user=personas.resident, purpose=once, obj=personas.hood, expires_at=LATER
-    )
-    consume_action_link(token=token, purpose=once)
-    assert links.action_link_uses_prune() == 0
-    _frozen_time.move_to(LATER + timedelta(days=2))
-    assert links.action_link_uses_prune() == 1
-
-
-@pytest.mark.django_db(transaction=True)
-def test_two_simultaneous_uses_of_one_link_let_exactly_one_through(postgres, personas, once):
-    token = make_action_link_token(
-        user=personas.resident, purpose=once, obj=personas.hood, expires_at=LATER
-    )
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def use() -> None:
-        try:
-            barrier.wait(timeout=10)
-            with transaction.atomic():
-                consume_action_link(token=token, purpose=once)
-            outcomes.append("used")
-        except LinkAlreadyUsed:
-            outcomes.append("refused")
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=use) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert sorted(outcomes) == ["refused", "used"]
-    assert ActionLinkUse.objects.count() == 1
-    assert connection.vendor == "postgresql"
 
 
 # --- The one-click unsubscribe view (the first, person-wide links still in inboxes) ---

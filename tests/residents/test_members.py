@@ -6,16 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
 from residents.models import InviteCode, Membership, Role, User
-from residents.services import (
-    RolesInvalid,
-    membership_approve,
-    membership_roles_set,
-    paper_resident_add,
-)
+from residents.services import membership_approve, membership_roles_set, paper_resident_add
 from tests.conftest import PERSONA_NAMES, assert_status, make_person
 
 VIEW_MEMBERS = {"chair", "minute_taker", "office", "coordinator"}
@@ -407,16 +403,26 @@ def test_roles_only_for_active_members_of_this_neighbourhood(as_persona, persona
 
 
 def test_roles_service_refuses_a_professional_without_organisation(personas):
-    with pytest.raises(RolesInvalid):
+    with pytest.raises(ValidationError) as refused:
         membership_roles_set(
             neighbourhood=personas.hood,
             user=personas.resident,
             roles=["professional"],
             by=personas.chair,
         )
-    with pytest.raises(RolesInvalid):
+    assert refused.value.error_dict["organisation"][0].code == "organisation_required"
+    with pytest.raises(ValidationError) as refused:
         membership_roles_set(
             neighbourhood=personas.hood, user=personas.resident, roles=[], by=personas.chair
+        )
+    assert refused.value.error_dict["roles"][0].code == "required"
+    assert active_roles(personas, personas.resident) == {"resident"}
+
+
+def test_roles_service_refuses_an_unknown_role_as_a_programming_error(personas):
+    with pytest.raises(ValueError, match="Unknown roles"):
+        membership_roles_set(
+            neighbourhood=personas.hood, user=personas.resident, roles=["king"], by=personas.chair
         )
 
 

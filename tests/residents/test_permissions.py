@@ -39,6 +39,7 @@ EXPECTED: dict[Perm, set[str]] = {
     },
     Perm.EDIT_PROBLEM: {"chair", "office"},
     Perm.VIEW_CONFIDENTIAL_LOG: {"chair", "coordinator"},
+    Perm.CONFIRM_CHRONIC: {"chair"},
     Perm.PLAN_MEETING: {"chair", "coordinator"},
     Perm.RUN_MEETING: {"chair", "minute_taker", "coordinator"},
     Perm.ATTEND_MEETING: {

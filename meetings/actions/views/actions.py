@@ -68,7 +68,6 @@ from meetings.actions.services import ActionConflict
 from problems.access import problem_for
 from problems.confidential import confidential_access
 from problems.models import Problem
-from meetings.actions.sections import ACTIONABLE
 from problems.workflow import PUBLIC
 from residents.models import Neighbourhood, Role, User
 from residents.permissions import COORDINATOR, Perm, can, roles_in
@@ -412,7 +411,7 @@ def action_create(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
     problem = _problem_for_planner(request, slug, pk)
     hood = problem.neighbourhood
     context: dict[str, Any] = {"neighbourhood": hood, "problem": problem, "action": None}
-    if problem.status not in ACTIONABLE:
+    if not problem.is_actionable:
         return render(request, FORM_TEMPLATE, {**context, "closed": True}, status=409)
     if request.method == "POST":
         _posted_organisation(request, hood)
@@ -478,7 +477,7 @@ def analysis_edit(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
             "neighbourhood": problem.neighbourhood,
             "problem": problem,
             "form": form,
-            "closed": problem.status not in ACTIONABLE,
+            "closed": not problem.is_actionable,
         },
         status=status,
     )

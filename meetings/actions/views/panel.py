@@ -23,8 +23,6 @@ a message on the screen.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -45,8 +43,8 @@ from meetings.actions import report_back
 from meetings.actions import services as action_services
 from meetings.actions.models import Action
 from meetings.actions.panels import (
-    ActionForm,
-    AnalysisForm,
+    ApproachActionForm,
+    ApproachAnalysisForm,
     JudgementForm,
     ResolveForm,
     keep_forms,
@@ -57,7 +55,7 @@ from meetings.models import AgendaItem, Meeting
 from meetings.panels import PanelContext, panel_render_context
 from meetings.run_views import TEMPLATE as SCREEN_TEMPLATE
 from meetings.run_views import screen_context, screen_url
-from problems.models import PUBLIC_Q, Problem
+from problems.models import Problem
 from problems.workflow import MEETING, Status
 
 Kind = AgendaItem.Kind
@@ -79,7 +77,7 @@ def _runner_item(
 def _problem_of(meeting: Meeting, problem_pk: int) -> Problem:
     """A public problem of the meeting's neighbourhood (404 for any other)."""
     return get_object_or_404(
-        Problem.objects.filter(PUBLIC_Q).select_related("category"),
+        Problem.objects.public().select_related("category"),
         pk=problem_pk,
         neighbourhood_id=meeting.neighbourhood_id,
     )
@@ -179,7 +177,7 @@ def approach_analysis_save(
         raise PermissionDenied  # a sensitive problem's analysis stays with the team
     if _cancelled(meeting):
         return _refused_plain(request, meeting, access, item, str(CANCELLED))
-    form = AnalysisForm(request.POST, problem_pk=problem.pk)
+    form = ApproachAnalysisForm(request.POST, problem_pk=problem.pk)
     key = ("analysis", problem.pk)
     if not form.is_valid():
         return _refused(request, meeting, access, item, key, form)
@@ -206,13 +204,12 @@ def approach_action_create(
     problem = _problem_of(meeting, problem_pk)
     if _cancelled(meeting):
         return _refused_plain(request, meeting, access, item, str(CANCELLED))
-    form = ActionForm(
+    form = ApproachActionForm(
         request.POST, problem_pk=problem.pk, choices=owner_choices(meeting.neighbourhood)
     )
     key = ("action", problem.pk)
     if not form.is_valid():
         return _refused(request, meeting, access, item, key, form)
-    data: dict[str, Any] = form.cleaned_data
     try:
         with transaction.atomic():
             action = action_services.action_create(
@@ -220,12 +217,7 @@ def approach_action_create(
                 actor=request.user,
                 role=MEETING,  # agreed by the meeting (its public history says so)
                 meeting=meeting,
-                outcome=data["outcome"],
-                due_date=data["due_date"],
-                owner_organisation=data["owner_organisation"],
-                owner_person=data["owner_person"],
-                contact_person=data["contact_person"],
-                volunteers_needed=data["volunteers_needed"],
+                **form.create_values(),
             )
             meeting_services.meeting_touch(meeting)
     except ValidationError as error:

@@ -36,7 +36,7 @@ from django_htmx.http import reswap
 
 from buurtoverleg.forms import first_error
 from buurtoverleg.http import AuthenticatedHttpRequest, local_next
-from meetings import meeting_services
+from meetings import meeting_services, workflow
 from meetings.access import MeetingAccess, meeting_for_planner, meeting_for_runner
 from meetings.models import Meeting
 from meetings.rounds import services as round_services
@@ -66,10 +66,7 @@ from residents.permissions import COORDINATOR, RULES, Perm
 TEMPLATE = "problems/round.html"
 PAPER_TEMPLATE = "problems/round_paper.html"
 RS = PriorityRound.Status
-MS = Meeting.Status
 SEARCH_LIMIT = 20
-# A meeting in these states gets no new round.
-NO_NEW_ROUND = frozenset({MS.CANCELLED, MS.CLOSED, MS.MINUTES_PUBLISHED})
 
 
 def round_url(meeting: Meeting) -> str:
@@ -123,7 +120,7 @@ def _page(
         "neighbourhood": hood,
         "round": priority_round,
         "notice": notice,
-        "can_create": meeting.status not in NO_NEW_ROUND,
+        "can_create": meeting.status in workflow.NEW_ROUND,
         "paper_url": paper_url(meeting),
         "screen_url": reverse("meeting_screen", args=[hood.slug, meeting.pk]),
     }
@@ -174,7 +171,7 @@ def _create(
     if priority_round is not None:
         messages.info(request, _("This meeting already has a priority round."))
         return _back(request, meeting)
-    if meeting.status in NO_NEW_ROUND:
+    if meeting.status not in workflow.NEW_ROUND:
         messages.error(
             request, _("This meeting is cancelled or over: it cannot get a priority round.")
         )
