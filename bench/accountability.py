@@ -94,7 +94,7 @@ def build_city(size: tuple[int, int], rng: random.Random) -> Any:
     from django.utils import timezone
 
     from meetings.actions.models import ACTION_ACTIVE, Action, ActionUpdate, Judgement
-    from meetings.models import Meeting
+    from meetings.planning.models import Meeting
     from problems.models import Category, Problem
     from problems.workflow import Status
     from residents.models import Municipality, Neighbourhood, Organisation

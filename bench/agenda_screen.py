@@ -43,8 +43,8 @@ def build_data() -> tuple[str, list[str]]:
     from django.db.models import F
     from django.utils import timezone
 
-    from meetings import meeting_services
-    from meetings.models import AgendaItem, Meeting
+    from meetings import services as meeting_services
+    from meetings.planning.models import AgendaItem, Meeting
     from problems.models import Category, Problem
     from problems.workflow import Status
     from residents.models import Municipality, Neighbourhood
@@ -148,7 +148,7 @@ def go_to_next_item(key: str) -> None:
     from django.db.models import F
     from django.utils import timezone
 
-    from meetings.models import AgendaItem, Meeting
+    from meetings.planning.models import AgendaItem, Meeting
 
     meeting = Meeting.objects.select_related("current_item").get(projector_key=key)
     following = meeting.items.get(position=meeting.current_item.position + 1)

@@ -1,6 +1,6 @@
 """Benchmark: the minutes of a 30-item meeting with 120 attendees, rendered to PDF.
 
-Ours: the whole render task (meetings.minutes_tasks.render_minutes, run in this process): it
+Ours: the whole render task (meetings.minutes.tasks.render_minutes, run in this process): it
 claims the version, loads the meeting and reads the attendance, renders the HTML, lets
 WeasyPrint make both PDFs (normal and large print, tagged PDF/UA-1), stores them through
 Django's default storage and marks the version done.
@@ -101,9 +101,10 @@ def build_data() -> int:
     from django.db import transaction
     from django.utils import timezone
 
-    from meetings import minutes_services
     from meetings.actions.models import Action, ActionStatus, ActionUpdate, Judgement
-    from meetings.models import AgendaItem, AgendaItemProblem, Attendance, Meeting
+    from meetings.minutes import services as minutes_services
+    from meetings.planning.models import AgendaItem, AgendaItemProblem, Meeting
+    from meetings.room.models import Attendance
     from meetings.rounds.models import Ballot, BallotPoint, HandCount, PriorityRound, RoundCandidate
     from problems.models import Category, Problem
     from problems.workflow import Status
@@ -380,7 +381,7 @@ QUEUED: list[int] = []
 def without_broker() -> None:
     """Finalising queues the task on commit; here that only records the id, and the task is
     run in this process when measured (without a broker it would run inside the commit)."""
-    from meetings import minutes_services
+    from meetings.minutes import services as minutes_services
 
     def enqueue(*, version_id: int) -> None:
         QUEUED.append(version_id)
@@ -390,7 +391,7 @@ def without_broker() -> None:
 
 def queue_again(version_id: int) -> None:
     """Back to "waiting" (not timed), so that the task claims and renders it once more."""
-    from meetings.models import MinutesVersion
+    from meetings.minutes.models import MinutesVersion
 
     MinutesVersion.objects.filter(pk=version_id).update(
         render_status=MinutesVersion.RenderStatus.QUEUED, claimed_at=None, progress=0
@@ -398,7 +399,7 @@ def queue_again(version_id: int) -> None:
 
 
 def run_task(version_id: int) -> float:
-    from meetings.minutes_tasks import render_minutes
+    from meetings.minutes.tasks import render_minutes
 
     queue_again(version_id)
     started = time.perf_counter()
@@ -414,7 +415,7 @@ def stored_pages(version_id: int) -> tuple[int, int]:
     from django.core.files.storage import default_storage
     from pypdf import PdfReader
 
-    from meetings.models import MinutesVersion
+    from meetings.minutes.models import MinutesVersion
 
     version = MinutesVersion.objects.get(pk=version_id)
     if not version.ready:
@@ -428,8 +429,8 @@ def stored_pages(version_id: int) -> tuple[int, int]:
 
 def documents(version_id: int) -> list[str]:
     """The HTML the task renders: the normal and the large print (not timed)."""
-    from meetings.minutes_pdf import minutes_html, minutes_record
-    from meetings.models import MinutesVersion
+    from meetings.minutes.models import MinutesVersion
+    from meetings.minutes.pdf import minutes_html, minutes_record
 
     version = MinutesVersion.objects.select_related("minutes__meeting__neighbourhood").get(
         pk=version_id
@@ -439,7 +440,7 @@ def documents(version_id: int) -> list[str]:
 
 
 def bare(htmls: list[str]) -> tuple[float, list[int]]:
-    """WeasyPrint alone: the same documents, through the same helper as meetings.minutes_pdf."""
+    """WeasyPrint alone: the same documents, through the same helper as meetings.minutes.pdf."""
     from pypdf import PdfReader
 
     from buurtoverleg.pdf import render_pdf

@@ -73,7 +73,7 @@ def build_data() -> tuple[Any, list[Any], list[int]]:
     from django.db import transaction
     from django.utils import timezone
 
-    from meetings.models import Meeting
+    from meetings.planning.models import Meeting
     from meetings.rounds.models import Ballot, BallotPoint
     from meetings.rounds.services import round_create, round_open
     from problems.models import Category, Problem

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from meetings.models import Meeting
+from meetings.planning.models import Meeting
 from residents.permissions import Perm, can, roles_in
 
 

@@ -4,16 +4,9 @@ from django.contrib import admin
 
 from buurtoverleg.mail.models import MailSuppressionLift
 from meetings.actions import admin as actions_admin  # noqa: F401 - its admin pages
-from meetings.models import (
-    AgendaItem,
-    AgendaItemProblem,
-    AgendaProposal,
-    Attendance,
-    Meeting,
-    Minutes,
-    MinutesVersion,
-    Rsvp,
-)
+from meetings.minutes.models import Minutes, MinutesVersion
+from meetings.planning.models import AgendaItem, AgendaItemProblem, AgendaProposal, Meeting, Rsvp
+from meetings.room.models import Attendance
 from meetings.rounds import admin as rounds_admin  # noqa: F401 - its admin pages
 from problems.admin import ReadOnlyAdmin
 
@@ -78,7 +71,7 @@ class AttendanceAdmin(admin.ModelAdmin):
 # the admin shows them.
 
 
-# The log of lifted blocks: written only by meetings.mail_blocks.mail_suppression_lift.
+# The log of lifted blocks: written only by meetings.mailings.blocks.mail_suppression_lift.
 @admin.register(MailSuppressionLift)
 class MailSuppressionLiftAdmin(ReadOnlyAdmin):
     list_display = ("email", "neighbourhood", "lifted_by", "lifted_at")

@@ -13,15 +13,11 @@ class MeetingsConfig(AppConfig):
     def ready(self) -> None:
         from buurtoverleg.due import register_due_work
         from meetings import (
-            agenda_mail,  # noqa: F401 - registers the agenda mail's .ics attachment
             mail_kinds,
-            meeting_services,  # noqa: F401 - marks its public writes (public_pages)
-            minutes_services,  # noqa: F401 - marks its public writes (public_pages)
-            panel_views,  # noqa: F401 - registers the agenda screen's panels
             privacy,  # noqa: F401 - registers export and anonymiser
             problem_sections,  # noqa: F401 - registers the problem page's meetings section
-            schedule,  # noqa: F401 - marks its public writes (public_pages)
             sections,  # noqa: F401 - registers the neighbourhood page's sections
+            services,  # noqa: F401 - marks its public writes (public_pages)
         )
         from meetings.actions import (
             panels as action_panels,  # noqa: F401 - registers the Aanpak and Terugkoppeling panels
@@ -29,6 +25,12 @@ class MeetingsConfig(AppConfig):
         from meetings.actions import privacy as action_privacy  # noqa: F401 - export
         from meetings.actions import sections as action_sections  # noqa: F401 - problem page
         from meetings.actions import services as action_services  # noqa: F401 - public writes
+        from meetings.agenda_mail import (
+            services as agenda_mail,  # noqa: F401 - registers the agenda mail's .ics attachment
+        )
+        from meetings.minutes import services as minutes_services  # noqa: F401 - public writes
+        from meetings.planning import schedule  # noqa: F401 - marks its public writes
+        from meetings.room.views import panels  # noqa: F401 - registers the agenda screen's panels
         from meetings.rounds import (
             panels as round_panels,  # noqa: F401 - registers the vote panel of the agenda screen
         )
@@ -38,11 +40,13 @@ class MeetingsConfig(AppConfig):
 
         mail_kinds.register()
         register_due_work(
-            "meetings.plan_from_rhythm", "meetings.schedule.meetings_plan_all", timedelta(days=1)
+            "meetings.plan_from_rhythm",
+            "meetings.planning.schedule.meetings_plan_all",
+            timedelta(days=1),
         )
         register_due_work(
             "minutes.sweep",
-            "meetings.minutes_services.minutes_renders_requeue_stale",
+            "meetings.minutes.services.minutes_renders_requeue_stale",
             timedelta(minutes=5),
         )
         # Keyed mailings: one agenda mail per meeting and start time, once it is published and
@@ -50,14 +54,18 @@ class MeetingsConfig(AppConfig):
         # day before; one progress digest per neighbourhood and ISO week, only when something
         # changed. However often these run, nothing goes twice.
         register_due_work(
-            "meetings.agenda_mail", "meetings.agenda_mail.agenda_mail_send_due", timedelta(hours=1)
+            "meetings.agenda_mail",
+            "meetings.agenda_mail.services.agenda_mail_send_due",
+            timedelta(hours=1),
         )
         register_due_work(
             "meetings.meeting_reminder",
-            "meetings.agenda_mail.meeting_reminders_send_due",
+            "meetings.agenda_mail.services.meeting_reminders_send_due",
             timedelta(hours=1),
         )
-        register_due_work("meetings.digest", "meetings.digest.digests_send_due", timedelta(days=1))
+        register_due_work(
+            "meetings.digest", "meetings.digest.services.digests_send_due", timedelta(days=1)
+        )
         register_due_work(
             "rounds.close_due", "meetings.rounds.services.rounds_close_due", timedelta(minutes=1)
         )

@@ -11,7 +11,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from meetings.meeting_services import (
+from meetings.planning.models import AgendaItem, Meeting
+from meetings.room.models import Attendance
+from meetings.rounds.models import PriorityRound
+from meetings.rounds.services import ballot_cast, hand_count_set, round_close
+from meetings.services import (
     agenda_publish,
     attendance_record,
     item_text_save,
@@ -22,9 +26,6 @@ from meetings.meeting_services import (
     problems_discussed_recount,
     walk_ins_set,
 )
-from meetings.models import AgendaItem, Attendance, Meeting
-from meetings.rounds.models import PriorityRound
-from meetings.rounds.services import ballot_cast, hand_count_set, round_close
 from problems.demo import as_if_sent_back_then
 from problems.models import Problem
 from problems.services import problem_transition
@@ -202,7 +203,7 @@ def publish_next_agenda(hood: Neighbourhood) -> Meeting | None:
 def publish_past_minutes(hood: Neighbourhood, chair: User) -> None:
     """Last month's minutes: drafted from the record, finalised, made and published, so
     `make run` shows them on the neighbourhood page and their mail in var/mail/."""
-    from meetings import minutes_services
+    from meetings.minutes import services as minutes_services
 
     past = (
         Meeting.objects.for_neighbourhood(hood)

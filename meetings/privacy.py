@@ -8,7 +8,9 @@ from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import Cast, Concat
 
 from buurtoverleg.mail.models import Delivery
-from meetings.models import AgendaProposal, Attendance, Meeting, MinutesVersion, Rsvp
+from meetings.minutes.models import MinutesVersion
+from meetings.planning.models import AgendaProposal, Meeting, Rsvp
+from meetings.room.models import Attendance
 from residents.models import User
 from residents.privacy import (
     export_iso,
@@ -123,6 +125,6 @@ def remove_from_minutes(user: User) -> None:
     """Minutes that named the person are made again without the name: when they withdraw
     their consent to be named, and when the account is anonymised (before it is scrubbed:
     the typed text is searched for it)."""
-    from meetings.minutes_services import minutes_person_withdrawn
+    from meetings.minutes.services import minutes_person_withdrawn
 
     minutes_person_withdrawn(user=user)

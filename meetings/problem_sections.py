@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from meetings import workflow
-from meetings.models import AgendaItem, Meeting
+from meetings.planning.models import AgendaItem, Meeting
 from problems.problem_sections import ProblemSectionContext, problem_section
 
 SHOWN = 5

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from meetings.models import Meeting
+from meetings.planning.models import Meeting
 
 # Without an earlier meeting, "new since the last meeting" looks back this far.
 FIRST_MEETING_LOOKBACK = timedelta(days=31)

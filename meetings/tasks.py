@@ -6,6 +6,6 @@ task names stayed as they were here.
 
 from __future__ import annotations
 
-from meetings.minutes_tasks import render_minutes
+from meetings.minutes.tasks import render_minutes
 
 __all__ = ["render_minutes"]

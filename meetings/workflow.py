@@ -1,6 +1,6 @@
 """A meeting's statuses, the transitions between them, and what each status allows: one table.
 
-meetings.meeting_services (and minutes_services for the minutes) check every status change
+meetings.services (and minutes_services for the minutes) check every status change
 against TRANSITIONS; views, templates (through Meeting's properties), mail and sections ask
 the named sets and predicates below instead of listing statuses themselves. The tests iterate
 over the table (tests/meetings/test_workflow.py).

@@ -182,7 +182,7 @@ class Neighbourhood(models.Model):
         help_text=_("For example: every second Tuesday of the month, 19:30."),
     )
     # The meeting rhythm, e.g. "every second Tuesday of the month, 19:30": upcoming meetings
-    # are planned from it (meetings.schedule). Empty weekday: no rhythm, meetings by hand.
+    # are planned from it (meetings.planning.schedule). Empty weekday: no rhythm, meetings by hand.
     meeting_weekday = models.PositiveSmallIntegerField(
         _("meeting day"), choices=WEEKDAYS, null=True, blank=True
     )
@@ -204,7 +204,7 @@ class Neighbourhood(models.Model):
     )
 
     # The agenda mail goes out once the agenda is published and the meeting is at most this
-    # many days away (meetings.agenda_mail).
+    # many days away (meetings.agenda_mail.services).
     agenda_mail_days = models.PositiveSmallIntegerField(
         _("send the agenda this many days before the meeting"), default=7
     )

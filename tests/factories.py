@@ -17,11 +17,14 @@ from django.utils import timezone
 
 from buurtoverleg.mail.models import Mailing
 from buurtoverleg.mail.pipeline import mailing_create, recipients_for
-from meetings import meeting_services, minutes_services
+from meetings import services as meeting_services
 from meetings.actions import services as action_services
 from meetings.actions.models import Action
 from meetings.mail_kinds import MeetingMail
-from meetings.models import AgendaItem, AgendaItemProblem, Attendance, Meeting, Minutes
+from meetings.minutes import services as minutes_services
+from meetings.minutes.models import Minutes
+from meetings.planning.models import AgendaItem, AgendaItemProblem, Meeting
+from meetings.room.models import Attendance
 from meetings.rounds import services as round_services
 from meetings.rounds.models import Ballot, PriorityRound
 from problems.models import Category, Problem, TimelineEntry

@@ -24,7 +24,7 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from meetings.models import AgendaItem, Meeting
+from meetings.planning.models import AgendaItem, Meeting
 from meetings.rounds import services as round_services
 from meetings.rounds.models import BallotPoint, PriorityRound, RoundCandidate
 from problems.models import Category, Problem

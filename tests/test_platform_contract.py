@@ -170,7 +170,7 @@ def _mailed_token(*, purpose: str, label: str, user: Any, pk: int | str, days: i
 
 
 def _objects_by_label(personas: Any) -> dict[str, Any]:
-    from meetings.models import Meeting
+    from meetings.planning.models import Meeting
     from meetings.rounds.models import PriorityRound
     from problems.models import Category, TimelineEntry
     from problems.services import problem_report

@@ -14,10 +14,12 @@ from django.utils import timezone
 
 from buurtoverleg import public_pages
 from buurtoverleg.public_pages import PUBLIC_WRITES, neighbourhoods_touched, on_public_change
-from meetings import meeting_services, minutes_services
+from meetings import services as meeting_services
 from meetings.actions.models import ActionStatus
 from meetings.actions.services import action_create, action_status_set
-from meetings.models import Meeting, Minutes, MinutesVersion
+from meetings.minutes import services as minutes_services
+from meetings.minutes.models import Minutes, MinutesVersion
+from meetings.planning.models import Meeting
 from problems.models import Category, Problem, TimelineEntry
 from problems.services import problem_follow, problem_report, problem_support, problem_transition
 from problems.workflow import ROUND, Move
@@ -39,23 +41,23 @@ MARKED = [
     "meetings.actions.services.priority_resolve",
     "meetings.actions.services.volunteer_sign_up",
     "meetings.actions.services.volunteer_withdraw",
-    "meetings.meeting_services.agenda_default_create",
-    "meetings.meeting_services.agenda_item_add",
-    "meetings.meeting_services.agenda_item_edit",
-    "meetings.meeting_services.agenda_item_move",
-    "meetings.meeting_services.agenda_item_problems_set",
-    "meetings.meeting_services.agenda_item_remove",
-    "meetings.meeting_services.agenda_new_problems_fill",
-    "meetings.meeting_services.agenda_publish",
-    "meetings.meeting_services.agenda_unpublish",
-    "meetings.meeting_services.meeting_cancel",
-    "meetings.meeting_services.meeting_close",
-    "meetings.meeting_services.meeting_create",
-    "meetings.meeting_services.meeting_move",
-    "meetings.meeting_services.meeting_start",
-    "meetings.minutes_services.minutes_person_withdrawn",
-    "meetings.minutes_services.minutes_publish",
-    "meetings.minutes_services.minutes_render",
+    "meetings.services.agenda_default_create",
+    "meetings.services.agenda_item_add",
+    "meetings.services.agenda_item_edit",
+    "meetings.services.agenda_item_move",
+    "meetings.services.agenda_item_problems_set",
+    "meetings.services.agenda_item_remove",
+    "meetings.services.agenda_new_problems_fill",
+    "meetings.services.agenda_publish",
+    "meetings.services.agenda_unpublish",
+    "meetings.services.meeting_cancel",
+    "meetings.services.meeting_close",
+    "meetings.services.meeting_create",
+    "meetings.services.meeting_move",
+    "meetings.services.meeting_start",
+    "meetings.minutes.services.minutes_person_withdrawn",
+    "meetings.minutes.services.minutes_publish",
+    "meetings.minutes.services.minutes_render",
     "meetings.rounds.services.ballot_cast",
     "meetings.rounds.services.hand_count_set",
     "meetings.rounds.services.round_candidate_add",
@@ -63,7 +65,7 @@ MARKED = [
     "meetings.rounds.services.round_close",
     "meetings.rounds.services.round_open",
     "meetings.rounds.services.round_results_show",
-    "meetings.schedule.meetings_plan_from_rhythm",
+    "meetings.planning.schedule.meetings_plan_from_rhythm",
     "problems.services.problem_confirm_chronic",
     "problems.services.problem_edit",
     "problems.services.problem_reopen_request",
@@ -118,9 +120,7 @@ def test_the_marked_services_are_all_listed_once_django_is_set_up() -> None:
 
 def test_the_listed_entries_are_the_marked_services_themselves() -> None:
     assert PUBLIC_WRITES["problems.services.problem_transition"] is problem_transition
-    assert PUBLIC_WRITES["meetings.meeting_services.agenda_publish"] is (
-        meeting_services.agenda_publish
-    )
+    assert PUBLIC_WRITES["meetings.services.agenda_publish"] is (meeting_services.agenda_publish)
 
 
 # --- Writes that change a public page ---------------------------------------------------------

@@ -17,7 +17,7 @@ from buurtoverleg.mail.models import Delivery
 from meetings.actions import report_back
 from meetings.actions import services as actions
 from meetings.actions.models import Action, ActionStatus, ActionUpdate, Judgement
-from meetings.models import Meeting
+from meetings.planning.models import Meeting
 from problems.mail_kinds import ProblemMail
 from problems.models import Problem, TimelineEntry
 from problems.workflow import Move

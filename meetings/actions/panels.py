@@ -1,4 +1,4 @@
-"""The agenda screen's *Aanpak* and *Terugkoppeling* panels (meetings/panels.py).
+"""The agenda screen's *Aanpak* and *Terugkoppeling* panels (meetings/room/panels.py).
 
 Both render on the chair's agenda screen (ctx.public False) and on the projector (ctx.public
 True). Everything is built here as plain values, so a template cannot reach a field it must not
@@ -64,8 +64,8 @@ from meetings.actions.models import (
     Judgement,
 )
 from meetings.actions.report_back import report_back_q, report_back_since
-from meetings.models import AgendaItem, AgendaItemProblem, Meeting
-from meetings.panels import PanelContext, panel
+from meetings.planning.models import AgendaItem, AgendaItemProblem, Meeting
+from meetings.room.panels import PanelContext, panel
 from meetings.rounds.panels import maybe_url
 from meetings.templatetags.action_tags import action_status_badge
 from problems.models import Problem, TimelineEntry

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings.actions import services as action_services
 from meetings.actions.models import ACTION_ACTIVE, Action, Judgement
-from meetings.models import Meeting
+from meetings.planning.models import Meeting
 from meetings.selectors import meeting_before
 from problems.models import Problem, TimelineEntry
 from residents.models import User

@@ -1,4 +1,4 @@
-"""The vote panel of the agenda screen and the projector (meetings/panels.py).
+"""The vote panel of the agenda screen and the projector (meetings/room/panels.py).
 
 One template (templates/problems/panels/prioritise.html) for both screens:
 
@@ -28,8 +28,8 @@ from django.utils.translation import get_language
 
 from buurtoverleg.qr import qr_data_uri
 from meetings.access import access_to
-from meetings.models import AgendaItem, Meeting
-from meetings.panels import PanelContext, panel
+from meetings.planning.models import AgendaItem, Meeting
+from meetings.room.panels import PanelContext, panel
 from meetings.rounds import services as round_services
 from meetings.rounds.models import PriorityRound, RoundCandidate
 

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from buurtoverleg.mail.models import Mailing
-from meetings import agenda_mail, digest
-from meetings.models import AgendaItem
+from meetings.agenda_mail import services as agenda_mail
+from meetings.digest import services as digest
+from meetings.planning.models import AgendaItem
 from problems.models import Problem
 from residents.models import User
 

@@ -1,4 +1,4 @@
-/* The chair's agenda screen (templates/meetings/screen.html, meetings/run_views.py).
+/* The chair's agenda screen (templates/meetings/screen.html, meetings/room/views/screen.py).
  *
  * Progressive enhancement: without JavaScript every control is a form and the notes have a
  * Save button. With it:

@@ -16,8 +16,8 @@ from playwright.sync_api import Page, expect
 
 from meetings.actions.models import Action, ActionStatus, ActionUpdate, Judgement, SurveyAnswer
 from meetings.actions.services import surveys_send_due
-from meetings.meeting_services import agenda_publish, meeting_create
-from meetings.models import Meeting
+from meetings.planning.models import Meeting
+from meetings.services import agenda_publish, meeting_create
 from problems.models import Category, Problem
 from problems.services import problem_report, problem_support, problem_transition
 from problems.workflow import ROUND, Move, Status

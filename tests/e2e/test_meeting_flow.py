@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from meetings.meeting_services import agenda_publish, meeting_create
-from meetings.models import Attendance, Meeting
+from meetings.planning.models import Meeting
+from meetings.room.models import Attendance
+from meetings.services import agenda_publish, meeting_create
 from problems.models import Category
 from problems.services import problem_report, problem_transition
 from problems.workflow import Move

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from meetings.meeting_services import agenda_publish, meeting_create
-from meetings.models import Meeting
+from meetings.planning.models import Meeting
+from meetings.services import agenda_publish, meeting_create
 from tests.conftest import Personas
 from tests.e2e.support import DESKTOP, NewPage, check_accessibility, log_in
 

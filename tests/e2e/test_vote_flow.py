@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
-from meetings.meeting_services import agenda_publish, meeting_create, meeting_go_to, meeting_start
-from meetings.models import AgendaItem
+from meetings.planning.models import AgendaItem
 from meetings.rounds.models import Ballot, PriorityRound
+from meetings.services import agenda_publish, meeting_create, meeting_go_to, meeting_start
 from problems.models import Category, Problem
 from problems.services import problem_report, problem_transition
 from problems.workflow import Move

@@ -1,4 +1,4 @@
-"""The monthly agenda mail and the reminder the day before (meetings.agenda_mail).
+"""The monthly agenda mail and the reminder the day before (meetings.agenda_mail.services).
 
 The timing rule (published early: nothing until N days before, then once; published late: at
 once; moved: the moved notice, then one agenda mail for the new date; cancelled: the notice and
@@ -26,20 +26,20 @@ from icalendar import Calendar
 from buurtoverleg.due import DUE_WORK, run_due
 from buurtoverleg.mail.models import Delivery, Mailing
 from buurtoverleg.mail.pipeline import mailing_send
-from meetings.agenda_mail import (
+from meetings.agenda_mail.services import (
     agenda_mail_send_due,
     meeting_reminders_send_due,
 )
 from meetings.mail_kinds import MeetingMail
-from meetings.meeting_services import (
+from meetings.planning.models import Meeting, Rsvp
+from meetings.rounds.models import PriorityRound
+from meetings.services import (
     agenda_publish,
     agenda_unpublish,
     meeting_cancel,
     meeting_move,
     rsvp_set,
 )
-from meetings.models import Meeting, Rsvp
-from meetings.rounds.models import PriorityRound
 from problems.models import Category, Problem
 from problems.services import problem_report, problem_transition
 from problems.workflow import Move

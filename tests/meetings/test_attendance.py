@@ -12,9 +12,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from meetings import meeting_services
-from meetings.attendance_views import check_in_qr, check_in_url
-from meetings.models import Attendance, Meeting
+from meetings import services as meeting_services
+from meetings.planning.models import Meeting
+from meetings.room.models import Attendance
+from meetings.room.views.attendance import check_in_qr, check_in_url
 from residents.models import Membership, Role, User
 from tests.conftest import PERSONA_NAMES, assert_status, make_person
 from tests.factories import make_meeting

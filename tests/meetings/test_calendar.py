@@ -10,8 +10,8 @@ from django.conf import settings
 from django.urls import reverse
 from icalendar import Calendar
 
-from meetings.models import Meeting
-from meetings.schedule import meetings_plan_from_rhythm
+from meetings.planning.models import Meeting
+from meetings.planning.schedule import meetings_plan_from_rhythm
 
 
 @pytest.fixture

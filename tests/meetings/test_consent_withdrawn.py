@@ -3,7 +3,7 @@ registry (residents.privacy.register_consent_withdrawn), not through an import o
 
 from __future__ import annotations
 
-from meetings import minutes_services
+from meetings.minutes import services as minutes_services
 from meetings.privacy import remove_from_minutes
 from residents.privacy import ANONYMISERS, CONSENT_WITHDRAWN, user_update_profile
 

@@ -1,4 +1,4 @@
-"""The progress digest (meetings.digest): residents who want it hear what changed in their
+"""The progress digest (meetings.digest.services): residents who want it hear what changed in their
 neighbourhood, at most once per ISO week and never in an empty mail; public fields only."""
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from django.utils import timezone
 from buurtoverleg.due import DUE_WORK, run_due
 from buurtoverleg.mail.models import Mailing
 from meetings.actions.services import action_create, action_progress_post
-from meetings.digest import digest_changes, digests_send_due
+from meetings.digest.services import digest_changes, digests_send_due
 from meetings.mail_kinds import MeetingMail
-from meetings.meeting_services import agenda_publish, meeting_create
 from meetings.rounds.models import PriorityRound
+from meetings.services import agenda_publish, meeting_create
 from problems.models import Category, Problem
 from problems.services import problem_report, problem_transition
 from problems.workflow import ROUND, Move
@@ -115,7 +115,7 @@ def run_daily(sending: Sending, clock: Any, days: int = 1) -> None:
 def test_the_digest_is_daily_due_work() -> None:
     [work] = [w for w in DUE_WORK if w.name == "meetings.digest"]
     assert work.every == timedelta(days=1)
-    assert work.function == "meetings.digest.digests_send_due"
+    assert work.function == "meetings.digest.services.digests_send_due"
 
 
 def test_no_digest_when_nothing_changed(personas, sending, clock):

@@ -12,8 +12,8 @@ import time_machine
 from django.apps import apps
 from django.utils import translation
 
-from meetings import meeting_services
-from meetings.models import AgendaItem, Meeting
+from meetings import services as meeting_services
+from meetings.planning.models import AgendaItem, Meeting
 from problems.models import Problem
 from residents.models import Neighbourhood
 from tests.factories import EVENING, insert_problem, link, make_meeting

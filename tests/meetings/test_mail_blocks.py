@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from buurtoverleg.mail.models import Delivery, MailSuppression, MailSuppressionLift
 from buurtoverleg.mail.pipeline import Recipient, mailing_create, recipients_for
-from meetings.mail_blocks import mail_suppression_lift, plain_reason
+from meetings.mailings.blocks import mail_suppression_lift, plain_reason
 from residents.mail_kinds import ResidentMail
 from residents.models import Membership, Role, User
 from tests.conftest import PERSONA_NAMES, assert_status, make_person

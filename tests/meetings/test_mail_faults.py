@@ -53,10 +53,11 @@ from meetings.actions.services import (
     survey_answer,
     surveys_send_due,
 )
-from meetings.agenda_mail import agenda_mail_send_due, meeting_reminders_send_due
-from meetings.digest import digests_send_due
+from meetings.agenda_mail.services import agenda_mail_send_due, meeting_reminders_send_due
+from meetings.digest.services import digests_send_due
 from meetings.mail_kinds import MeetingMail
-from meetings.meeting_services import (
+from meetings.planning.models import Meeting, Rsvp
+from meetings.services import (
     MeetingStateError,
     agenda_publish,
     meeting_cancel,
@@ -64,7 +65,6 @@ from meetings.meeting_services import (
     meeting_move,
     rsvp_set,
 )
-from meetings.models import Meeting, Rsvp
 from problems.models import Category, Problem, TimelineEntry
 from problems.services import (
     problem_follow,

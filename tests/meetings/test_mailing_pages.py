@@ -456,7 +456,7 @@ def test_progress_partial_query_count_does_not_grow(
 
 
 def test_long_failure_lists_are_cut_off_with_a_count(as_persona, personas, monkeypatch):
-    from meetings import views
+    from meetings.mailings import views
 
     monkeypatch.setattr(views, "PROBLEMS_SHOWN", 3)
     mailing = make_mailing(personas.hood, failed=4, suppressed=1)

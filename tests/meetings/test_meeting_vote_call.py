@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings.meeting_services import agenda_publish, meeting_create
 from meetings.rounds.models import PriorityRound
 from meetings.rounds.services import round_close
+from meetings.services import agenda_publish, meeting_create
 from problems.models import Category
 from problems.services import problem_report, problem_transition
 from problems.workflow import Move

@@ -29,11 +29,13 @@ from django.utils import timezone
 
 from buurtoverleg.mail.models import Delivery, Mailing
 from buurtoverleg.mail.pipeline import mailing_send
-from meetings import meeting_services
-from meetings import minutes_services as services
+from meetings import services as meeting_services
 from meetings.mail_kinds import MeetingMail
-from meetings.minutes_services import MinutesConflict
-from meetings.models import AgendaItem, Attendance, Meeting, Minutes, MinutesVersion
+from meetings.minutes import services
+from meetings.minutes.models import Minutes, MinutesVersion
+from meetings.minutes.services import MinutesConflict
+from meetings.planning.models import AgendaItem, Meeting
+from meetings.room.models import Attendance
 from residents.mail_preferences import mail_preference_set
 from residents.models import User
 from tests.conftest import PERSONA_NAMES
@@ -248,7 +250,7 @@ def test_finalising_twice_without_a_change_makes_one_version(finalised, personas
 
 
 def test_the_render_task_is_idempotent(finalised):
-    from meetings.minutes_tasks import render_minutes
+    from meetings.minutes.tasks import render_minutes
 
     before = (finalised.pdf.name, finalised.pdf_large.name, finalised.rendered_at)
     assert render_minutes.delay(finalised.pk).get() == "skipped"

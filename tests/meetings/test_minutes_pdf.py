@@ -20,11 +20,11 @@ import pytest
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
-from meetings import minutes_pdf
-from meetings import minutes_services as services
-from meetings.minutes_pdf import minutes_draft_pdf, minutes_html, page_counter_css
-from meetings.minutes_pdf import minutes_pdf as render_pdf
-from meetings.models import MinutesVersion
+from meetings.minutes import pdf as minutes_pdf
+from meetings.minutes import services
+from meetings.minutes.models import MinutesVersion
+from meetings.minutes.pdf import minutes_draft_pdf, minutes_html, page_counter_css
+from meetings.minutes.pdf import minutes_pdf as render_pdf
 from tests.factories import (
     AGREED,
     CONSENT,

@@ -21,10 +21,15 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from buurtoverleg.qr import qr_data_uri
-from meetings import meeting_services, minutes_services, pack, pack_views
+from meetings import services as meeting_services
 from meetings.actions import services as action_services
 from meetings.actions.models import Action
-from meetings.models import Attendance, Meeting, Minutes, MinutesVersion
+from meetings.minutes import services as minutes_services
+from meetings.minutes.models import Minutes, MinutesVersion
+from meetings.pack import contents as pack
+from meetings.pack import views as pack_views
+from meetings.planning.models import Meeting
+from meetings.room.models import Attendance
 from meetings.rounds.services import round_create
 from problems.models import Category, Problem
 from problems.services import problem_edit, problem_report, problem_transition

@@ -1,4 +1,5 @@
-"""The panels of the agenda screen and the projector (meetings/panel_views.py): what each shows
+"""The panels of the agenda screen and the projector (meetings/room/views/panels.py): what
+each shows
 to the team and to the room, the honest empty state for kinds without a panel, nothing
 confidential or personal on the projector, and queries that do not grow with the data."""
 
@@ -16,9 +17,10 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from meetings import meeting_services
-from meetings.models import AgendaItem, Attendance, Meeting
-from meetings.panels import NO_PANEL, PANELS, PanelContext, panel_render_context
+from meetings import services as meeting_services
+from meetings.planning.models import AgendaItem, Meeting
+from meetings.room.models import Attendance
+from meetings.room.panels import NO_PANEL, PANELS, PanelContext, panel_render_context
 from problems.models import Problem
 from problems.workflow import Status
 from residents.models import Membership, Role, User

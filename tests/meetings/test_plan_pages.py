@@ -19,9 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from buurtoverleg.mail.models import Mailing
-from meetings import meeting_services as services
+from meetings import services
 from meetings.mail_kinds import MeetingMail
-from meetings.models import AgendaItem, AgendaProposal, Meeting, Rsvp
+from meetings.planning.models import AgendaItem, AgendaProposal, Meeting, Rsvp
 from problems.models import Category, Problem
 from problems.services import problem_edit, problem_report, problem_transition
 from problems.workflow import Status

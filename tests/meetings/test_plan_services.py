@@ -1,4 +1,4 @@
-"""Planning a meeting through meetings.meeting_services: the default CAPS agenda, "New
+"""Planning a meeting through meetings.services: the default CAPS agenda, "New
 problems", reordering, publishing, proposals, RSVPs, and the mails when a meeting is moved or
 cancelled."""
 
@@ -16,10 +16,10 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from buurtoverleg.mail.models import Delivery, Mailing
-from meetings import meeting_services as services
+from meetings import services
 from meetings.mail_kinds import MeetingMail
-from meetings.meeting_services import DEFAULT_AGENDA, MeetingStateError
-from meetings.models import AgendaItem, AgendaProposal, Meeting, Rsvp
+from meetings.planning.models import AgendaItem, AgendaProposal, Meeting, Rsvp
+from meetings.services import DEFAULT_AGENDA, MeetingStateError
 from problems.models import Category, Problem
 from problems.services import problem_report, problem_transition
 from problems.workflow import Status

@@ -17,9 +17,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings import meeting_services, projector_views, timer
-from meetings.models import AgendaItem, Meeting
-from meetings.panels import PANELS, Panel, PanelContext
+from meetings import services as meeting_services
+from meetings.planning.models import AgendaItem, Meeting
+from meetings.room import timer
+from meetings.room.panels import PANELS, Panel, PanelContext
+from meetings.room.views import projector as projector_views
 from problems.models import Category, Problem
 from problems.services import problem_report, problem_transition
 from problems.workflow import Move, Status
@@ -41,7 +43,7 @@ class PanelCalls:
 
 @pytest.fixture
 def real_panels() -> None:
-    """Asked for by a test that renders the panels the app registers (meetings/panel_views.py)
+    """Asked for by a test that renders the panels the app registers (meetings/room/views/panels.py)
     instead of the stand-ins below."""
 
 

@@ -1,4 +1,4 @@
-"""Running a meeting live (meetings.meeting_services), as the agenda screen uses it: starting,
+"""Running a meeting live (meetings.services), as the agenda screen uses it: starting,
 moving between items (a stale double click is not applied twice), marking done, closing, and
 saving notes with the version they were based on."""
 
@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from meetings import meeting_services
-from meetings.meeting_services import MeetingStateError, TextConflict
-from meetings.models import AgendaItem, Meeting
+from meetings import services as meeting_services
+from meetings.planning.models import AgendaItem, Meeting
+from meetings.services import MeetingStateError, TextConflict
 from tests.factories import EVENING, make_meeting
 
 

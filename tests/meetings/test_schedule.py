@@ -10,8 +10,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from buurtoverleg.due import DUE_WORK, run_due
-from meetings.models import Meeting
-from meetings.schedule import meetings_plan_from_rhythm, rhythm_dates
+from meetings.planning.models import Meeting
+from meetings.planning.schedule import meetings_plan_from_rhythm, rhythm_dates
 
 TUESDAY, THURSDAY, SUNDAY = 1, 3, 6
 

@@ -18,8 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings import meeting_services
-from meetings.models import AgendaItem, AgendaItemProblem, Meeting
+from meetings import services as meeting_services
+from meetings.planning.models import AgendaItem, AgendaItemProblem, Meeting
 from problems.models import ConfidentialView, Problem, TimelineEntry
 from problems.workflow import Status
 from residents.models import User

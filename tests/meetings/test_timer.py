@@ -1,4 +1,4 @@
-"""The time-box rule both screens use (meetings.timer): one set of states, styled on both."""
+"""The time-box rule both screens use (meetings.room.timer): one set of states, styled on both."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from meetings import timer
-from meetings.models import AgendaItem
+from meetings.planning.models import AgendaItem
+from meetings.room import timer
 from tests.factories import EVENING
 
 STATES = (timer.OK, timer.AMBER, timer.RED, timer.DONE)

@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 import time_machine
 
-from meetings import meeting_services, minutes_services, selectors, workflow
-from meetings.meeting_services import MeetingStateError
-from meetings.models import Meeting, Minutes, MinutesVersion, Rsvp
+from meetings import selectors, workflow
+from meetings import services as meeting_services
+from meetings.minutes import services as minutes_services
+from meetings.minutes.models import Minutes, MinutesVersion
+from meetings.planning.models import Meeting, Rsvp
+from meetings.services import MeetingStateError
 from meetings.workflow import TRANSITIONS, Move, Status
 from tests.factories import EVENING, make_meeting
 

@@ -33,14 +33,17 @@ from django.utils import timezone
 from PIL import Image
 
 from buurtoverleg.mail.models import Mailing, MailSuppression
-from meetings import meeting_services, minutes_services
+from meetings import services as meeting_services
 from meetings.actions import services as action_services
 from meetings.actions.models import Action
 from meetings.actions.survey import survey_link_url
-from meetings.agenda_mail import meeting_reminders_send_due
-from meetings.digest import digest_send
+from meetings.agenda_mail.services import meeting_reminders_send_due
+from meetings.digest.services import digest_send
 from meetings.mail_kinds import MeetingMail
-from meetings.models import AgendaItem, Attendance, Meeting, MinutesVersion
+from meetings.minutes import services as minutes_services
+from meetings.minutes.models import MinutesVersion
+from meetings.planning.models import AgendaItem, Meeting
+from meetings.room.models import Attendance
 from meetings.rounds import services as round_services
 from meetings.rounds.links import ballot_link_url
 from meetings.rounds.models import PriorityRound

@@ -23,8 +23,8 @@ from django.utils import timezone
 from meetings.actions import services as s
 from meetings.actions.accountability import RESIDENTS, TOTAL, OwnerRow, accountability
 from meetings.actions.models import Action
-from meetings.meeting_services import meeting_create
-from meetings.models import Meeting
+from meetings.planning.models import Meeting
+from meetings.services import meeting_create
 from problems.models import Problem
 from problems.workflow import Status
 from residents.models import Membership, Organisation, Role

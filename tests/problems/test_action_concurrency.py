@@ -27,7 +27,7 @@ from meetings.actions.services import (
     volunteer_sign_up,
     volunteer_withdraw,
 )
-from meetings.meeting_services import meeting_create
+from meetings.services import meeting_create
 from problems.models import Problem
 from problems.workflow import Status
 from residents.models import Membership, Role, User

@@ -23,14 +23,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, reverse
 from django.utils import timezone, translation
 
-from meetings import meeting_services
+from meetings import services as meeting_services
 from meetings.access import access_to
 from meetings.actions import report_back
 from meetings.actions import services as action_services
 from meetings.actions.models import Action, ActionStatus, ActionUpdate, Analysis, Judgement
 from meetings.actions.panels import APPROACH_TEMPLATE, REPORT_BACK_TEMPLATE
-from meetings.models import AgendaItem, Meeting
-from meetings.panels import PANELS, PanelContext, panel_render_context
+from meetings.planning.models import AgendaItem, Meeting
+from meetings.room.panels import PANELS, PanelContext, panel_render_context
 from problems.models import Problem, TimelineEntry
 from problems.workflow import Move, Status
 from residents.models import Membership, Role, User

@@ -55,8 +55,8 @@ from meetings.actions.services import (
     volunteer_sign_up,
     volunteer_withdraw,
 )
-from meetings.meeting_services import meeting_cancel, meeting_close, meeting_start
-from meetings.models import Meeting
+from meetings.planning.models import Meeting
+from meetings.services import meeting_cancel, meeting_close, meeting_start
 from problems.mail_kinds import ProblemMail
 from problems.models import Problem, TimelineEntry
 from problems.services import problem_follow, problem_support, problem_transition

@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from PIL import Image
 
-from meetings import meeting_services
+from meetings import services as meeting_services
 from meetings.actions import services as action_services
-from meetings.models import AgendaItem, AgendaItemProblem
+from meetings.planning.models import AgendaItem, AgendaItemProblem
 from problems.models import ConfidentialView, Problem
 from problems.services import CleanPhoto, confidential_views_log
 from problems.workflow import Status

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from meetings.models import AgendaItem, AgendaItemProblem, Meeting
+from meetings.planning.models import AgendaItem, AgendaItemProblem, Meeting
 from problems import problem_sections
 from problems.models import Problem
 from problems.workflow import Status

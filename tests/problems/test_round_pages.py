@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings import meeting_services
-from meetings.models import Meeting
+from meetings import services as meeting_services
+from meetings.planning.models import Meeting
 from meetings.rounds import services as round_services
 from meetings.rounds.models import Ballot, HandCount, PriorityRound, RoundCandidate
 from problems.models import Problem, TimelineEntry

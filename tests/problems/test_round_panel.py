@@ -19,9 +19,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, reverse
 from django.utils import timezone, translation
 
-from meetings import meeting_services
-from meetings.models import AgendaItem, Meeting
-from meetings.panels import PANELS, PanelContext, panel_render_context
+from meetings import services as meeting_services
+from meetings.planning.models import AgendaItem, Meeting
+from meetings.room.panels import PANELS, PanelContext, panel_render_context
 from meetings.rounds import services as round_services
 from meetings.rounds.models import HandCount, PriorityRound, RoundCandidate
 from meetings.rounds.panels import PANEL_TEMPLATE

@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from meetings.meeting_services import meeting_create
 from meetings.rounds.models import Ballot, HandCount, PriorityRound
 from meetings.rounds.services import (
     BallotInvalid,
@@ -30,6 +29,7 @@ from meetings.rounds.services import (
     round_open,
     round_results,
 )
+from meetings.services import meeting_create
 from problems.workflow import Status
 from residents.models import User
 

@@ -13,7 +13,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from buurtoverleg.qr import qr_data_uri
-from meetings.meeting_services import meeting_create
 from meetings.rounds.models import Ballot, PriorityRound, RoundCandidate
 from meetings.rounds.pdf import ballot_page_url, ballot_paper_html
 from meetings.rounds.services import (
@@ -25,6 +24,7 @@ from meetings.rounds.services import (
     round_results_show,
 )
 from meetings.rounds.views import results as round_results_views
+from meetings.services import meeting_create
 from problems.models import Problem
 from problems.workflow import Status
 from residents.models import Membership, Neighbourhood, Role, User

@@ -28,8 +28,8 @@ from meetings.actions.models import SurveyAnswer
 from meetings.actions.services import SURVEY, priority_resolve, survey_answer, surveys_send_due
 from meetings.actions.survey import survey_link_expires_at, survey_link_url
 from meetings.actions.views.survey import survey_summary
-from meetings.meeting_services import meeting_create
 from meetings.rounds.links import ballot_link_url
+from meetings.services import meeting_create
 from problems.links import unfollow_url
 from problems.mail_kinds import ProblemMail
 from problems.models import Problem, TimelineEntry

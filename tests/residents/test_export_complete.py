@@ -31,7 +31,9 @@ from django.utils import timezone
 from buurtoverleg.mail.models import Delivery, Mailing
 from meetings.actions.models import Action, ActionUpdate, SurveyAnswer, Volunteer
 from meetings.mail_kinds import MeetingMail
-from meetings.models import AgendaProposal, Attendance, Meeting, Minutes, MinutesVersion, Rsvp
+from meetings.minutes.models import Minutes, MinutesVersion
+from meetings.planning.models import AgendaProposal, Meeting, Rsvp
+from meetings.room.models import Attendance
 from meetings.rounds.models import Ballot, BallotPoint, PriorityRound, RoundCandidate
 from problems.models import Category, Follow, Problem, ReopenRequest, Support, TimelineEntry
 from problems.workflow import Move

@@ -37,7 +37,7 @@ from django.views.decorators.http import require_POST
 from buurtoverleg.forms import add_service_errors, first_error
 from buurtoverleg.htmx import partial_or_redirect
 from buurtoverleg.http import AuthenticatedHttpRequest
-from meetings import meeting_services
+from meetings import services as meeting_services
 from meetings.access import MeetingAccess, meeting_for_runner
 from meetings.actions import report_back
 from meetings.actions import services as action_services
@@ -51,10 +51,10 @@ from meetings.actions.panels import (
     keep_notice,
     owner_choices,
 )
-from meetings.models import AgendaItem, Meeting
-from meetings.panels import PanelContext, panel_render_context
-from meetings.run_views import TEMPLATE as SCREEN_TEMPLATE
-from meetings.run_views import screen_context, screen_url
+from meetings.planning.models import AgendaItem, Meeting
+from meetings.room.panels import PanelContext, panel_render_context
+from meetings.room.views.screen import TEMPLATE as SCREEN_TEMPLATE
+from meetings.room.views.screen import screen_context, screen_url
 from problems.models import Problem
 from problems.workflow import MEETING, Status
 

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from meetings import demo as meetings_demo
 from meetings.actions import demo as action_demo
-from meetings.schedule import meetings_plan_from_rhythm
+from meetings.planning.schedule import meetings_plan_from_rhythm
 from problems import demo as problems_demo
 from residents.models import (
     Coordinator,

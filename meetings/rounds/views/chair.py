@@ -36,9 +36,10 @@ from django_htmx.http import reswap
 
 from buurtoverleg.forms import first_error
 from buurtoverleg.http import AuthenticatedHttpRequest, local_next
-from meetings import meeting_services, workflow
+from meetings import services as meeting_services
+from meetings import workflow
 from meetings.access import MeetingAccess, meeting_for_planner, meeting_for_runner
-from meetings.models import Meeting
+from meetings.planning.models import Meeting
 from meetings.rounds import services as round_services
 from meetings.rounds.forms import (
     CandidateAddForm,

@@ -1,0 +1,534 @@
+"""Attendance: who is at the meeting, recorded by the chair or minute-taker, and residents
+checking themselves in with the QR code on the projector.
+
+The attendance screen is a team screen (meetings.access.meeting_for_runner): it names
+residents. The check-in page names only the person who checks in. Every write goes through
+meetings.services; with htmx the screen swaps its "present" block in place, without
+JavaScript every form posts and redirects back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.messages.constants import DEFAULT_TAGS
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from buurtoverleg.forms import first_error
+from buurtoverleg.htmx import partial_or_redirect
+from buurtoverleg.http import AuthenticatedHttpRequest
+from buurtoverleg.qr import qr_data_uri
+from meetings import services as meeting_services
+from meetings import workflow
+from meetings.access import MeetingAccess, meeting_for, meeting_for_runner
+from meetings.planning.models import Meeting
+from meetings.room.forms.attendance import GuestForm, MemberAddForm, MemberSearchForm, WalkInsForm
+from meetings.room.models import Attendance
+from meetings.services import MeetingStateError
+from residents.models import Membership, Neighbourhood, Organisation, Role, User
+
+TEMPLATE = "meetings/attendance.html"
+CHECK_IN_TEMPLATE = "meetings/check_in.html"
+SEARCH_LIMIT = 20
+ROLE_ORDER = {role: n for n, role in enumerate(Role.values)}
+
+
+# --- For the projector -----------------------------------------------------------------------
+
+
+def check_in_url(meeting: Meeting) -> str:
+    """The absolute address residents open with the QR code on the projector."""
+    return settings.SITE_URL + reverse(
+        "meeting_check_in", kwargs={"slug": meeting.neighbourhood.slug, "pk": meeting.pk}
+    )
+
+
+def check_in_qr(meeting: Meeting) -> str:
+    """The check-in QR code as an SVG data URI (no file to serve, sharp on a big screen)."""
+    return qr_data_uri(check_in_url(meeting))
+
+
+# --- Reading what the screen shows ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Present:
+    """One row of the attendance list."""
+
+    row: Attendance
+    name: str
+    organisation: str
+    paper: bool  # a paper resident: a member without e-mail
+
+    @property
+    def pk(self) -> int:
+        return self.row.pk
+
+
+@dataclass
+class Found:
+    """One member found by the name search, with their roles here."""
+
+    user: User
+    roles: list[str] = field(default_factory=list)
+    organisation: str = ""
+    present: bool = False
+
+    @property
+    def paper(self) -> bool:
+        return self.user.is_paper_resident
+
+
+@dataclass(frozen=True)
+class Totals:
+    residents: int
+    professionals: int
+    walk_ins: int
+    newcomers: int
+
+    @property
+    def people(self) -> int:
+        return self.residents + self.professionals + self.walk_ins
+
+
+def _present(meeting: Meeting) -> tuple[list[Present], list[Present]]:
+    """The residents and the professionals at the meeting, each sorted by name."""
+    rows = list(
+        Attendance.objects.filter(meeting=meeting)
+        .select_related("user", "organisation")
+        .only(
+            "kind",
+            "source",
+            "newcomer",
+            "name",
+            "meeting_id",
+            "created_at",
+            "user__display_name",
+            "user__email",
+            "organisation__name",
+        )
+    )
+    # A professional who checked in has no organisation on the row: it is their membership's.
+    missing = [
+        r.user_id
+        for r in rows
+        if r.kind == Attendance.Kind.PROFESSIONAL and r.organisation_id is None and r.user_id
+    ]
+    organisations: dict[int, str] = {}
+    if missing:
+        for user_id, name in (
+            Membership.objects.active()
+            .filter(
+                neighbourhood=meeting.neighbourhood_id,
+                role=Role.PROFESSIONAL,
+                user_id__in=missing,
+                organisation__isnull=False,
+            )
+            .order_by("pk")
+            .values_list("user_id", "organisation__name")
+        ):
+            organisations.setdefault(user_id, name)
+    residents: list[Present] = []
+    professionals: list[Present] = []
+    for row in rows:
+        user = row.user
+        present = Present(
+            row=row,
+            name=(user.display_name if user else row.name) or _("Someone who has left"),
+            organisation=row.organisation.name
+            if row.organisation
+            else organisations.get(row.user_id or 0, ""),
+            paper=user is not None and user.is_paper_resident,
+        )
+        if row.kind == Attendance.Kind.PROFESSIONAL:
+            professionals.append(present)
+        else:
+            residents.append(present)
+    residents.sort(key=lambda p: (p.name.casefold(), p.pk))
+    professionals.sort(key=lambda p: (p.organisation.casefold(), p.name.casefold(), p.pk))
+    return residents, professionals
+
+
+def _totals(meeting: Meeting, residents: list[Present], professionals: list[Present]) -> Totals:
+    return Totals(
+        residents=len(residents),
+        professionals=len(professionals),
+        walk_ins=meeting.walk_ins,
+        newcomers=sum(1 for p in (*residents, *professionals) if p.row.newcomer),
+    )
+
+
+def search_members(
+    neighbourhood: Neighbourhood, words: list[str], limit: int = SEARCH_LIMIT
+) -> tuple[list[Found], bool]:
+    """Active members of this neighbourhood whose name contains every word (one query), and
+    whether there are more than `limit`."""
+    if not words:
+        return [], False
+    memberships = Membership.objects.active().filter(
+        neighbourhood=neighbourhood, user__is_active=True
+    )
+    for word in words:
+        memberships = memberships.filter(user__display_name__icontains=word)
+    # A person has at most one membership per role: this many rows hold limit + 1 people.
+    cap = (limit + 1) * len(Role.values)
+    found: dict[int, Found] = {}
+    for membership in memberships.select_related("user", "organisation").order_by(
+        "user__display_name", "user_id", "role"
+    )[:cap]:
+        person = found.setdefault(membership.user_id, Found(user=membership.user))
+        person.roles.append(str(membership.get_role_display()))
+        if membership.role == Role.PROFESSIONAL and membership.organisation:
+            person.organisation = membership.organisation.name
+    people = list(found.values())
+    return people[:limit], len(people) > limit
+
+
+def _mark_present(meeting: Meeting, found: list[Found], present_ids: set[int] | None) -> None:
+    if not found:
+        return
+    if present_ids is None:
+        present_ids = set(
+            Attendance.objects.filter(
+                meeting=meeting, user_id__in=[p.user.pk for p in found]
+            ).values_list("user_id", flat=True)
+        )
+    for person in found:
+        person.present = person.user.pk in present_ids
+
+
+def _search_context(
+    request: AuthenticatedHttpRequest,
+    meeting: Meeting,
+    present_ids: set[int] | None = None,
+    query: str | None = None,
+) -> dict[str, Any]:
+    data = {"q": query} if query is not None else request.GET
+    form = MemberSearchForm(
+        data,
+        search_url=reverse("attendance_search", args=[meeting.neighbourhood.slug, meeting.pk]),
+    )
+    words = form.words()
+    found, more = search_members(meeting.neighbourhood, words)
+    _mark_present(meeting, found, present_ids)
+    return {
+        "search_form": form,
+        "q": " ".join(words),
+        "searched": bool(words),
+        "found": found,
+        "more": more,
+        "limit": SEARCH_LIMIT,
+    }
+
+
+def _present_context(meeting: Meeting, walk_ins_form: WalkInsForm | None = None) -> dict[str, Any]:
+    residents, professionals = _present(meeting)
+    return {
+        "residents": residents,
+        "professionals": professionals,
+        "totals": _totals(meeting, residents, professionals),
+        "walk_ins_form": walk_ins_form or WalkInsForm(initial={"walk_ins": meeting.walk_ins}),
+        "recordable": meeting.status in workflow.RECORDABLE,
+    }
+
+
+def _page(
+    request: AuthenticatedHttpRequest,
+    meeting: Meeting,
+    access: MeetingAccess,
+    *,
+    guest_form: GuestForm | None = None,
+    walk_ins_form: WalkInsForm | None = None,
+) -> HttpResponse:
+    present = _present_context(meeting, walk_ins_form)
+    present_ids = {
+        p.row.user_id for p in (*present["residents"], *present["professionals"]) if p.row.user_id
+    }
+    return render(
+        request,
+        TEMPLATE,
+        {
+            "neighbourhood": meeting.neighbourhood,
+            "meeting": meeting,
+            "access": access,
+            "guest_form": guest_form or GuestForm(),
+            "check_in_open": meeting.status in workflow.CHECK_IN_OPEN,
+            "check_in_url": check_in_url(meeting),
+            "check_in_qr": check_in_qr(meeting) if meeting.status in workflow.CHECK_IN_OPEN else "",
+            **present,
+            **_search_context(request, meeting, present_ids),
+        },
+    )
+
+
+def _partials(
+    request: AuthenticatedHttpRequest,
+    meeting: Meeting,
+    *,
+    level: str,
+    text: str,
+    walk_ins_form: WalkInsForm | None = None,
+) -> HttpResponse:
+    """htmx: the "present" block with the feedback in it, and the search results again (out of
+    band, so an added person shows as "already there")."""
+    context: dict[str, Any] = {
+        "neighbourhood": meeting.neighbourhood,
+        "meeting": meeting,
+        "feedback": {"level": level, "text": text},
+        **_present_context(meeting, walk_ins_form),
+    }
+    html = render_to_string(f"{TEMPLATE}#present", context, request)
+    query = request.POST.get("q")
+    if query is not None:
+        search = _search_context(request, meeting, query=query)
+        html += render_to_string(
+            f"{TEMPLATE}#search-results", {**context, **search, "oob": True}, request
+        )
+    return HttpResponse(html)
+
+
+def _done(
+    request: AuthenticatedHttpRequest,
+    meeting: Meeting,
+    level: int,
+    text: str,
+    walk_ins_form: WalkInsForm | None = None,
+) -> HttpResponse:
+    """After a POST: the updated block for htmx, else a message and back to the screen (PRG)."""
+
+    def in_place() -> HttpResponse:
+        tag = DEFAULT_TAGS.get(level, "info")
+        return _partials(request, meeting, level=tag, text=text, walk_ins_form=walk_ins_form)
+
+    return partial_or_redirect(request, in_place, lambda: _attendance_url(meeting), text, level)
+
+
+def _attendance_url(meeting: Meeting) -> str:
+    return reverse("meeting_attendance", args=[meeting.neighbourhood.slug, meeting.pk])
+
+
+def _not_recordable(meeting: Meeting) -> str:
+    if meeting.cancelled:
+        return _("This meeting was cancelled: there is no attendance to record.")
+    return _("The minutes of this meeting are published: the attendance list can no longer change.")
+
+
+# --- The attendance screen --------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_GET
+def meeting_attendance(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
+    meeting, access = meeting_for_runner(request, slug, pk)
+    return _page(request, meeting, access)
+
+
+@never_cache
+@login_required
+@require_GET
+def attendance_search(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """htmx: the results under the search field. Without JavaScript: the whole screen."""
+    meeting, access = meeting_for_runner(request, slug, pk)
+    if request.htmx:
+        return render(
+            request,
+            f"{TEMPLATE}#search-results",
+            {"neighbourhood": meeting.neighbourhood, "meeting": meeting}
+            | _search_context(request, meeting),
+        )
+    return _page(request, meeting, access)
+
+
+@login_required
+@require_POST
+def attendance_add(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
+    meeting, _access = meeting_for_runner(request, slug, pk)
+    form = MemberAddForm(request.POST, neighbourhood=meeting.neighbourhood)
+    if not form.is_valid():
+        return _done(request, meeting, messages.ERROR, first_error(form))
+    person: User = form.cleaned_data["person"]
+    professional = (
+        Membership.objects.active()
+        .filter(user=person, neighbourhood=meeting.neighbourhood, role=Role.PROFESSIONAL)
+        .select_related("organisation")
+        .first()
+    )
+    try:
+        row, created = meeting_services.attendance_record(
+            meeting=meeting,
+            by=request.user,
+            user=person,
+            kind=Attendance.Kind.PROFESSIONAL if professional else Attendance.Kind.RESIDENT,
+            organisation=professional.organisation if professional else None,
+        )
+    except MeetingStateError:
+        return _done(request, meeting, messages.ERROR, _not_recordable(meeting))
+    name = person.display_name
+    if not created:
+        return _done(
+            request,
+            meeting,
+            messages.INFO,
+            _("%(name)s was already on the attendance list.") % {"name": name},
+        )
+    text = _("%(name)s is on the attendance list.") % {"name": name}
+    if row.newcomer:
+        text += " " + _("This is their first meeting: welcome them at the opening.")
+    return _done(request, meeting, messages.SUCCESS, text)
+
+
+@login_required
+@require_POST
+def attendance_add_guest(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A visiting professional without an account, by name and organisation."""
+    meeting, access = meeting_for_runner(request, slug, pk)
+    form = GuestForm(request.POST)
+    if not form.is_valid():
+        return _page(request, meeting, access, guest_form=form)
+    name: str = form.cleaned_data["name"].strip()
+    organisation: Organisation = form.cleaned_data["organisation"]
+    label = _("%(name)s (%(organisation)s)") % {"name": name, "organisation": organisation.name}
+    # Visitors have no account to be unique on: the same name and organisation twice is a
+    # double click or a second tab.
+    if Attendance.objects.filter(
+        meeting=meeting, user=None, name__iexact=name, organisation=organisation
+    ).exists():
+        return _done(
+            request,
+            meeting,
+            messages.INFO,
+            _("%(name)s was already on the attendance list.") % {"name": label},
+        )
+    try:
+        meeting_services.attendance_record(
+            meeting=meeting,
+            by=request.user,
+            name=name,
+            organisation=organisation,
+            kind=Attendance.Kind.PROFESSIONAL,
+        )
+    except MeetingStateError:
+        return _done(request, meeting, messages.ERROR, _not_recordable(meeting))
+    return _done(
+        request,
+        meeting,
+        messages.SUCCESS,
+        _("%(name)s is on the attendance list.") % {"name": label},
+    )
+
+
+@login_required
+@require_POST
+def attendance_remove(
+    request: AuthenticatedHttpRequest, slug: str, pk: int, attendance_pk: int
+) -> HttpResponse:
+    """Take someone off the list who was added by mistake (confirmed on the screen)."""
+    meeting, _access = meeting_for_runner(request, slug, pk)
+    row = get_object_or_404(
+        Attendance.objects.select_related("user"), pk=attendance_pk, meeting=meeting
+    )
+    row.meeting = meeting
+    name = (row.user.display_name if row.user else row.name) or _("Someone who has left")
+    try:
+        meeting_services.attendance_remove(attendance=row)
+    except MeetingStateError:
+        return _done(request, meeting, messages.ERROR, _not_recordable(meeting))
+    return _done(
+        request,
+        meeting,
+        messages.SUCCESS,
+        _("%(name)s is no longer on the attendance list.") % {"name": name},
+    )
+
+
+@login_required
+@require_POST
+def attendance_walk_ins(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The number of anonymous walk-ins: typed in, or one more or one fewer."""
+    meeting, access = meeting_for_runner(request, slug, pk)
+    form = WalkInsForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return _partials(
+                request, meeting, level="error", text=first_error(form), walk_ins_form=form
+            )
+        return _page(request, meeting, access, walk_ins_form=form)
+    if meeting.status not in workflow.RECORDABLE:
+        return _done(request, meeting, messages.ERROR, _not_recordable(meeting))
+    count: int = form.cleaned_data["count"]
+    meeting_services.walk_ins_set(meeting=meeting, count=count)
+    meeting.walk_ins = count
+    return _done(
+        request,
+        meeting,
+        messages.SUCCESS,
+        _("Anonymous walk-ins: %(count)s.") % {"count": count},
+    )
+
+
+# --- Self check-in ----------------------------------------------------------------------------
+
+
+def _check_in_closed(meeting: Meeting) -> str:
+    """Why checking in is not possible now, or "" when it is."""
+    if meeting.cancelled:
+        return _("This meeting was cancelled.")
+    if meeting.status not in workflow.CHECK_IN_OPEN:
+        return _("This meeting is over: checking in is no longer possible.")
+    day, today = timezone.localdate(meeting.starts_at), timezone.localdate()
+    if day > today:
+        return _("You can check in on the day of the meeting.")
+    if day < today:
+        return _("This meeting is over: checking in is no longer possible.")
+    return ""
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_check_in(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """What the QR code on the projector opens: "I am here" for a member, on the day."""
+    meeting, access = meeting_for(request, slug, pk)
+    context: dict[str, Any] = {
+        "neighbourhood": meeting.neighbourhood,
+        "meeting": meeting,
+        "access": access,
+    }
+    if not access.attend:
+        context["waiting"] = (
+            Membership.objects.pending()
+            .filter(user=request.user, neighbourhood=meeting.neighbourhood)
+            .exists()
+        )
+        return render(request, CHECK_IN_TEMPLATE, {**context, "refused": True}, status=403)
+    if request.method == "POST":
+        try:
+            _row, created = meeting_services.check_in(meeting=meeting, user=request.user)
+        except MeetingStateError:
+            messages.error(
+                request,
+                _check_in_closed(meeting) or _("Checking in is not possible for this meeting."),
+            )
+        else:
+            if created:
+                messages.success(request, _("Thank you, you are checked in."))
+            else:
+                messages.info(request, _("You were already checked in."))
+        return redirect(request.path)
+    context["mine"] = (
+        Attendance.objects.filter(meeting=meeting, user=request.user).only("newcomer").first()
+    )
+    context["closed"] = _check_in_closed(meeting)
+    return render(request, CHECK_IN_TEMPLATE, context)
