@@ -70,7 +70,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    "rest_framework",  # Open data API (problems/api.py)
+    "rest_framework",  # Open data API (problems/api/views.py)
     "django_filters",
     "drf_spectacular",
     # The apps form a line: each imports only those above it here (pyproject's import-linter
@@ -210,7 +210,7 @@ ACCOUNT_REAUTHENTICATION_METHODS = ("code", "mfa")
 ACCOUNT_ADAPTER = "residents.adapters.AccountAdapter"
 ACCOUNT_FORMS = {
     "signup": "residents.forms.JoinSignupForm",
-    "request_login_code": "residents.allauth_forms.LoginCodeRequestForm",
+    "request_login_code": "residents.account.forms.LoginCodeRequestForm",
 }
 # "/ip" counts per client address (residents.ratelimits.client_ip, see TRUSTED_PROXY_COUNT).
 ACCOUNT_RATE_LIMITS = {
@@ -354,7 +354,7 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-# Open data API (problems/api.py): anonymous, read-only JSON under /api/, throttled per client
+# Open data API (problems/api/views.py): anonymous, read-only JSON under /api/, throttled per client
 # IP (the same address as every other limit: NUM_PROXIES is TRUSTED_PROXY_COUNT).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],

@@ -41,8 +41,8 @@ from problems.confidential import confidential_access
 from problems.links import UNFOLLOW
 from problems.models import PUBLIC_Q, Category, Follow, Problem, Support, TimelineEntry
 from problems.problem_sections import problem_sections, problem_team_sections
-from problems.team_forms import ReopenRequestForm
-from problems.team_views import team_panel_context
+from problems.team.forms import ReopenRequestForm
+from problems.team.views import team_panel_context
 from problems.templatetags.problem_tags import status_badge
 from problems.workflow import BY_MOVE, PUBLIC, Move, Status
 from residents.links import LinkError, LinkExpired, read_action_link_token

@@ -15,6 +15,6 @@ urlpatterns = [
     path("accounts/signup/", views.signup_elsewhere, name="account_signup"),
     path("buurt/<slug:slug>/", views.neighbourhood, name="neighbourhood"),
     path("buurt/<slug:slug>/aanmelden/", views.join, name="join"),
-    path("", include("residents.member_urls")),
-    path("", include("residents.account_urls")),
+    path("", include("residents.members.urls")),
+    path("", include("residents.account.urls")),
 ]

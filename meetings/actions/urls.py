@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.urls import path
 
 from meetings.actions.views import accountability, actions, panel, survey
-from problems.register_urls import PROBLEM
+from problems.urls import PROBLEM
 
 ACTION = "buurt/<slug:slug>/acties/<int:pk>/"
 ITEM = "buurt/<slug:slug>/overleg/<int:pk>/leiden/punt/<int:item_pk>/"

@@ -8,7 +8,7 @@ from django.utils import translation
 
 from residents.fields import PostcodeField
 from residents.forms import JoinForm
-from residents.member_forms import PaperResidentForm
+from residents.members.forms import PaperResidentForm
 
 
 class RequiredPostcode(forms.Form):

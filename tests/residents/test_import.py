@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
-from residents import member_forms
-from residents.member_forms import (
+from residents.members import forms as member_forms
+from residents.members.forms import (
     MAX_IMPORT_BYTES,
     MAX_IMPORT_ROWS,
     MemberFileError,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from weasyprint import HTML
 
 from buurtoverleg.qr import qr_data_uri
-from residents.member_views import CODES_PER_PAGE, invite_sheet_html
+from residents.members.views import CODES_PER_PAGE, invite_sheet_html
 from residents.models import InviteCode
 from residents.services import invite_codes_create, invite_join_url
 from tests.conftest import PERSONA_NAMES, make_person
@@ -213,7 +213,7 @@ def test_each_card_has_its_code_and_a_qr_code_to_the_join_page(personas, setting
 def test_sheet_prints_only_usable_cards_and_only_the_batch_asked_for(
     as_persona, personas, monkeypatch
 ):
-    from residents import member_views
+    from residents.members import views as member_views
 
     printed: list[list[str]] = []
 

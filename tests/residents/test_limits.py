@@ -19,7 +19,7 @@ from django.utils import translation
 from rest_framework.request import Request
 
 from buurtoverleg.settings import trusted_proxy_count
-from problems.api import PerClientThrottle
+from problems.api.views import PerClientThrottle
 from residents.ratelimits import (
     HOUR,
     Limit,

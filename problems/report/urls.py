@@ -1,10 +1,10 @@
-"""URLs of problems.report_views (see problems/urls.py)."""
+"""URLs of problems.report.views (see problems/urls.py)."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from problems import report_views
+from problems.report import views as report_views
 
 urlpatterns = [
     path(

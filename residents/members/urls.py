@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from residents import member_views as views
+from residents.members import views
 
 urlpatterns = [
     path("buurt/<slug:slug>/leden/", views.members, name="members"),

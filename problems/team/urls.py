@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from problems import team_views
+from problems.team import views as team_views
 
 urlpatterns = [
     path("buurt/<slug:slug>/problemen/team/", team_views.problem_queue, name="problem_queue"),

@@ -28,7 +28,7 @@ from problems import services
 from problems.access import Access, access_in, problem_for
 from problems.confidential import confidential_access
 from problems.models import ConfidentialView, Problem, ReopenRequest
-from problems.team_forms import ChronicForm, ProblemEditForm, ReopenRequestForm, TransitionForm
+from problems.team.forms import ChronicForm, ProblemEditForm, ReopenRequestForm, TransitionForm
 from problems.workflow import Move, Status, Transition
 from residents.models import Neighbourhood, Role
 from residents.permissions import Perm, can, neighbourhood_for

@@ -1,10 +1,10 @@
-"""URLs of the open data API (problems.api), included at /api/ by problems/urls.py."""
+"""URLs of the open data API (problems.api.views), included at /api/ by problems/urls.py."""
 
 from __future__ import annotations
 
 from django.urls import path, re_path
 
-from problems import api
+from problems.api import views as api
 
 urlpatterns = [
     path("neighbourhoods/", api.NeighbourhoodList.as_view(), name="api_neighbourhoods"),

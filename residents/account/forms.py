@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from allauth.account.forms import RequestLoginCodeForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -159,3 +160,14 @@ class ProfileForm(forms.Form):
         if number and not postcode and "postcode" not in self.errors:
             self.add_error("postcode", _("Fill in your postcode too."))
         return cleaned
+
+
+# allauth's forms with our labels (settings.ACCOUNT_FORMS): its texts are not ours, and its
+# Dutch catalogue is informal. The pages themselves are our templates (templates/account/).
+class LoginCodeRequestForm(RequestLoginCodeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        email = self.fields["email"]
+        email.label = _("E-mail address")
+        email.widget.attrs.pop("placeholder", None)
+        email.widget.attrs["autocomplete"] = "email"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from residents import account_views as views
+from residents.account import views
 
 urlpatterns = [
     path("mijn-gegevens/", views.my_data, name="my_data"),

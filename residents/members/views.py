@@ -28,7 +28,7 @@ from buurtoverleg.forms import add_service_errors
 from buurtoverleg.http import AuthenticatedHttpRequest
 from buurtoverleg.pdf import render_pdf
 from buurtoverleg.qr import qr_data_uri
-from residents.member_forms import (
+from residents.members.forms import (
     InviteCodesForm,
     InviteForm,
     MemberImportForm,

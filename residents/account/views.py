@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from buurtoverleg.http import AuthenticatedHttpRequest
-from residents.account_forms import ProfileForm
+from residents.account.forms import ProfileForm
 from residents.links import (
     UNSUBSCRIBE,
     UNSUBSCRIBE_TOPIC,
