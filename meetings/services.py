@@ -6,7 +6,7 @@ raises `Meeting.version`, so the projector's poll is one indexed read of that nu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -22,7 +22,6 @@ from buurtoverleg.mail.models import Mailing
 from buurtoverleg.mail.pipeline import mailing_create, recipients_for
 from buurtoverleg.public_pages import changes_public_pages
 from meetings import workflow
-from meetings.agenda_mail.services import agenda_mail_after_publish
 from meetings.mail_kinds import MeetingMail
 from meetings.planning.models import (
     AgendaItem,
@@ -33,8 +32,6 @@ from meetings.planning.models import (
     new_projector_key,
 )
 from meetings.room.models import Attendance
-from meetings.rounds.models import PriorityRound
-from meetings.rounds.services import round_create, round_open
 from meetings.selectors import new_since
 from meetings.workflow import Move
 from problems.models import Problem
@@ -242,6 +239,18 @@ def agenda_item_problems_set(*, item: AgendaItem, problems: list[Problem]) -> No
     meeting_touch(item.meeting)
 
 
+# What else happens, in the same transaction, when a meeting's agenda is published: a feature
+# registers it here (in the order its module is imported by MeetingsConfig.ready()), so that
+# the meeting's lifecycle imports no feature.
+AGENDA_PUBLISHED: list[Callable[[Meeting], object]] = []
+
+
+def on_agenda_published[F: Callable[[Meeting], object]](func: F) -> F:
+    """Register `func(meeting)` to run when the agenda of `meeting` is published."""
+    AGENDA_PUBLISHED.append(func)
+    return func
+
+
 @changes_public_pages
 @transaction.atomic
 def agenda_publish(*, meeting: Meeting) -> Meeting:
@@ -253,13 +262,10 @@ def agenda_publish(*, meeting: Meeting) -> Meeting:
         status=transition.target, agenda_published_at=timezone.now(), version=F("version") + 1
     )
     meeting.refresh_from_db()
-    # The priority round opens with the published agenda (when there is something to vote on).
-    candidates = any(p.status == ProblemStatus.CANDIDATE for p in new_problems_for(meeting))
-    if candidates or PriorityRound.objects.filter(meeting=meeting).exists():
-        priority_round = round_create(meeting=meeting)
-        if priority_round.status == PriorityRound.Status.DRAFT:
-            round_open(priority_round=priority_round)
-    transaction.on_commit(lambda: agenda_mail_after_publish(meeting.pk))  # late: mail at once
+    # The priority round opens (meetings.rounds.services); once committed, a late agenda mail
+    # goes out at once (meetings.agenda_mail.services).
+    for then in AGENDA_PUBLISHED:
+        then(meeting)
     return meeting
 
 

@@ -65,8 +65,7 @@ from meetings.actions.models import (
 )
 from meetings.actions.report_back import report_back_q, report_back_since
 from meetings.planning.models import AgendaItem, AgendaItemProblem, Meeting
-from meetings.room.panels import PanelContext, panel
-from meetings.rounds.panels import maybe_url
+from meetings.room.panels import PanelContext, maybe_url, panel
 from meetings.templatetags.action_tags import action_status_badge
 from problems.models import Problem, TimelineEntry
 from problems.workflow import Move, Status

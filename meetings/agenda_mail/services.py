@@ -34,6 +34,7 @@ from meetings.planning.models import Meeting, Rsvp
 from meetings.rounds.links import ballot_link_url
 from meetings.rounds.models import PriorityRound
 from meetings.rounds.services import voter_may_vote
+from meetings.services import on_agenda_published
 from problems.models import Problem
 from residents.mail_preferences import said_no, wants
 from residents.models import MailTopic, Membership, User
@@ -181,6 +182,12 @@ def agenda_mail_send_due(*, meeting_id: int | None = None, now: datetime | None 
         if agenda_mail_is_due(meeting, now) and _agenda_mail(meeting.pk, now) is not None:
             made += 1
     return made
+
+
+@on_agenda_published
+def agenda_mail_with_agenda(meeting: Meeting) -> None:
+    """Once the publishing commits, a late agenda goes out at once."""
+    transaction.on_commit(lambda: agenda_mail_after_publish(meeting.pk))
 
 
 def agenda_mail_after_publish(meeting_id: int) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 
 from meetings.planning.models import AgendaItem, Meeting
 
@@ -67,3 +68,12 @@ def panel_render_context(ctx: PanelContext) -> dict[str, Any]:
         "panel_template": found.template,
         "panel": {"item": ctx.item, "public": ctx.public, **found.view(ctx)},
     }
+
+
+def maybe_url(name: str, *args: Any) -> str:
+    """A page another part of the app may provide (the ballot page): "" while it is not there.
+    Panels link to each other's pages through it, so that no panel imports another."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""

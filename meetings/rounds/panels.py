@@ -23,13 +23,12 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 
 from buurtoverleg.qr import qr_data_uri
 from meetings.access import access_to
 from meetings.planning.models import AgendaItem, Meeting
-from meetings.room.panels import PanelContext, panel
+from meetings.room.panels import PanelContext, maybe_url, panel
 from meetings.rounds import services as round_services
 from meetings.rounds.models import PriorityRound, RoundCandidate
 
@@ -50,14 +49,6 @@ def round_of(meeting: Meeting) -> PriorityRound | None:
         found.meeting = meeting
         found.neighbourhood = meeting.neighbourhood
     return found
-
-
-def maybe_url(name: str, *args: Any) -> str:
-    """A page another part of the app may provide (the ballot page): "" while it is not there."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 def _pct(part: int, whole: int) -> str:

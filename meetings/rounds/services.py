@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from buurtoverleg.public_pages import changes_public_pages
 from meetings.rounds.models import Ballot, BallotPoint, HandCount, PriorityRound, RoundCandidate
+from meetings.services import new_problems_for, on_agenda_published
 from problems.models import Problem
 from problems.services import problem_transition
 from problems.workflow import ROUND, Move, Status
@@ -182,6 +183,16 @@ def round_open(*, priority_round: PriorityRound, closes_at: Any = None) -> Prior
     )
     locked.refresh_from_db()
     return locked
+
+
+@on_agenda_published
+def round_open_with_agenda(meeting: Any) -> None:
+    """The priority round opens with the published agenda (when there is something to vote on)."""
+    candidates = any(p.status == Status.CANDIDATE for p in new_problems_for(meeting))
+    if candidates or PriorityRound.objects.filter(meeting=meeting).exists():
+        priority_round = round_create(meeting=meeting)
+        if priority_round.status == PriorityRound.Status.DRAFT:
+            round_open(priority_round=priority_round)
 
 
 @changes_public_pages

@@ -14,13 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from meetings import services as meeting_services
-from meetings.planning.models import AgendaItem, AgendaItemProblem, Meeting
+from meetings.planning.models import AgendaItem, AgendaItemProblem
 from meetings.room.forms.screen import NextRolesForm
 from meetings.room.models import Attendance
-from meetings.room.panels import PanelContext, panel
+from meetings.room.panels import PanelContext, maybe_url, panel
 from meetings.selectors import new_since
 from problems.models import PUBLIC_Q, Problem
 from problems.workflow import OPEN, PUBLIC, Status
@@ -57,7 +57,9 @@ def opening(ctx: PanelContext) -> dict[str, Any]:
         if row.newcomer
     ]
     return {
-        "attendance_url": _maybe_url("meeting_attendance", ctx.meeting),
+        "attendance_url": maybe_url(
+            "meeting_attendance", ctx.meeting.neighbourhood.slug, ctx.meeting.pk
+        ),
         "present": len(people) + walk_ins,
         "residents": sum(1 for row in people if row.kind == Attendance.Kind.RESIDENT),
         "professionals": sum(1 for row in people if row.kind == Attendance.Kind.PROFESSIONAL),
@@ -65,17 +67,6 @@ def opening(ctx: PanelContext) -> dict[str, Any]:
         "newcomers": len(newcomers),
         "newcomer_names": newcomers,
     }
-
-
-def _maybe_url(name: str, meeting: Meeting, *, with_pk: bool = True) -> str:
-    """A page of another part of the meetings app, if that part is there."""
-    args: list[Any] = (
-        [meeting.neighbourhood.slug, meeting.pk] if with_pk else [meeting.neighbourhood.slug]
-    )
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 @panel(Kind.STATE, "meetings/panels/state.html")
@@ -176,5 +167,5 @@ def closing(ctx: PanelContext) -> dict[str, Any]:
         "next_meeting": following,
         "form": form,
         "action": reverse("meeting_next_roles", args=[meeting.neighbourhood.slug, meeting.pk]),
-        "meetings_url": _maybe_url("meetings", meeting, with_pk=False),
+        "meetings_url": maybe_url("meetings", meeting.neighbourhood.slug),
     }

@@ -40,6 +40,7 @@ from meetings import services as meeting_services
 from meetings import workflow
 from meetings.access import MeetingAccess, meeting_for_planner, meeting_for_runner
 from meetings.planning.models import Meeting
+from meetings.room.panels import maybe_url
 from meetings.rounds import services as round_services
 from meetings.rounds.forms import (
     CandidateAddForm,
@@ -54,7 +55,6 @@ from meetings.rounds.forms import (
 from meetings.rounds.models import Ballot, PriorityRound, RoundCandidate
 from meetings.rounds.panels import (
     PANEL_TEMPLATE,
-    maybe_url,
     panel_etag,
     result_rows,
     round_of,
