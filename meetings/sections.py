@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from meetings import workflow
-from meetings.planning.views import upcoming_agenda
+from meetings.planning.selectors import upcoming_agenda
 from residents.sections import SectionContext, neighbourhood_section
 
 

@@ -23,6 +23,11 @@ class Since:
     previous: bool  # `at` is the previous meeting's start (else FIRST_MEETING_LOOKBACK before)
 
 
+def meeting_after(meeting: Meeting) -> Meeting | None:
+    """The next meeting of the neighbourhood that is not cancelled. One query."""
+    return Meeting.objects.following(meeting).first()
+
+
 def new_since(meeting: Meeting) -> Since:
     """Where "new since the last meeting" starts: the planned start of the previous meeting
     that was not cancelled, or FIRST_MEETING_LOOKBACK before this one's."""

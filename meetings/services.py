@@ -376,11 +376,6 @@ def meeting_roles_set(
     return meeting
 
 
-def meeting_after(meeting: Meeting) -> Meeting | None:
-    """The next meeting of the neighbourhood that is not cancelled."""
-    return Meeting.objects.following(meeting).first()
-
-
 @transaction.atomic
 def projector_key_rotate(*, meeting: Meeting) -> str:
     """Revoke the projector link: the old one stops working at once."""

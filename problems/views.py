@@ -16,7 +16,6 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import TemplateDoesNotExist
@@ -39,39 +38,26 @@ from problems import services
 from problems.access import Access, access_in, problem_for
 from problems.confidential import confidential_access
 from problems.links import UNFOLLOW
-from problems.models import PUBLIC_Q, Category, Follow, Problem, Support, TimelineEntry
+from problems.models import Category, Problem
 from problems.problem_sections import problem_sections, problem_team_sections
+from problems.selectors import (
+    involved_in,
+    is_following,
+    is_supporting,
+    people_shown,
+    problem_timeline,
+    register_problems,
+    reported_by,
+    supported_ids,
+)
 from problems.team.forms import ReopenRequestForm
-from problems.team.views import team_panel_context
+from problems.team.selectors import team_panel_context
 from problems.templatetags.problem_tags import status_badge
 from problems.workflow import BY_MOVE, PUBLIC, Move, Status
 from residents.links import LinkError, LinkExpired, read_action_link_token
-from residents.models import Neighbourhood, Role, User
+from residents.models import Neighbourhood, Role
 
 PER_PAGE = 50
-SORTS: dict[str, tuple[str, ...]] = {
-    "support": ("-support_count", "-activity_at", "-pk"),
-    "newest": ("-created_at", "-pk"),
-    "activity": ("-activity_at", "-pk"),
-}
-# What a register row needs: the list never loads descriptions, confidential details or JSON.
-LIST_FIELDS = (
-    "neighbourhood_id",
-    "category_id",
-    "title",
-    "street",
-    "location_detail",
-    "status",
-    "sensitive",
-    "public_summary",
-    "support_count",
-    "created_at",
-    "accepted_at",
-    "activity_at",
-    "chronic_confirmed_at",
-    "discussed_count",
-    "reopened_count",
-)
 TEAM_PANEL = "problems/_team_panel.html"
 REOPENABLE = BY_MOVE[Move.REOPEN].sources
 
@@ -188,15 +174,14 @@ def problem_list(request: HttpRequest, slug: str) -> HttpResponse:
     # The categories are loaded for the filter anyway: rows take theirs from there, so the
     # database sorts the problems alone instead of joining every candidate row first.
     by_id = {category.pk: category for category in categories}
-    problems = Problem.objects.for_neighbourhood(hood).public().only(*LIST_FIELDS)
-    if chosen.get("category"):
-        problems = problems.filter(category__slug=chosen["category"])
-    if chosen.get("status"):
-        problems = problems.filter(status=chosen["status"])
-    if chosen.get("street"):
-        problems = problems.filter(street__icontains=chosen["street"])
-    sort = chosen.get("sort") or "support"
-    page = Paginator(problems.order_by(*SORTS[sort]), PER_PAGE).get_page(request.GET.get("page"))
+    problems = register_problems(
+        hood,
+        category=chosen.get("category", ""),
+        status=chosen.get("status", ""),
+        street=chosen.get("street", ""),
+        sort=chosen.get("sort", ""),
+    )
+    page = Paginator(problems, PER_PAGE).get_page(request.GET.get("page"))
     list_url = reverse("problem_list", kwargs={"slug": hood.slug})
     words = _Words()
     rows = []
@@ -257,8 +242,8 @@ def _actions_context(request: HttpRequest, problem: Problem, access: Access) -> 
     """What the support and follow block needs: the count and this person's choices."""
     supported = following = False
     if request.user.is_authenticated:
-        supported = Support.objects.filter(problem=problem, user=request.user).exists()
-        following = Follow.objects.filter(problem=problem, user=request.user).exists()
+        supported = is_supporting(problem, request.user)
+        following = is_following(problem, request.user)
     return {
         "problem": problem,
         "neighbourhood": problem.neighbourhood,
@@ -269,16 +254,6 @@ def _actions_context(request: HttpRequest, problem: Problem, access: Access) -> 
     }
 
 
-def _people(problem: Problem, access: Access) -> dict[int, User]:
-    """The reporter (when this person may see them) and, for the team, who entered it."""
-    ids = []
-    if problem.reporter_id and access.sees_reporter(problem):
-        ids.append(problem.reporter_id)
-    if access.team and problem.entered_by_id:
-        ids.append(problem.entered_by_id)
-    return User.objects.in_bulk(ids) if ids else {}
-
-
 @never_cache  # the team's page holds confidential details: never kept in a shared browser
 @require_GET
 def problem(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -286,10 +261,8 @@ def problem(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if access.team:
         confidential_access(request, [found])  # the page's confidential block
     team = team_panel_context(found, access)
-    people = _people(found, access)
-    timeline = TimelineEntry.objects.filter(problem=found).select_related("other__category")
-    if access.team:
-        timeline = timeline.select_related("actor")
+    people = people_shown(found, access)
+    timeline = problem_timeline(found, team=access.team)
     shows_photos = access.team or access.is_reporter or (found.is_public and not found.sensitive)
     reopen_form = None
     if (
@@ -396,7 +369,7 @@ def problem_unfollow_link(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         services.problem_unfollow(problem=followed, user=link.user)
         return render(request, "problems/link_unfollow.html", {"problem": followed, "done": True})
-    following = Follow.objects.filter(problem=followed, user=link.user).exists()
+    following = is_following(followed, link.user)
     return render(
         request,
         "problems/link_unfollow.html",
@@ -410,29 +383,15 @@ def problem_unfollow_link(request: HttpRequest, token: str) -> HttpResponse:
 def my_problems(request: AuthenticatedHttpRequest) -> HttpResponse:
     """One's own reports (any status, every neighbourhood) and what one supports or follows."""
     user = request.user
-    base = Problem.objects.select_related("category", "neighbourhood")
-    reported = list(base.filter(reporter=user).order_by("-created_at", "-pk"))
+    reported = reported_by(user)
     # What one follows or supports and may still see: public problems (others' new reports
     # stay with the team).
-    involved = list(
-        base.filter(Q(follows__user=user) | Q(supports__user=user))
-        .filter(PUBLIC_Q)
-        .exclude(reporter=user)
-        .distinct()
-        .order_by("-activity_at", "-pk")
-    )
+    involved = involved_in(user)
     labels = _status_labels()
     for row in (*reported, *involved):
         row.status_label = labels[row.status]  # type: ignore[attr-defined]
-    supported: set[int] = set()
-    if involved:
-        supported = set(
-            Support.objects.filter(user=user, problem__in=[p.pk for p in involved]).values_list(
-                "problem_id", flat=True
-            )
-        )
     return render(
         request,
         "problems/my_problems.html",
-        {"reported": reported, "involved": involved, "supported": supported},
+        {"reported": reported, "involved": involved, "supported": supported_ids(user, involved)},
     )

@@ -11,9 +11,9 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
 
 from residents.models import Coordinator, Membership, Neighbourhood, Role
+from residents.selectors import neighbourhood_or_404
 
 COORDINATOR = "coordinator"
 
@@ -146,9 +146,7 @@ def needs_second_factor(user: Any) -> bool:
 
 def neighbourhood_for(request: Any, slug: str, perm: Perm) -> Neighbourhood:
     """The neighbourhood named in the URL, if the user may do `perm` there; 403 otherwise."""
-    neighbourhood = get_object_or_404(
-        Neighbourhood.objects.select_related("municipality"), slug=slug
-    )
+    neighbourhood = neighbourhood_or_404(slug)
     if not can(request.user, perm, neighbourhood):
         raise PermissionDenied
     return neighbourhood

@@ -22,32 +22,36 @@ from buurtoverleg.celery import app as celery_app
 from buurtoverleg.forms import add_service_errors
 from buurtoverleg.http import AuthenticatedHttpRequest
 from residents.forms import JoinForm, JoinSignupForm
-from residents.models import Membership, Municipality, Neighbourhood, Role
+from residents.models import Membership, Neighbourhood
 from residents.permissions import roles_in
 from residents.sections import neighbourhood_sections
+from residents.selectors import (
+    current_memberships,
+    memberships_in,
+    municipalities_with_neighbourhoods,
+    neighbourhood_or_404,
+    resident_membership,
+)
 from residents.services import membership_apply
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    municipalities = Municipality.objects.prefetch_related("neighbourhoods")
-    mine = (
-        Membership.objects.filter(user=request.user)
-        .exclude(status__in=[Membership.Status.LEFT, Membership.Status.REJECTED])
-        .select_related("neighbourhood")
-        if request.user.is_authenticated
-        else Membership.objects.none()
+    return render(
+        request,
+        "residents/home.html",
+        {
+            "municipalities": municipalities_with_neighbourhoods(),
+            "mine": current_memberships(request.user),
+        },
     )
-    return render(request, "residents/home.html", {"municipalities": municipalities, "mine": mine})
 
 
 @require_GET
 def neighbourhood(request: HttpRequest, slug: str) -> HttpResponse:
-    hood = get_object_or_404(Neighbourhood.objects.select_related("municipality"), slug=slug)
+    hood = neighbourhood_or_404(slug)
     team = list(hood.memberships.team())
-    own = []
-    if request.user.is_authenticated:
-        own = list(Membership.objects.filter(user=request.user, neighbourhood=hood))
+    own = memberships_in(request.user, hood)
     return render(
         request,
         "residents/neighbourhood.html",
@@ -111,9 +115,7 @@ join = never_cache(JoinView.as_view())
 
 
 def join_logged_in(request: AuthenticatedHttpRequest, hood: Neighbourhood) -> HttpResponse:
-    existing = Membership.objects.filter(
-        user=request.user, neighbourhood=hood, role=Role.RESIDENT
-    ).first()
+    existing = resident_membership(request.user, hood)
     if existing and existing.status in {Membership.Status.ACTIVE, Membership.Status.PENDING}:
         return redirect(hood)
     initial = {

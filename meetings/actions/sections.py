@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meetings.actions.models import Action, Analysis
-from meetings.actions.views.survey import survey_summary
+from meetings.actions.selectors import analysis_of, problem_actions, survey_summary
 from problems.problem_sections import ProblemSectionContext, problem_section, problem_team_section
 from problems.workflow import Status
 from residents.permissions import Perm, can
@@ -22,13 +21,8 @@ def approach(ctx: ProblemSectionContext) -> dict[str, Any]:
     hood = problem.neighbourhood
     analysis = None
     if access.team or not problem.sensitive:
-        analysis = Analysis.objects.filter(problem=problem).first()
-    actions = list(
-        Action.objects.filter(problem=problem)
-        .select_related("owner_organisation")
-        .with_latest_progress()
-        .order_by("due_date", "pk")
-    )
+        analysis = analysis_of(problem)
+    actions = problem_actions(problem)
     for row in actions:
         row.neighbourhood, row.problem = hood, problem  # their links: no query per row
     actions.sort(key=lambda row: not row.is_active)  # still to be done first

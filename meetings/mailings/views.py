@@ -12,8 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -31,6 +30,12 @@ from meetings.mailings.blocks import (
     recent_lifts,
 )
 from meetings.mailings.forms import LiftForm, lift_form
+from meetings.mailings.selectors import (
+    deliveries_not_delivered,
+    deliveries_retryable_count,
+    mailing_with_counts,
+    mailings_of,
+)
 from residents.models import Neighbourhood
 from residents.permissions import Perm, can, neighbourhood_for
 
@@ -96,15 +101,12 @@ class MailingRow:
     progress: Progress
 
 
-def _blocked_addresses() -> QuerySet[MailSuppression, Any]:
-    return MailSuppression.objects.filter(suppressed_at__isnull=False).values("email")
-
-
 def _mailing_in(hood: Neighbourhood, pk: int) -> Mailing:
     """The mailing with its counts, in one query; 404 when it belongs to another neighbourhood."""
-    return get_object_or_404(
-        Mailing.objects.with_counts().select_related("created_by"), pk=pk, neighbourhood=hood
-    )
+    found = mailing_with_counts(hood, pk)
+    if found is None:
+        raise Http404
+    return found
 
 
 def _progress_context(hood: Neighbourhood, mailing: Mailing) -> dict[str, Any]:
@@ -116,13 +118,7 @@ def _progress_context(hood: Neighbourhood, mailing: Mailing) -> dict[str, Any]:
 @require_GET
 def mailings(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     hood = neighbourhood_for(request, slug, Perm.VIEW_MAILINGS)
-    listed = (
-        Mailing.objects.filter(neighbourhood=hood)
-        .with_counts()
-        .select_related("created_by")
-        .order_by("-created_at", "-pk")
-    )
-    page = Paginator(listed, MAILINGS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(mailings_of(hood), MAILINGS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "meetings/mailings.html",
@@ -145,18 +141,9 @@ def mailing(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpRespon
     problems: list[Delivery] = []
     retryable = 0
     if progress.not_delivered:
-        problems = list(
-            found.deliveries.filter(status__in=[Delivery.Status.FAILED, Delivery.Status.SUPPRESSED])
-            .annotate(blocked=Exists(_blocked_addresses().filter(email=OuterRef("email"))))
-            .only("email", "status", "attempts", "last_error")
-            .order_by("status", "email", "pk")[:PROBLEMS_SHOWN]
-        )
+        problems = deliveries_not_delivered(found, PROBLEMS_SHOWN)
     if progress.failed:
-        retryable = (
-            found.deliveries.filter(status=Delivery.Status.FAILED)
-            .exclude(email__in=_blocked_addresses())
-            .count()
-        )
+        retryable = deliveries_retryable_count(found)
     return render(
         request,
         "meetings/mailing.html",

@@ -138,7 +138,7 @@ def may_be_named(user: User) -> bool:
 
 def minutes_record(meeting: Meeting) -> Record:
     """Three queries: the attendance, the next meeting (with its chair) and the team's roles."""
-    from meetings.services import meeting_after
+    from meetings.selectors import meeting_after
 
     attendance = list(
         Attendance.objects.filter(meeting=meeting)

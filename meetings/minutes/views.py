@@ -57,6 +57,12 @@ from meetings.minutes.pdf import (
     minutes_record,
     pdf_filename,
 )
+from meetings.minutes.selectors import (
+    minutes_exist,
+    minutes_latest_version,
+    minutes_of,
+    minutes_versions,
+)
 from meetings.minutes.services import MinutesConflict
 from meetings.planning.models import Meeting
 from residents.permissions import Perm, can, roles_in
@@ -107,13 +113,6 @@ def meeting_for_publisher(request: Any, slug: str, pk: int) -> tuple[Meeting, Mi
     if not access.publish:
         raise PermissionDenied
     return meeting, access
-
-
-def _minutes_of(meeting: Meeting) -> Minutes | None:
-    minutes = Minutes.objects.filter(meeting=meeting).first()
-    if minutes is not None:
-        minutes.meeting = meeting
-    return minutes
 
 
 def _version_of(meeting: Meeting, access: MinutesAccess, number: int) -> MinutesVersion:
@@ -199,16 +198,11 @@ def minutes_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The current published version as a page, every published version's PDFs; for the
     editors also the draft and the versions not yet published."""
     meeting, access = meeting_for_minutes(request, slug, pk)
-    minutes = _minutes_of(meeting)
+    minutes = minutes_of(meeting)
     versions: list[MinutesVersion] = []
     current = None
     if minutes is not None:
-        listed = minutes.versions.order_by("-number")
-        if not access.edit:
-            listed = listed.filter(published_at__isnull=False)
-        versions = list(listed)
-        for version in versions:
-            version.minutes = minutes
+        versions = minutes_versions(minutes, published_only=not access.edit)
         current = next(
             (v for v in versions if v.number == minutes.published_number and v.is_published), None
         )
@@ -248,7 +242,7 @@ def _editor_context(
     versions: list[MinutesVersion] = []
     changed = False
     if minutes is not None:
-        versions = list(minutes.versions.order_by("-number"))
+        versions = minutes_versions(minutes)
         changed = not versions or versions[0].body != minutes.body
     context: dict[str, Any] = {
         "meeting": meeting,
@@ -280,7 +274,7 @@ def _editor_context(
 @require_GET
 def minutes_edit(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting, access = meeting_for_editor(request, slug, pk)
-    minutes = _minutes_of(meeting)
+    minutes = minutes_of(meeting)
     return render(request, TEMPLATE_EDIT, _editor_context(meeting, access, minutes))
 
 
@@ -290,7 +284,7 @@ def minutes_save(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
     """Save the text. htmx: the save status (and the new version) in place; a conflict
     replaces the editor with both texts. Without JavaScript: back to the editor."""
     meeting, access = meeting_for_editor(request, slug, pk)
-    minutes = _minutes_of(meeting)
+    minutes = minutes_of(meeting)
     if minutes is None:
         raise Http404
     form = BodyForm(request.POST)
@@ -368,7 +362,7 @@ def minutes_draft(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
     meeting, _access = meeting_for_editor(request, slug, pk)
     form = RedraftForm(request.POST)
     base = form.cleaned_data.get("version") if form.is_valid() else None
-    existed = Minutes.objects.filter(meeting=meeting).exists()
+    existed = minutes_exist(meeting)
     try:
         services.minutes_draft(meeting, by=request.user, base_version=base if existed else None)
     except MinutesConflict:
@@ -394,7 +388,7 @@ def minutes_draft(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
 def minutes_preview(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """The text being edited as residents will read it (sanitised), without saving it."""
     meeting, access = meeting_for_editor(request, slug, pk)
-    minutes = _minutes_of(meeting)
+    minutes = minutes_of(meeting)
     if minutes is None:
         raise Http404
     form = BodyForm(request.POST)
@@ -421,7 +415,7 @@ def minutes_draft_pdf_view(
 ) -> HttpResponse:
     """The saved draft as PDF, with CONCEPT on every page (made now, not stored)."""
     meeting, _access = meeting_for_editor(request, slug, pk)
-    minutes = _minutes_of(meeting)
+    minutes = minutes_of(meeting)
     if minutes is None:
         raise Http404
     return HttpResponse(
@@ -439,7 +433,7 @@ def minutes_draft_pdf_view(
 @require_POST
 def minutes_finalise(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting, _access = meeting_for_publisher(request, slug, pk)
-    minutes = _minutes_of(meeting)
+    minutes = minutes_of(meeting)
     if minutes is None:
         raise Http404
     form = FinaliseForm(request.POST)
@@ -460,7 +454,7 @@ def minutes_finalise(request: AuthenticatedHttpRequest, slug: str, pk: int) -> H
         )
         return redirect(_url("minutes_edit", meeting))
     except ValidationError as error:
-        latest = minutes.versions.order_by("-number").first()
+        latest = minutes_latest_version(minutes)
         if latest is not None and latest.body == minutes.body:
             # A double click: the first one made the version already.
             messages.info(request, _validation_message(error))

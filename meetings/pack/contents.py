@@ -40,7 +40,7 @@ from meetings.minutes.pdf import minutes_draft_html, minutes_html
 from meetings.planning.models import Meeting
 from meetings.rounds.models import PriorityRound
 from meetings.rounds.pdf import ballot_paper_html
-from meetings.services import meeting_after
+from meetings.selectors import meeting_after
 from problems.models import Problem
 from residents.models import Neighbourhood
 

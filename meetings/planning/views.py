@@ -10,7 +10,7 @@ details); a proposal's author is shown to the team only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -18,7 +18,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -42,32 +41,27 @@ from meetings.planning.forms import (
     ProposalForm,
     RsvpForm,
 )
-from meetings.planning.models import AgendaItem, AgendaItemProblem, AgendaProposal, Meeting, Rsvp
-from meetings.rounds.models import PriorityRound
+from meetings.planning.models import AgendaItem, AgendaProposal, Meeting, Rsvp
+from meetings.planning.selectors import (
+    AgendaRow,
+    agenda_rows,
+    item_problem_ids,
+    meetings_past,
+    meetings_upcoming,
+    new_problems_item_exists,
+    open_priority_round,
+    proposal_pending_exists,
+    proposals_by,
+    proposals_for_editor,
+    rsvp_answer,
+    rsvp_counts,
+)
 from meetings.services import MeetingStateError
-from problems.models import PUBLIC_Q, Problem
 from residents.models import Neighbourhood
 from residents.permissions import Perm, can, neighbourhood_for
+from residents.selectors import neighbourhood_or_404
 
 PAST_PER_PAGE = 20
-# What a public agenda row loads of a problem: never its reporter or confidential details.
-PUBLIC_PROBLEM_FIELDS = (
-    "item_id",
-    "position",
-    "problem__id",
-    "problem__neighbourhood_id",
-    "problem__category_id",
-    "problem__title",
-    "problem__sensitive",
-    "problem__public_summary",
-    "problem__street",
-    "problem__status",
-    "problem__support_count",
-    "problem__accepted_at",
-    "problem__category__name",
-    "problem__category__name_en",
-)
-ITEM_FIELDS = ("id", "meeting_id", "position", "kind", "title", "description", "minutes")
 
 # Messages for states a page cannot change (the service raised MeetingStateError).
 PROPOSALS_CLOSED = gettext_lazy(
@@ -98,45 +92,6 @@ NOT_EDITABLE = gettext_lazy(
 )
 
 
-# --- Reading the agenda ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AgendaRow:
-    """One agenda item with its planned times (the meeting's start plus the items before it)."""
-
-    item: AgendaItem
-    number: int
-    starts_at: datetime
-    ends_at: datetime
-    problems: list[Problem] = field(default_factory=list)
-
-
-def agenda_items(meeting: Meeting, *, with_problems: bool = True) -> list[AgendaItem]:
-    """The items in order, each with `public_links`: its public problems, in two queries."""
-    items = meeting.items.only(*ITEM_FIELDS).order_by("position", "pk")
-    if with_problems:
-        links = (
-            AgendaItemProblem.objects.filter(problem__in=Problem.objects.filter(PUBLIC_Q))
-            .select_related("problem__category")
-            .only(*PUBLIC_PROBLEM_FIELDS)
-            .order_by("position", "pk")
-        )
-        items = items.prefetch_related(Prefetch("links", queryset=links, to_attr="public_links"))
-    return list(items)
-
-
-def agenda_rows(meeting: Meeting, items: list[AgendaItem]) -> list[AgendaRow]:
-    rows = []
-    start = meeting.starts_at
-    for number, item in enumerate(items, start=1):
-        end = start + timedelta(minutes=item.minutes)
-        problems = [link.problem for link in getattr(item, "public_links", [])]
-        rows.append(AgendaRow(item, number, start, end, problems))
-        start = end
-    return rows
-
-
 def _length_minutes(meeting: Meeting) -> int:
     return int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
 
@@ -157,13 +112,10 @@ def _editor_url(meeting: Meeting, anchor: str = "") -> str:
 @require_GET
 def meetings(request: HttpRequest, slug: str) -> HttpResponse:
     """Upcoming and past meetings of a neighbourhood, for everyone."""
-    hood = get_object_or_404(Neighbourhood.objects.select_related("municipality"), slug=slug)
+    hood = neighbourhood_or_404(slug)
     now = timezone.now()
-    listed = Meeting.objects.for_neighbourhood(hood)
-    upcoming = list(listed.filter(ends_at__gte=now).order_by("starts_at"))
-    past = Paginator(listed.filter(ends_at__lt=now).order_by("-starts_at", "-pk"), PAST_PER_PAGE)
-    for meeting in upcoming:
-        meeting.neighbourhood = hood
+    upcoming = meetings_upcoming(hood, now)
+    past = Paginator(meetings_past(hood, now), PAST_PER_PAGE)
     return render(
         request,
         "meetings/meetings.html",
@@ -215,20 +167,10 @@ def _rsvp_context(request: HttpRequest, meeting: Meeting, access: MeetingAccess)
     answer = None
     may_rsvp = access.attend and workflow.rsvp_open(meeting, timezone.now())
     if may_rsvp and request.user.is_authenticated:
-        answer = (
-            Rsvp.objects.filter(meeting=meeting, user=request.user)
-            .values_list("answer", flat=True)
-            .first()
-        )
+        answer = rsvp_answer(meeting, request.user)
     counts = None
     if access.sees_draft_agenda or access.team:
-        found = dict(
-            Rsvp.objects.filter(meeting=meeting)
-            .values_list("answer")
-            .annotate(n=Count("pk"))
-            .values_list("answer", "n")
-            .order_by()
-        )
+        found = rsvp_counts(meeting)
         counts = [(value, label, found.get(value, 0)) for value, label in Rsvp.Answer.choices]
     return {
         "meeting": meeting,
@@ -249,21 +191,15 @@ def _meeting_page(
     proposal_form: ProposalForm | None = None,
 ) -> HttpResponse:
     shows_agenda = meeting.agenda_public or access.sees_draft_agenda
-    rows = agenda_rows(meeting, agenda_items(meeting)) if shows_agenda else []
+    rows = agenda_rows(meeting) if shows_agenda else []
     own_proposals: list[AgendaProposal] = []
     if access.propose and request.user.is_authenticated:
-        own_proposals = list(
-            AgendaProposal.objects.filter(meeting=meeting, proposed_by=request.user).order_by(
-                "created_at", "pk"
-            )
-        )
+        own_proposals = proposals_by(meeting, request.user)
     may_propose = access.propose and workflow.proposals_open(meeting, timezone.now())
     # Residents are called to vote while the meeting's priority round is open.
     vote_round = None
     if can(request.user, Perm.VOTE, meeting.neighbourhood):
-        vote_round = PriorityRound.objects.filter(
-            meeting=meeting, status=PriorityRound.Status.OPEN
-        ).first()
+        vote_round = open_priority_round(meeting)
     return render(
         request,
         "meetings/meeting.html",
@@ -343,13 +279,7 @@ def meeting_propose(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
     if not form.is_valid():
         return _meeting_page(request, found, access, proposal_form=form)
     title, description = form.cleaned_data["title"], form.cleaned_data["description"].strip()
-    twice = AgendaProposal.objects.filter(
-        meeting=found,
-        proposed_by=request.user,
-        title=title,
-        description=description,
-        status=AgendaProposal.Status.PENDING,
-    ).exists()
+    twice = proposal_pending_exists(found, request.user, title=title, description=description)
     if not twice:  # a double click sends the form twice: keep one proposal
         try:
             services.proposal_create(
@@ -401,16 +331,12 @@ def _editor(
     add_form: AgendaItemForm | None = None,
     decide_form: tuple[int, DecideForm] | None = None,
 ) -> HttpResponse:
-    rows = agenda_rows(meeting, agenda_items(meeting))
+    rows = agenda_rows(meeting)
     editor_rows = []
     for n, row in enumerate(rows):
         form = item_form if item_form and item_form.item == row.item else None
         editor_rows.append(EditorRow(row, form or _item_form(row.item), n == 0, n == len(rows) - 1))
-    proposals = list(
-        AgendaProposal.objects.filter(meeting=meeting)
-        .select_related("proposed_by", "item")
-        .order_by("created_at", "pk")
-    )
+    proposals = proposals_for_editor(meeting)
     pending = [
         ProposalRow(
             p,
@@ -554,7 +480,7 @@ def agenda_item_problems(
 ) -> HttpResponse:
     """Choose the problems discussed under an item (public open problems of the neighbourhood)."""
     found, item = _planner_item(request, slug, pk, item_pk)
-    chosen = list(item.links.order_by("position", "pk").values_list("problem_id", flat=True))
+    chosen = item_problem_ids(item)
     form = AgendaProblemsForm(
         request.POST if request.method == "POST" else None,
         meeting=found,
@@ -594,7 +520,7 @@ def agenda_new_problems(request: AuthenticatedHttpRequest, slug: str, pk: int) -
     found = meeting_for_planner(request, slug, pk)
     if found.status not in workflow.AGENDA_EDITABLE:
         return _not_editable(request, found)
-    if not found.items.filter(kind=AgendaItem.Kind.NEW_PROBLEMS).exists():
+    if not new_problems_item_exists(found):
         messages.info(request, _("This agenda has no item “New problems”."))
         return redirect(_editor_url(found))
     added = services.agenda_new_problems_fill(meeting=found)
@@ -787,13 +713,6 @@ def meeting_cancel(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
             "changeable": changeable,
         },
     )
-
-
-def upcoming_agenda(meeting: Meeting | None) -> list[AgendaRow]:
-    """The published agenda of a meeting (titles and times), for the neighbourhood page."""
-    if meeting is None or not meeting.agenda_public:
-        return []
-    return agenda_rows(meeting, agenda_items(meeting, with_problems=False))
 
 
 # --- Calendars: one meeting, and the neighbourhood's feed ---

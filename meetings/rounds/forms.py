@@ -11,41 +11,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from meetings.rounds.models import PriorityRound, RoundCandidate
+from meetings.rounds.selectors import eligible_problems, resident_members
 from problems.models import Problem
-from problems.workflow import Status
-from residents.models import Membership, Neighbourhood, Role, User
+from residents.models import User
 
 MAX_HANDS = 10_000
 REASON_MAX_LENGTH = 500
 SEARCH_MAX_LENGTH = 100
-
-
-def eligible_problems(priority_round: PriorityRound) -> QuerySet[Problem]:
-    """Public problems of the neighbourhood that can go on the ballot and are not on it yet."""
-    return (
-        Problem.objects.for_neighbourhood(priority_round.neighbourhood_id)
-        .public()
-        .filter(status__in=[Status.ACCEPTED, Status.CANDIDATE])
-        .exclude(round_entries__round=priority_round)
-        .select_related("category")
-        .order_by("-support_count", "pk")
-    )
-
-
-def resident_members(neighbourhood: Neighbourhood) -> QuerySet[User]:
-    """Residents with an active membership here, paper residents included: the people who vote."""
-    return User.objects.filter(
-        is_active=True,
-        memberships__neighbourhood=neighbourhood,
-        memberships__status=Membership.Status.ACTIVE,
-        memberships__role=Role.RESIDENT,
-    ).distinct()
 
 
 class ProblemChoiceField(forms.ModelChoiceField):

@@ -21,6 +21,10 @@ class PriorityRoundQuerySet(models.QuerySet["PriorityRound"]):
     def for_neighbourhood(self, neighbourhood: Any) -> PriorityRoundQuerySet:
         return self.filter(neighbourhood=neighbourhood)
 
+    def for_page(self) -> PriorityRoundQuerySet:
+        """With what a round's own pages show: its meeting, neighbourhood and municipality."""
+        return self.select_related("meeting", "neighbourhood__municipality")
+
 
 class PriorityRound(models.Model):
     """Residents spread points over the candidate problems (dot voting); closing the round

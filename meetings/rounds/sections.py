@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meetings.rounds.views.history import neighbourhood_rounds
+from meetings.rounds.selectors import neighbourhood_rounds
 from residents.permissions import Perm, can
 from residents.sections import SectionContext, neighbourhood_section
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from meetings.actions.models import SurveyAnswer
+from meetings.actions.selectors import SurveySummary, survey_summary
 from meetings.actions.survey import survey_link_expires_at, survey_link_url
-from meetings.actions.views.survey import SurveySummary, survey_summary
 from problems.models import Problem, TimelineEntry
 from problems.workflow import Move
 from residents.models import User

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -31,9 +31,11 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
 from problems.models import Category, Problem, TimelineEntry
+from problems.selectors import categories_in_order, public_problems, public_problems_with_timeline
 from problems.workflow import PUBLIC, Move, Status
 from residents.models import Neighbourhood
 from residents.ratelimits import client_ip
+from residents.selectors import neighbourhoods_by_name
 
 PUBLIC_STATUSES = [(value, label) for value, label in Status.choices if value in PUBLIC]
 
@@ -131,7 +133,7 @@ class NeighbourhoodList(ApiView, generics.ListAPIView):
     serializer_class = NeighbourhoodSerializer
 
     def get_queryset(self) -> QuerySet[Neighbourhood]:
-        return Neighbourhood.objects.select_related("municipality").order_by("name", "pk")
+        return neighbourhoods_by_name()
 
 
 # Categories
@@ -155,7 +157,7 @@ class CategoryList(ApiView, generics.ListAPIView):
     serializer_class = CategorySerializer
 
     def get_queryset(self) -> QuerySet[Category]:
-        return Category.objects.order_by("position", "name", "pk")
+        return categories_in_order()
 
 
 # Problems
@@ -240,16 +242,6 @@ class ProblemFilter(filters.FilterSet):
         fields = ("neighbourhood", "category", "status")
 
 
-def public_problems() -> QuerySet[Problem]:
-    # Deferred: a stray use of them would show as an extra query per row in the tests.
-    return (
-        Problem.objects.public()
-        .select_related("neighbourhood", "category")
-        .defer("confidential_details", "reported_for", "reporter", "entered_by")
-        .order_by("-activity_at", "-pk")
-    )
-
-
 @extend_schema(
     summary=_("Public problems"),
     description=_(
@@ -276,19 +268,7 @@ class ProblemDetail(ApiView, generics.RetrieveAPIView):
     serializer_class = ProblemDetailSerializer
 
     def get_queryset(self) -> QuerySet[Problem]:
-        timeline = TimelineEntry.objects.only(
-            "problem_id",
-            "move",
-            "from_status",
-            "to_status",
-            "public_note",
-            "at",
-            "actor_role",
-            "other",
-        ).order_by("at", "pk")
-        return public_problems().prefetch_related(
-            Prefetch("timeline", queryset=timeline, to_attr="public_timeline")
-        )
+        return public_problems_with_timeline()
 
 
 class Schema(SpectacularAPIView):

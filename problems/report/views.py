@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from http import HTTPStatus
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db import connection
-from django.db.models import Case, CharField, F, IntegerField, Q, Value, When
-from django.db.models.functions import Concat
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,8 +19,9 @@ from problems import services
 from problems.access import problem_for
 from problems.confidential import confidential_access
 from problems.forms import ReportForm
-from problems.models import Photo, Problem, Support
+from problems.models import Photo
 from problems.photos import CONTENT_TYPES
+from problems.selectors import similar_problems, supported_ids, title_words
 from residents.models import Neighbourhood, Role, User
 from residents.permissions import COORDINATOR, Perm, can, neighbourhood_for, roles_in
 from residents.ratelimits import (
@@ -39,18 +35,6 @@ from residents.ratelimits import (
     wait_words,
 )
 
-SIMILAR_LIMIT = 5
-SIMILAR_MIN_LENGTH = 3
-TRIGRAM_THRESHOLD = 0.3
-MAX_QUERY_WORDS = 8
-# Short, common Dutch and English words that say nothing about which problem it is.
-# fmt: off
-STOPWORDS = frozenset((
-    "aan", "achter", "bij", "daar", "dan", "door", "een", "het", "hier", "hun", "maar", "met",
-    "naar", "niet", "nog", "ook", "over", "steeds", "veel", "voor", "weer", "zijn",
-    "and", "for", "from", "near", "the", "with",
-))
-# fmt: on
 # Reports per person: a flood is a script or a quarrel, not a neighbourhood. What the office or
 # the chair enters for someone else counts against the person entering it, with more room.
 REPORT_LIMITS = (Limit(5, HOUR), Limit(20, DAY))
@@ -81,78 +65,15 @@ def _entered_by_role(user: User, neighbourhood: Neighbourhood) -> str:
     return ""
 
 
-def _words(title: str) -> list[str]:
-    words = [w for w in re.findall(r"\w+", title.lower()) if len(w) >= 3 and w not in STOPWORDS]
-    return list(dict.fromkeys(words))[:MAX_QUERY_WORDS]
-
-
-def similar_problems(neighbourhood: Neighbourhood, title: str) -> list[Problem]:
-    """Up to five public, open problems here whose public title looks like `title`.
-
-    Sensitive problems are matched on what everyone may see of them (their public summary,
-    or their category and street), never on the title the reporter typed.
-    """
-    title = " ".join(title.split())[: Problem._meta.get_field("title").max_length]
-    words = _words(title)
-    if len(title) < SIMILAR_MIN_LENGTH or not words:
-        return []
-    problems = (
-        Problem.objects.for_neighbourhood(neighbourhood)
-        .actionable()  # the ones a resident can support instead of reporting again
-        .select_related("category", "neighbourhood")
-        .alias(
-            public_text=Case(
-                When(sensitive=False, then=F("title")),
-                When(~Q(public_summary=""), then=F("public_summary")),
-                default=Concat(
-                    F("category__name"), Value(" "), F("street"), output_field=CharField()
-                ),
-                output_field=CharField(),
-            )
-        )
-    )
-    if connection.vendor == "postgresql":
-        problems = (
-            problems.annotate(likeness=TrigramWordSimilarity(" ".join(words), "public_text"))
-            .filter(likeness__gte=TRIGRAM_THRESHOLD)
-            .order_by("-likeness", "-support_count", "-pk")
-        )
-    else:
-        hits = sum(
-            (
-                Case(
-                    When(public_text__icontains=word, then=Value(1)),
-                    default=Value(0),
-                    output_field=IntegerField(),
-                )
-                for word in words
-            ),
-            Value(0, output_field=IntegerField()),
-        )
-        problems = (
-            problems.annotate(likeness=hits)
-            .filter(likeness__gt=0)
-            .order_by("-likeness", "-support_count", "-pk")
-        )
-    return list(problems[:SIMILAR_LIMIT])
-
-
 def _similar_context(
     request: AuthenticatedHttpRequest, neighbourhood: Neighbourhood, title: str
 ) -> dict[str, Any]:
     found = similar_problems(neighbourhood, title)
-    supported: set[int] = set()
-    if found:
-        supported = set(
-            Support.objects.filter(user=request.user, problem__in=found).values_list(
-                "problem_id", flat=True
-            )
-        )
     return {
         "neighbourhood": neighbourhood,
         "similar": found,
-        "similar_searched": bool(_words(title)),
-        "supported_ids": supported,
+        "similar_searched": bool(title_words(title)),
+        "supported_ids": supported_ids(request.user, found),
         "can_support": can(request.user, Perm.SUPPORT_PROBLEM, neighbourhood),
     }
 

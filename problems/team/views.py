@@ -8,17 +8,14 @@ neighbourhood through `neighbourhood_for`; every write goes through problems.ser
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,14 +24,20 @@ from buurtoverleg.http import AuthenticatedHttpRequest, local_next
 from problems import services
 from problems.access import Access, access_in, problem_for
 from problems.confidential import confidential_access
-from problems.models import ConfidentialView, Problem, ReopenRequest
+from problems.models import Problem, ReopenRequest
 from problems.team.forms import ChronicForm, ProblemEditForm, ReopenRequestForm, TransitionForm
-from problems.workflow import Move, Status, Transition
-from residents.models import Neighbourhood, Role
+from problems.team.selectors import (
+    QUEUE_LIMIT,
+    confidential_views,
+    queue_candidates,
+    queue_likely_chronic,
+    queue_new,
+    queue_reopen_requests,
+)
+from problems.workflow import Move, Transition
+from residents.models import Role
 from residents.permissions import Perm, can, neighbourhood_for
 
-# Each section of the queue shows at most this many rows: the oldest work first.
-QUEUE_LIMIT = 100
 LOG_PER_PAGE = 50
 
 
@@ -58,60 +61,30 @@ def _section(rows: list[QueueRow]) -> Section:
     return Section(rows[:QUEUE_LIMIT], len(rows) > QUEUE_LIMIT)
 
 
-def _likely_chronic(hood: Neighbourhood) -> Q:
-    """The database's half of Problem.chronic_signals(), so the queue asks once."""
-    cutoff = timezone.now() - timedelta(days=hood.chronic_after_days)
-    return (
-        Q(accepted_at__lt=cutoff)
-        | Q(accepted_at__isnull=True, created_at__lt=cutoff)
-        | Q(support_count__gte=hood.chronic_supporters)
-        | Q(discussed_count__gte=hood.chronic_meetings)
-        | Q(reopened_count__gt=0)
-    )
-
-
 @never_cache
 @login_required
 @require_GET
 def problem_queue(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     hood = neighbourhood_for(request, slug, Perm.VIEW_CONFIDENTIAL)
     access = access_in(request.user, hood)
-    problems = Problem.objects.filter(neighbourhood=hood).select_related("category", "reporter")
 
     def row(problem: Problem, **extra: Any) -> QueueRow:
         problem.neighbourhood = hood  # shared: no query per row for its slug or thresholds
         return QueueRow(problem, access.moves(problem), **extra)
 
-    new = [
-        row(p)
-        for p in problems.filter(status=Status.NEW).order_by("created_at", "pk")[: QUEUE_LIMIT + 1]
-    ]
+    new = [row(p) for p in queue_new(hood)]
     requests: dict[int, QueueRow] = {}
-    for reopen in (
-        ReopenRequest.objects.filter(problem__neighbourhood=hood, handled_at__isnull=True)
-        .select_related("problem__category", "problem__reporter", "user")
-        .order_by("created_at", "pk")[: 5 * QUEUE_LIMIT]
-    ):
+    for reopen in queue_reopen_requests(hood):
         if reopen.problem_id not in requests:
             requests[reopen.problem_id] = row(reopen.problem)
         requests[reopen.problem_id].requests.append(reopen)
     chronic = []
-    for problem in (
-        problems.actionable()
-        .filter(chronic_confirmed_at__isnull=True)
-        .filter(_likely_chronic(hood))
-        .order_by("-support_count", "created_at", "pk")[: QUEUE_LIMIT + 1]
-    ):
+    for problem in queue_likely_chronic(hood):
         queued = row(problem)
         queued.signals = problem.chronic_signals()
         if queued.signals:
             chronic.append(queued)
-    candidates = [
-        row(p)
-        for p in problems.filter(status=Status.CANDIDATE).order_by(
-            "-support_count", "created_at", "pk"
-        )[: QUEUE_LIMIT + 1]
-    ]
+    candidates = [row(p) for p in queue_candidates(hood)]
     # The queue shows reporters, and the real titles of sensitive problems: a view of those
     # problems' details (logged); the reporters alone still need the second factor.
     shown = [
@@ -132,18 +105,6 @@ def problem_queue(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "candidates": _section(candidates),
         },
     )
-
-
-def team_panel_context(problem: Problem, access: Access) -> dict[str, Any]:
-    """What templates/problems/_team_panel.html needs besides `problem` and `access`.
-
-    A template cannot call access.moves(problem); the problem page puts them in its context as
-    `moves`. Without them the panel still links to the status page, which offers the forms.
-    """
-    return {
-        "moves": access.moves(problem),
-        "may_confirm_chronic": access.may_confirm_chronic(problem),
-    }
 
 
 def _title_for(problem: Problem) -> str:
@@ -314,12 +275,7 @@ def problem_reopen_request(request: AuthenticatedHttpRequest, slug: str, pk: int
 @require_GET
 def problem_confidential_log(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     hood = neighbourhood_for(request, slug, Perm.VIEW_CONFIDENTIAL_LOG)
-    views = (
-        ConfidentialView.objects.filter(problem__neighbourhood=hood)
-        .select_related("user", "problem__category")
-        .order_by("-at", "-pk")
-    )
-    page = Paginator(views, LOG_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(confidential_views(hood), LOG_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "problems/confidential_log.html",

@@ -39,16 +39,19 @@ from residents.mail_preferences import (
     mail_preferences_off_everywhere,
     preferences_of,
 )
-from residents.models import MailTopic, Membership, Neighbourhood, Role, User
+from residents.models import MailTopic, Neighbourhood, User
 from residents.privacy import (
     membership_leave,
     user_delete_account,
     user_export_data,
     user_update_profile,
 )
-from residents.services import house_number_value
-
-ONGOING = (Membership.Status.ACTIVE, Membership.Status.PENDING)
+from residents.selectors import (
+    membership_groups,
+    neighbourhoods_not_covering,
+    ongoing_memberships,
+    ongoing_memberships_in,
+)
 
 
 def _set_language_cookie(response: HttpResponse, language: str) -> None:
@@ -63,19 +66,6 @@ def _set_language_cookie(response: HttpResponse, language: str) -> None:
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
-
-
-def _neighbourhoods_not_covering(user: User) -> list[Neighbourhood]:
-    """Neighbourhoods where the person is an active resident but their address is not."""
-    if not user.postcode:
-        return []
-    hoods = Neighbourhood.objects.filter(
-        memberships__user=user,
-        memberships__role=Role.RESIDENT,
-        memberships__status=Membership.Status.ACTIVE,
-    ).prefetch_related("postcode_areas")
-    number = house_number_value(user.house_number)
-    return [hood for hood in hoods if not hood.covers(user.postcode, number)]
 
 
 @never_cache
@@ -100,7 +90,7 @@ def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
             _set_language_cookie(response, user.language)
         messages.success(request, _("Your details have been saved."))
         if {"postcode", "house_number"} & set(changed):
-            for hood in _neighbourhoods_not_covering(user):
+            for hood in neighbourhoods_not_covering(user):
                 messages.warning(
                     request,
                     _(
@@ -110,23 +100,10 @@ def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
                     % {"neighbourhood": hood.name},
                 )
         return response
-    memberships = (
-        Membership.objects.filter(user=user)
-        .select_related("neighbourhood", "organisation")
-        .order_by("neighbourhood__name", "role")
-    )
-    groups: dict[int, dict[str, Any]] = {}
-    for membership in memberships:
-        group = groups.setdefault(
-            membership.neighbourhood_id,
-            {"neighbourhood": membership.neighbourhood, "memberships": [], "can_leave": False},
-        )
-        group["memberships"].append(membership)
-        group["can_leave"] = group["can_leave"] or membership.status in ONGOING
     return render(
         request,
         "residents/my_data.html",
-        {"form": form, "neighbourhood_groups": list(groups.values())},
+        {"form": form, "neighbourhood_groups": membership_groups(user)},
     )
 
 
@@ -150,7 +127,7 @@ def my_data_export(request: AuthenticatedHttpRequest) -> HttpResponse:
 def leave_neighbourhood(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     user = request.user
     hood = get_object_or_404(Neighbourhood, slug=slug)
-    memberships = list(Membership.objects.filter(user=user, neighbourhood=hood, status__in=ONGOING))
+    memberships = ongoing_memberships_in(user, hood)
     if not memberships:
         raise Http404
     if request.method == "POST":
@@ -180,15 +157,10 @@ def delete_account(request: AuthenticatedHttpRequest) -> HttpResponse:
         logout(request)
         messages.success(request, _("Your account has been deleted. Thank you for taking part."))
         return redirect("home")
-    memberships = (
-        Membership.objects.filter(user=user, status__in=ONGOING)
-        .select_related("neighbourhood")
-        .order_by("neighbourhood__name", "role")
-    )
     return render(
         request,
         "residents/account_delete.html",
-        {"memberships": memberships, "is_coordinator": user.coordinates.exists()},
+        {"memberships": ongoing_memberships(user), "is_coordinator": user.coordinates.exists()},
     )
 
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -35,8 +33,16 @@ from residents.members.forms import (
     PaperResidentForm,
     RolesForm,
 )
-from residents.models import InviteCode, Membership, Neighbourhood, Role, User
+from residents.models import InviteCode, Membership, Neighbourhood
 from residents.permissions import Perm, can, neighbourhood_for
+from residents.selectors import (
+    active_members,
+    active_memberships_of,
+    applications_awaiting_decision,
+    finished_invite_codes,
+    printable_invite_codes,
+    usable_invite_codes,
+)
 from residents.services import (
     INVITATION_VALID_DAYS,
     ImportRow,
@@ -53,16 +59,6 @@ from residents.services import (
 
 CODES_PER_PAGE = 10  # cut-out cards on one A4 sheet: two columns of five
 MAX_CODES_PER_SHEET = 200
-USED_CODES_SHOWN = 100
-ROLE_ORDER = {role: index for index, role in enumerate(Role.values)}
-
-
-@dataclass
-class Member:
-    """One person on the members page, with all their active roles here."""
-
-    user: User
-    memberships: list[Membership] = field(default_factory=list)
 
 
 def _members_context(request: AuthenticatedHttpRequest, hood: Neighbourhood) -> dict[str, Any]:
@@ -79,31 +75,14 @@ def _members_context(request: AuthenticatedHttpRequest, hood: Neighbourhood) -> 
 @require_GET
 def members(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     hood = neighbourhood_for(request, slug, Perm.VIEW_MEMBERS)
-    pending = (
-        Membership.objects.awaiting_decision()
-        .filter(neighbourhood=hood)
-        .select_related("user")
-        .order_by("created_at", "pk")
-    )
-    people: dict[int, Member] = {}
-    for membership in (
-        Membership.objects.active()
-        .filter(neighbourhood=hood)
-        .select_related("user", "organisation")
-        .order_by("user__display_name", "user_id")
-    ):
-        people.setdefault(membership.user_id, Member(membership.user)).memberships.append(
-            membership
-        )
-    for person in people.values():
-        person.memberships.sort(key=lambda m: ROLE_ORDER.get(m.role, len(ROLE_ORDER)))
+    people = active_members(hood)
     return render(
         request,
         "residents/members.html",
         {
             **_members_context(request, hood),
-            "pending": list(pending),
-            "people": list(people.values()),
+            "pending": applications_awaiting_decision(hood),
+            "people": people,
         },
     )
 
@@ -210,11 +189,7 @@ def member_add_paper(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def member_roles(request: AuthenticatedHttpRequest, slug: str, user_id: int) -> HttpResponse:
     hood = neighbourhood_for(request, slug, Perm.SET_ROLES)
-    current = list(
-        Membership.objects.active()
-        .filter(neighbourhood=hood, user_id=user_id)
-        .select_related("user", "organisation")
-    )
+    current = active_memberships_of(hood, user_id)
     if not current:
         raise Http404("Not an active member of this neighbourhood.")
     person = current[0].user
@@ -362,36 +337,18 @@ def member_import_cancel(request: AuthenticatedHttpRequest, slug: str) -> HttpRe
 
 def _codes_context(hood: Neighbourhood, form: InviteCodesForm, batch: str = "") -> dict[str, Any]:
     now = timezone.now()
-    codes = InviteCode.objects.filter(neighbourhood=hood)
-    usable = list(
-        codes.filter(used_at__isnull=True, expires_at__gt=now).order_by("-created_at", "-pk")
-    )
+    usable = usable_invite_codes(hood, now=now)
     return {
         "neighbourhood": hood,
         "form": form,
         "usable": usable,
         "printable_count": sum(1 for code in usable if not code.email),
-        "finished": list(
-            codes.filter(Q(used_at__isnull=False) | Q(expires_at__lte=now))
-            .select_related("used_by")
-            .order_by("-created_at", "-pk")[:USED_CODES_SHOWN]
-        ),
+        "finished": finished_invite_codes(hood, now=now),
         "batch": batch,
-        "batch_count": _batch_codes(hood, batch).count() if batch else 0,
+        "batch_count": printable_invite_codes(hood, batch).count() if batch else 0,
         "join_url": invite_join_url(neighbourhood=hood),
         "max_per_sheet": MAX_CODES_PER_SHEET,
     }
-
-
-def _batch_codes(hood: Neighbourhood, batch: str) -> Any:
-    """Usable printable codes, optionally only those in a batch ("first-last" primary keys)."""
-    codes = InviteCode.objects.filter(
-        neighbourhood=hood, used_at__isnull=True, expires_at__gt=timezone.now(), email=""
-    )
-    match = re.fullmatch(r"(\d{1,18})-(\d{1,18})", batch or "")
-    if match:
-        codes = codes.filter(pk__range=(int(match.group(1)), int(match.group(2))))
-    return codes.order_by("pk")
 
 
 @never_cache
@@ -464,7 +421,7 @@ def invite_sheet_pdf(*, neighbourhood: Neighbourhood, codes: list[InviteCode]) -
 @require_GET
 def invite_sheet(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     hood = neighbourhood_for(request, slug, Perm.PRINT_INVITE_CODES)
-    codes = list(_batch_codes(hood, request.GET.get("batch", ""))[:MAX_CODES_PER_SHEET])
+    codes = list(printable_invite_codes(hood, request.GET.get("batch", ""))[:MAX_CODES_PER_SHEET])
     if not codes:
         messages.info(request, _("There are no unused codes to print. Make new codes first."))
         return redirect("invite_codes", slug=hood.slug)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from problems.report.views import SIMILAR_LIMIT, similar_problems
+from problems.selectors import SIMILAR_LIMIT, similar_problems
 from problems.services import problem_edit, problem_support
 from problems.workflow import Status
 from tests.conftest import PERSONA_NAMES, assert_status

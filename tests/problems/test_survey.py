@@ -25,9 +25,9 @@ from django.utils.translation import gettext
 from buurtoverleg.due import DUE_WORK, run_due
 from buurtoverleg.mail.models import Delivery, Mailing
 from meetings.actions.models import SurveyAnswer
+from meetings.actions.selectors import survey_summary
 from meetings.actions.services import SURVEY, priority_resolve, survey_answer, surveys_send_due
 from meetings.actions.survey import survey_link_expires_at, survey_link_url
-from meetings.actions.views.survey import survey_summary
 from meetings.rounds.links import ballot_link_url
 from meetings.services import meeting_create
 from problems.links import unfollow_url

@@ -11,7 +11,7 @@ from django.urls import reverse
 from problems.access import access_in
 from problems.models import Follow, Problem, ReopenRequest, Support, TimelineEntry
 from problems.services import problem_follow, problem_support
-from problems.team.views import team_panel_context
+from problems.team.selectors import team_panel_context
 from problems.workflow import TRANSITIONS, Move, Status
 from residents.models import Role
 from tests.conftest import PERSONA_NAMES, assert_status

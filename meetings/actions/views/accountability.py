@@ -8,16 +8,16 @@ Public (no login): it shows only public fields and names no person
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from meetings.actions.accountability import accountability as accountability_read
-from residents.models import Neighbourhood
+from residents.selectors import neighbourhood_or_404
 
 
 @require_GET
 def accountability(request: HttpRequest, slug: str) -> HttpResponse:
-    hood = get_object_or_404(Neighbourhood.objects.select_related("municipality"), slug=slug)
+    hood = neighbourhood_or_404(slug)
     return render(
         request,
         "problems/accountability.html",

@@ -30,7 +30,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -63,19 +62,24 @@ from meetings.actions.forms import (
     contact_people,
     owner_people,
 )
-from meetings.actions.models import ACTION_ACTIVE, Action, ActionUpdate, Analysis, Volunteer
+from meetings.actions.models import Action, Volunteer
+from meetings.actions.selectors import (
+    MY_ACTIONS_LIMIT,
+    action_updates,
+    action_volunteers,
+    actions_of,
+    analysis_of,
+    has_volunteered,
+)
 from meetings.actions.services import ActionConflict
 from problems.access import problem_for
 from problems.confidential import confidential_access
 from problems.models import Problem
-from problems.workflow import PUBLIC
 from residents.models import Neighbourhood, Role, User
 from residents.permissions import COORDINATOR, Perm, can, roles_in
 
 ACTION_TEMPLATE = "problems/action.html"
 FORM_TEMPLATE = "problems/action_form.html"
-# "Mijn acties" shows at most this many rows (overdue first): a guard, not a page.
-MY_ACTIONS_LIMIT = 300
 
 
 def acting_role(user: User, neighbourhood: Neighbourhood, organisation_id: int | None) -> str:
@@ -163,22 +167,13 @@ def _page(
     roles = roles_in(user, hood)
     team = can(user, Perm.VIEW_CONFIDENTIAL, hood)
     updater = may_update(user, action)
-    updates = list(ActionUpdate.objects.filter(action=action).select_related("organisation"))
+    updates = action_updates(action)
     asks_volunteers = bool(action.volunteers_needed)
     may_volunteer = asks_volunteers and can(user, Perm.VOLUNTEER, hood)
-    signed_up = (
-        may_volunteer
-        and user.is_authenticated
-        and Volunteer.objects.filter(action=action, user_id=user.pk).exists()
-    )
+    signed_up = may_volunteer and user.is_authenticated and has_volunteered(action, user)
     volunteers: list[Volunteer] = []
     if updater and asks_volunteers:  # the owners need to know who helps: never public
-        volunteers = list(
-            Volunteer.objects.filter(action=action)
-            .select_related("user")
-            .only("created_at", "action_id", "user__display_name")
-            .order_by("created_at", "pk")
-        )
+        volunteers = action_volunteers(action)
     return render(
         request,
         ACTION_TEMPLATE,
@@ -448,7 +443,7 @@ def action_create(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
 @require_http_methods(["GET", "POST"])
 def analysis_edit(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     problem = _problem_for_planner(request, slug, pk)
-    analysis = Analysis.objects.filter(problem=problem).first()
+    analysis = analysis_of(problem)
     form = AnalysisForm(request.POST if request.method == "POST" else None, analysis=analysis)
     status = 200
     if request.method == "POST":
@@ -493,40 +488,13 @@ class MyAction:
     form: ProgressForm | None
 
 
-def _mine(user: User) -> Q:
-    """One's organisations' actions where one holds the role, and the public ones one owns
-    or is the contact person of."""
-    public_problem = Q(problem__status__in=list(PUBLIC), problem__accepted_at__isnull=False)
-    mine = (Q(owner_person=user) | Q(contact_person=user)) & public_problem
-    for neighbourhood_id, organisation_ids in organisations_of(user).items():
-        mine |= Q(neighbourhood_id=neighbourhood_id, owner_organisation_id__in=organisation_ids)
-    return mine
-
-
 @never_cache
 @login_required
 @require_GET
 def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     show_all = request.GET.get("alle") == "1"
-    today = timezone.localdate()
-    actions = Action.objects.filter(_mine(user))
-    if not show_all:
-        actions = actions.active()
-    rows_qs = (
-        actions.for_list()
-        .select_related("neighbourhood")
-        .with_latest_progress()
-        .annotate(
-            late=Case(
-                When(status__in=list(ACTION_ACTIVE), due_date__lt=today, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
-        )
-        .order_by("late", "due_date", "neighbourhood__name", "pk")
-    )
-    found = list(rows_qs[: MY_ACTIONS_LIMIT + 1])
+    found = actions_of(user, show_all=show_all, today=timezone.localdate())
     own = organisations_of(user)
     rows = []
     for row in found[:MY_ACTIONS_LIMIT]:

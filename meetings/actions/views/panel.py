@@ -53,8 +53,8 @@ from meetings.actions.panels import (
 )
 from meetings.planning.models import AgendaItem, Meeting
 from meetings.room.panels import PanelContext, panel_render_context
-from meetings.room.views.screen import TEMPLATE as SCREEN_TEMPLATE
-from meetings.room.views.screen import screen_context, screen_url
+from meetings.room.screen import TEMPLATE as SCREEN_TEMPLATE
+from meetings.room.screen import screen_context, screen_url
 from problems.models import Problem
 from problems.workflow import MEETING, Status
 

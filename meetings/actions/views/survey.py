@@ -6,6 +6,7 @@ Weeks after the meeting resolved a problem, its supporters and followers get a l
 names the person and the resolution, never logs anyone in and touches no session, so the POST
 needs no CSRF token (a forged POST would need the token, which is all the person has anyway).
 Every write goes through action_services.survey_answer; answering again replaces the answer.
+What the team sees of the answers is meetings.actions.selectors.survey_summary.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -24,9 +24,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from meetings.actions.models import SurveyAnswer
+from meetings.actions.selectors import reopened_since, survey_answer_of, survey_resolution
 from meetings.actions.services import SURVEY, survey_answer
-from problems.models import Problem, TimelineEntry
-from problems.workflow import Move
+from problems.models import TimelineEntry
 from residents.links import LinkError, LinkExpired, read_action_link_token
 from residents.models import User
 
@@ -62,13 +62,6 @@ class ErrorLine:
     anchor: str = ""
 
 
-def _reopened(resolution: TimelineEntry) -> bool:
-    """Reopened after this resolution: the question no longer applies."""
-    return TimelineEntry.objects.filter(
-        problem_id=resolution.problem_id, move=Move.REOPEN, pk__gt=resolution.pk
-    ).exists()
-
-
 def _page(
     request: HttpRequest,
     resolution: TimelineEntry,
@@ -79,7 +72,7 @@ def _page(
     form: SurveyForm | None = None,
     done: bool = False,
 ) -> HttpResponse:
-    mine = SurveyAnswer.objects.filter(resolution=resolution, user=person).first()
+    mine = survey_answer_of(resolution, person)
     if form is None:
         initial = {"answer": mine.answer, "remark": mine.remark} if mine else {}
         form = SurveyForm(initial=initial)
@@ -118,17 +111,11 @@ def survey_link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, LINK_PROBLEM_TEMPLATE, {"expired": True}, status=410)
     except LinkError:
         return render(request, LINK_PROBLEM_TEMPLATE, {"expired": False}, status=400)
-    resolution = (
-        TimelineEntry.objects.select_related(
-            "problem__neighbourhood", "problem__category", "meeting"
-        )
-        .filter(pk=link.obj.pk, move=Move.RESOLVE)
-        .first()
-    )
+    resolution = survey_resolution(link.obj.pk)
     if resolution is None:  # only resolutions get links; anything else is not one of ours
         return render(request, LINK_PROBLEM_TEMPLATE, {"expired": False}, status=400)
     person, expires_at = link.user, link.expires_at
-    reopened = _reopened(resolution)
+    reopened = reopened_since(resolution)
     if request.method != "POST" or reopened:
         return _page(request, resolution, person, expires_at, reopened=reopened)
     form = SurveyForm(request.POST)
@@ -141,66 +128,3 @@ def survey_link(request: HttpRequest, token: str) -> HttpResponse:
         remark=form.cleaned_data["remark"],
     )
     return _page(request, resolution, person, expires_at, reopened=False, done=True)
-
-
-# --- What the team sees -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AnswerCount:
-    answer: str
-    label: str
-    count: int
-    percent: int
-
-
-@dataclass(frozen=True)
-class WorseRemark:
-    text: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class SurveySummary:
-    """The answers about a problem's latest resolution: counts, and the remarks of "worse"
-    answers (never who gave them)."""
-
-    resolution: TimelineEntry
-    counts: list[AnswerCount]
-    total: int
-    worse_remarks: list[WorseRemark]
-
-
-def survey_summary(problem: Problem) -> SurveySummary | None:
-    """For the team's part of the problem page; None if the problem was never resolved.
-    Three queries, whatever the number of answers."""
-    resolution = (
-        TimelineEntry.objects.filter(problem=problem, move=Move.RESOLVE)
-        .only("pk", "problem_id", "at", "public_note", "meeting_id")
-        .order_by("-at", "-pk")
-        .first()
-    )
-    if resolution is None:
-        return None
-    answers = SurveyAnswer.objects.filter(resolution=resolution)
-    tally = answers.aggregate(
-        **{value: Count("pk", filter=Q(answer=value)) for value in Answer.values}
-    )
-    total = sum(tally.values())
-    counts = [
-        AnswerCount(
-            answer=value,
-            label=str(label),
-            count=tally[value],
-            percent=round(100 * tally[value] / total) if total else 0,
-        )
-        for value, label in Answer.choices
-    ]
-    remarks = [
-        WorseRemark(text=text, at=at)
-        for text, at in answers.filter(answer=Answer.WORSE)
-        .exclude(remark="")
-        .order_by("at", "pk")
-        .values_list("remark", "at")
-    ]
-    return SurveySummary(resolution=resolution, counts=counts, total=total, worse_remarks=remarks)

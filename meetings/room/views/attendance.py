@@ -9,10 +9,9 @@ JavaScript every form posts and redirects back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages.constants import DEFAULT_TAGS
@@ -28,35 +27,30 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from buurtoverleg.forms import first_error
 from buurtoverleg.htmx import partial_or_redirect
 from buurtoverleg.http import AuthenticatedHttpRequest
-from buurtoverleg.qr import qr_data_uri
 from meetings import services as meeting_services
 from meetings import workflow
 from meetings.access import MeetingAccess, meeting_for, meeting_for_runner
 from meetings.planning.models import Meeting
+from meetings.room.check_in import check_in_qr, check_in_url
 from meetings.room.forms.attendance import GuestForm, MemberAddForm, MemberSearchForm, WalkInsForm
 from meetings.room.models import Attendance
+from meetings.room.selectors import (
+    Found,
+    attendance_rows,
+    guest_on_list,
+    members_matching,
+    own_attendance,
+    present_user_ids,
+    professional_membership,
+    professional_organisations,
+)
 from meetings.services import MeetingStateError
-from residents.models import Membership, Neighbourhood, Organisation, Role, User
+from residents.models import Organisation, User
+from residents.selectors import has_pending_membership
 
 TEMPLATE = "meetings/attendance.html"
 CHECK_IN_TEMPLATE = "meetings/check_in.html"
 SEARCH_LIMIT = 20
-ROLE_ORDER = {role: n for n, role in enumerate(Role.values)}
-
-
-# --- For the projector -----------------------------------------------------------------------
-
-
-def check_in_url(meeting: Meeting) -> str:
-    """The absolute address residents open with the QR code on the projector."""
-    return settings.SITE_URL + reverse(
-        "meeting_check_in", kwargs={"slug": meeting.neighbourhood.slug, "pk": meeting.pk}
-    )
-
-
-def check_in_qr(meeting: Meeting) -> str:
-    """The check-in QR code as an SVG data URI (no file to serve, sharp on a big screen)."""
-    return qr_data_uri(check_in_url(meeting))
 
 
 # --- Reading what the screen shows ------------------------------------------------------------
@@ -76,20 +70,6 @@ class Present:
         return self.row.pk
 
 
-@dataclass
-class Found:
-    """One member found by the name search, with their roles here."""
-
-    user: User
-    roles: list[str] = field(default_factory=list)
-    organisation: str = ""
-    present: bool = False
-
-    @property
-    def paper(self) -> bool:
-        return self.user.is_paper_resident
-
-
 @dataclass(frozen=True)
 class Totals:
     residents: int
@@ -104,41 +84,14 @@ class Totals:
 
 def _present(meeting: Meeting) -> tuple[list[Present], list[Present]]:
     """The residents and the professionals at the meeting, each sorted by name."""
-    rows = list(
-        Attendance.objects.filter(meeting=meeting)
-        .select_related("user", "organisation")
-        .only(
-            "kind",
-            "source",
-            "newcomer",
-            "name",
-            "meeting_id",
-            "created_at",
-            "user__display_name",
-            "user__email",
-            "organisation__name",
-        )
-    )
+    rows = attendance_rows(meeting)
     # A professional who checked in has no organisation on the row: it is their membership's.
     missing = [
         r.user_id
         for r in rows
         if r.kind == Attendance.Kind.PROFESSIONAL and r.organisation_id is None and r.user_id
     ]
-    organisations: dict[int, str] = {}
-    if missing:
-        for user_id, name in (
-            Membership.objects.active()
-            .filter(
-                neighbourhood=meeting.neighbourhood_id,
-                role=Role.PROFESSIONAL,
-                user_id__in=missing,
-                organisation__isnull=False,
-            )
-            .order_by("pk")
-            .values_list("user_id", "organisation__name")
-        ):
-            organisations.setdefault(user_id, name)
+    organisations = professional_organisations(meeting, missing)
     residents: list[Present] = []
     professionals: list[Present] = []
     for row in rows:
@@ -169,41 +122,11 @@ def _totals(meeting: Meeting, residents: list[Present], professionals: list[Pres
     )
 
 
-def search_members(
-    neighbourhood: Neighbourhood, words: list[str], limit: int = SEARCH_LIMIT
-) -> tuple[list[Found], bool]:
-    """Active members of this neighbourhood whose name contains every word (one query), and
-    whether there are more than `limit`."""
-    if not words:
-        return [], False
-    memberships = Membership.objects.active().filter(
-        neighbourhood=neighbourhood, user__is_active=True
-    )
-    for word in words:
-        memberships = memberships.filter(user__display_name__icontains=word)
-    # A person has at most one membership per role: this many rows hold limit + 1 people.
-    cap = (limit + 1) * len(Role.values)
-    found: dict[int, Found] = {}
-    for membership in memberships.select_related("user", "organisation").order_by(
-        "user__display_name", "user_id", "role"
-    )[:cap]:
-        person = found.setdefault(membership.user_id, Found(user=membership.user))
-        person.roles.append(str(membership.get_role_display()))
-        if membership.role == Role.PROFESSIONAL and membership.organisation:
-            person.organisation = membership.organisation.name
-    people = list(found.values())
-    return people[:limit], len(people) > limit
-
-
 def _mark_present(meeting: Meeting, found: list[Found], present_ids: set[int] | None) -> None:
     if not found:
         return
     if present_ids is None:
-        present_ids = set(
-            Attendance.objects.filter(
-                meeting=meeting, user_id__in=[p.user.pk for p in found]
-            ).values_list("user_id", flat=True)
-        )
+        present_ids = present_user_ids(meeting, [p.user.pk for p in found])
     for person in found:
         person.present = person.user.pk in present_ids
 
@@ -220,7 +143,7 @@ def _search_context(
         search_url=reverse("attendance_search", args=[meeting.neighbourhood.slug, meeting.pk]),
     )
     words = form.words()
-    found, more = search_members(meeting.neighbourhood, words)
+    found, more = members_matching(meeting.neighbourhood, words, SEARCH_LIMIT)
     _mark_present(meeting, found, present_ids)
     return {
         "search_form": form,
@@ -359,12 +282,7 @@ def attendance_add(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
     if not form.is_valid():
         return _done(request, meeting, messages.ERROR, first_error(form))
     person: User = form.cleaned_data["person"]
-    professional = (
-        Membership.objects.active()
-        .filter(user=person, neighbourhood=meeting.neighbourhood, role=Role.PROFESSIONAL)
-        .select_related("organisation")
-        .first()
-    )
+    professional = professional_membership(person, meeting.neighbourhood)
     try:
         row, created = meeting_services.attendance_record(
             meeting=meeting,
@@ -402,9 +320,7 @@ def attendance_add_guest(request: AuthenticatedHttpRequest, slug: str, pk: int) 
     label = _("%(name)s (%(organisation)s)") % {"name": name, "organisation": organisation.name}
     # Visitors have no account to be unique on: the same name and organisation twice is a
     # double click or a second tab.
-    if Attendance.objects.filter(
-        meeting=meeting, user=None, name__iexact=name, organisation=organisation
-    ).exists():
+    if guest_on_list(meeting, name, organisation):
         return _done(
             request,
             meeting,
@@ -507,11 +423,7 @@ def meeting_check_in(request: AuthenticatedHttpRequest, slug: str, pk: int) -> H
         "access": access,
     }
     if not access.attend:
-        context["waiting"] = (
-            Membership.objects.pending()
-            .filter(user=request.user, neighbourhood=meeting.neighbourhood)
-            .exists()
-        )
+        context["waiting"] = has_pending_membership(request.user, meeting.neighbourhood)
         return render(request, CHECK_IN_TEMPLATE, {**context, "refused": True}, status=403)
     if request.method == "POST":
         try:
@@ -527,8 +439,6 @@ def meeting_check_in(request: AuthenticatedHttpRequest, slug: str, pk: int) -> H
             else:
                 messages.info(request, _("You were already checked in."))
         return redirect(request.path)
-    context["mine"] = (
-        Attendance.objects.filter(meeting=meeting, user=request.user).only("newcomer").first()
-    )
+    context["mine"] = own_attendance(meeting, request.user)
     context["closed"] = _check_in_closed(meeting)
     return render(request, CHECK_IN_TEMPLATE, context)

@@ -13,17 +13,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q
 from django.urls import reverse
 
-from meetings import services as meeting_services
-from meetings.planning.models import AgendaItem, AgendaItemProblem
+from meetings.planning.models import AgendaItem
 from meetings.room.forms.screen import NextRolesForm
 from meetings.room.models import Attendance
 from meetings.room.panels import PanelContext, maybe_url, panel
-from meetings.selectors import new_since
-from problems.models import PUBLIC_Q, Problem
-from problems.workflow import OPEN, PUBLIC, Status
+from meetings.room.selectors import (
+    attendance_counts,
+    attendance_rows,
+    item_problems_by_support,
+    public_priorities,
+    public_problem_counts,
+)
+from meetings.selectors import meeting_after, new_since
 
 Kind = AgendaItem.Kind
 
@@ -32,22 +35,11 @@ Kind = AgendaItem.Kind
 def opening(ctx: PanelContext) -> dict[str, Any]:
     """Who is here so far and how many came for the first time. Names on the team's screen
     only (so the chair can welcome newcomers); the projector gets the numbers."""
-    rows = Attendance.objects.filter(meeting=ctx.meeting)
     walk_ins = ctx.meeting.walk_ins
     if ctx.public:
-        counts = rows.aggregate(people=Count("pk"), newcomers=Count("pk", filter=Q(newcomer=True)))
+        counts = attendance_counts(ctx.meeting)
         return {"present": counts["people"] + walk_ins, "newcomers": counts["newcomers"]}
-    people = list(
-        rows.select_related("user", "organisation").only(
-            "name",
-            "kind",
-            "newcomer",
-            "meeting_id",
-            "user__display_name",
-            "user__consent_named_in_minutes",
-            "organisation__name",
-        )
-    )
+    people = attendance_rows(ctx.meeting)
     newcomers = [
         {
             "name": row.user.display_name if row.user else row.name,
@@ -75,25 +67,8 @@ def state(ctx: PanelContext) -> dict[str, Any]:
     current priorities (public titles only, on both screens)."""
     hood = ctx.meeting.neighbourhood_id
     since = new_since(ctx.meeting)
-    public = Problem.objects.for_neighbourhood(hood).filter(PUBLIC_Q)
-    counts = public.aggregate(
-        open=Count("pk", filter=Q(status__in=OPEN)),
-        new=Count("pk", filter=Q(accepted_at__gte=since.at)),
-    )
-    priorities = list(
-        public.filter(status=Status.PRIORITY)
-        .select_related("category")
-        .only(
-            "title",
-            "sensitive",
-            "public_summary",
-            "street",
-            "support_count",
-            "category__name",
-            "category__name_en",
-        )
-        .order_by("-support_count", "pk")
-    )
+    counts = public_problem_counts(hood, since.at)
+    priorities = public_priorities(hood)
     return {
         "open": counts["open"],
         "new": counts["new"],
@@ -107,11 +82,7 @@ def state(ctx: PanelContext) -> dict[str, Any]:
 def new_problems(ctx: PanelContext) -> dict[str, Any]:
     """The item's problems. The projector: public fields only. The team's screen: also how much
     support each has and its history (reported, discussed, reopened)."""
-    links = AgendaItemProblem.objects.filter(item=ctx.item).select_related("problem__category")
-    if ctx.public or not ctx.team:
-        links = links.filter(problem__status__in=PUBLIC, problem__accepted_at__isnull=False)
-    links = links.order_by("-problem__support_count", "position", "pk")
-    problems = [link.problem for link in links]
+    problems = item_problems_by_support(ctx.item, public_only=ctx.public or not ctx.team)
     if ctx.public:
         return {
             "problems": [
@@ -147,7 +118,7 @@ def new_problems(ctx: PanelContext) -> dict[str, Any]:
 def closing(ctx: PanelContext) -> dict[str, Any]:
     """Afsluiting: the next meeting's date; on the team's screen also who chairs and who takes
     the minutes next time (a form). The projector shows the date and place only."""
-    following = meeting_services.meeting_after(ctx.meeting)
+    following = meeting_after(ctx.meeting)
     if ctx.public:
         return {
             "next_meeting": (

@@ -24,7 +24,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -36,11 +36,16 @@ from buurtoverleg.http import AuthenticatedHttpRequest
 from meetings import services as meeting_services
 from meetings import workflow
 from meetings.access import meeting_for_runner
-from meetings.planning.models import AgendaItem, AgendaItemProblem, Meeting
+from meetings.planning.models import AgendaItem, Meeting
+from meetings.room.check_in import check_in_qr, check_in_url
 from meetings.room.panels import PanelContext, panel_render_context
+from meetings.room.selectors import (
+    item_public_problems,
+    meeting_by_projector_key,
+    meeting_state_by_projector_key,
+    projector_agenda_items,
+)
 from meetings.room.timer import DONE, RED, clock, item_timer
-from meetings.room.views.attendance import check_in_qr, check_in_url
-from problems.workflow import PUBLIC
 
 # Agenda items shown beside the current one during the meeting (two before, the rest after).
 AGENDA_SHOWN = 7
@@ -75,10 +80,10 @@ def _etag_matches(request: HttpRequest, etag: str) -> bool:
 
 
 def _meeting_by_key(key: str) -> Meeting:
-    return get_object_or_404(
-        Meeting.objects.select_related("neighbourhood", "current_item", "priority_round"),
-        projector_key=key,
-    )
+    meeting = meeting_by_projector_key(key)
+    if meeting is None:
+        raise Http404
+    return meeting
 
 
 def _timer(item: AgendaItem, now: datetime) -> dict[str, Any]:
@@ -120,33 +125,13 @@ def _timer(item: AgendaItem, now: datetime) -> dict[str, Any]:
 
 def _public_problems(item: AgendaItem) -> list[dict[str, Any]]:
     """The item's problems as public fields only (one query, whatever the number)."""
-    links = (
-        AgendaItemProblem.objects.filter(
-            item=item, problem__status__in=PUBLIC, problem__accepted_at__isnull=False
-        )
-        .select_related("problem__category")
-        .only(
-            "position",
-            "item_id",
-            "problem__id",
-            "problem__title",
-            "problem__sensitive",
-            "problem__public_summary",
-            "problem__street",
-            "problem__location_detail",
-            "problem__support_count",
-            "problem__category__name",
-            "problem__category__name_en",
-        )
-        .order_by("position", "pk")
-    )
     return [
         {
-            "title": link.problem.public_title,
-            "location": link.problem.public_location,
-            "support": link.problem.support_count,
+            "title": problem.public_title,
+            "location": problem.public_location,
+            "support": problem.support_count,
         }
-        for link in links
+        for problem in item_public_problems(item)
     ]
 
 
@@ -170,11 +155,7 @@ def _stage(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
         "check_in": check_in_for(meeting) if status in workflow.CHECK_IN_OPEN else None,
     }
     show_agenda = status in workflow.AGENDA_ON_PROJECTOR
-    items = (
-        list(meeting.items.only("position", "kind", "title", "minutes", "done_at", "meeting_id"))
-        if show_agenda
-        else []
-    )
+    items = projector_agenda_items(meeting) if show_agenda else []
     context["items"] = [
         {"pk": i.pk, "heading": i.heading, "minutes": i.minutes, "done": i.done_at is not None}
         for i in items
@@ -232,12 +213,10 @@ def projector(request: HttpRequest, key: str) -> HttpResponse:
 @require_GET
 def projector_state(request: HttpRequest, key: str) -> HttpResponse:
     """The poll: one query when nothing changed (304), else the stage partial with its ETag."""
-    try:
-        version, status, round_version = Meeting.objects.values_list(
-            "version", "status", "priority_round__version"
-        ).get(projector_key=key)
-    except Meeting.DoesNotExist:
-        raise Http404 from None
+    state = meeting_state_by_projector_key(key)
+    if state is None:
+        raise Http404
+    version, status, round_version = state
     etag = projector_etag(version, status, round_version)
     if _etag_matches(request, etag):
         response: HttpResponse = HttpResponseNotModified()

@@ -17,21 +17,16 @@ on. A save based on an old version answers 409 with both texts and a field to me
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -41,215 +36,23 @@ from buurtoverleg.http import AuthenticatedHttpRequest
 from meetings import services as meeting_services
 from meetings import workflow
 from meetings.access import MeetingAccess, meeting_for_runner
-from meetings.planning.models import AgendaItem, AgendaItemProblem, Meeting
+from meetings.planning.models import AgendaItem, Meeting
 from meetings.room.forms.screen import GoToForm, ItemTextForm, NextRolesForm, seen_item
-from meetings.room.panels import PanelContext, panel_render_context
-from meetings.room.timer import Timer, clock, item_timer
+from meetings.room.screen import (
+    FIELD_LABELS,
+    TEMPLATE,
+    Conflict,
+    TextBox,
+    screen_context,
+    screen_url,
+    text_box,
+)
+from meetings.room.selectors import meeting_reloaded
+from meetings.selectors import meeting_after
 from meetings.services import MeetingStateError, TextConflict
-from problems.confidential import confidential_access
-from problems.models import Problem, TimelineEntry
-from problems.workflow import PUBLIC
 
-TEMPLATE = "meetings/screen.html"
-# Timeline entries shown per problem of the current item.
-RECENT_ENTRIES = 3
 # The query parameter that shows the team the confidential details (each showing is logged).
 CONFIDENTIAL_PARAM = "vertrouwelijk"
-FIELD_LABELS = {
-    "notes": pgettext_lazy("agenda item", "Notes"),
-    "decision": pgettext_lazy("agenda item", "Decision"),
-}
-SAVE_LABELS = {"notes": gettext_lazy("Save notes"), "decision": gettext_lazy("Save decision")}
-MERGE_LABELS = {
-    "notes": gettext_lazy("Save the merged notes"),
-    "decision": gettext_lazy("Save the merged decision"),
-}
-
-
-# --- What the screen shows ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AgendaRow:
-    item: AgendaItem
-    number: int
-    timer: Timer
-    current: bool
-
-    @property
-    def done(self) -> bool:
-        return self.item.done_at is not None
-
-
-@dataclass(frozen=True)
-class ProblemRow:
-    problem: Problem
-    status_label: str
-    recent: list[TimelineEntry]
-
-
-@dataclass(frozen=True)
-class Conflict:
-    theirs: str
-    mine: str
-    version: int
-
-    @property
-    def merged(self) -> str:
-        """What the merge field starts with: nothing of either text is left out."""
-        if self.theirs in self.mine:
-            return self.mine
-        if self.mine in self.theirs:
-            return self.theirs
-        return f"{self.theirs}\n\n{self.mine}"
-
-
-@dataclass(frozen=True)
-class TextBox:
-    """The notes or the decision of one item, as the screen shows them."""
-
-    item: AgendaItem
-    field: str
-    text: str
-    version: int
-    saved_at: datetime | None
-    conflict: Conflict | None = None
-    error: str = ""
-
-    @property
-    def label(self) -> str:
-        return str(FIELD_LABELS[self.field])
-
-    @property
-    def save_label(self) -> str:
-        return str(SAVE_LABELS[self.field])
-
-    @property
-    def merge_label(self) -> str:
-        return str(MERGE_LABELS[self.field])
-
-    @property
-    def url(self) -> str:
-        meeting = self.item.meeting
-        return reverse(
-            "item_text_save", args=[meeting.neighbourhood.slug, meeting.pk, self.item.pk]
-        )
-
-
-def text_box(item: AgendaItem, field: str, **extra: Any) -> TextBox:
-    values: dict[str, Any] = {
-        "text": getattr(item, field),
-        "version": getattr(item, f"{field}_version"),
-        "saved_at": getattr(item, f"{field}_saved_at"),
-    }
-    values.update(extra)
-    return TextBox(item=item, field=field, **values)
-
-
-def screen_url(meeting: Meeting) -> str:
-    return reverse("meeting_screen", args=[meeting.neighbourhood.slug, meeting.pk])
-
-
-def _problem_rows(item: AgendaItem, *, team: bool, confidential: bool) -> list[ProblemRow]:
-    """The item's problems with their recent timeline: two queries, whatever the number.
-
-    Outside the team only problems everyone may see are shown (a chair may have put a report
-    on the agenda that is not accepted yet)."""
-    links = AgendaItemProblem.objects.filter(item=item).select_related("problem__category")
-    if not team:
-        links = links.filter(problem__status__in=PUBLIC, problem__accepted_at__isnull=False)
-    if confidential:
-        links = links.select_related("problem__reporter", "problem__entered_by")
-    recent = TimelineEntry.objects.order_by("-at", "-pk")[:RECENT_ENTRIES]
-    links = links.prefetch_related(
-        Prefetch("problem__timeline", queryset=recent, to_attr="recent_entries")
-    ).order_by("position", "pk")
-    return [
-        ProblemRow(
-            problem=link.problem,
-            status_label=str(link.problem.get_status_display()),
-            recent=link.problem.recent_entries,  # type: ignore[attr-defined]
-        )
-        for link in links
-    ]
-
-
-def screen_context(
-    request: AuthenticatedHttpRequest,
-    meeting: Meeting,
-    access: MeetingAccess,
-    *,
-    confidential: bool = False,
-    notice: str = "",
-    notice_level: str = "success",
-) -> dict[str, Any]:
-    """Everything the screen partial shows. Queries do not grow with items or problems."""
-    now = timezone.now()
-    status = meeting.status
-    live = meeting.live
-    items = list(AgendaItem.objects.filter(meeting=meeting).order_by("position", "pk"))
-    for item in items:
-        item.meeting = meeting  # shared: no query per item for the meeting or its slug
-    current = next((i for i in items if live and i.pk == meeting.current_item_id), None)
-    rows = [
-        AgendaRow(
-            item=item,
-            number=number,
-            timer=item_timer(item, now),
-            current=current is not None and item.pk == current.pk,
-        )
-        for number, item in enumerate(items, start=1)
-    ]
-    context: dict[str, Any] = {
-        "meeting": meeting,
-        "neighbourhood": meeting.neighbourhood,
-        "access": access,
-        "rows": rows,
-        "before": status in workflow.BEFORE,
-        "live": live,
-        "over": status in workflow.OVER,
-        "cancelled": meeting.cancelled,
-        "planned_total": sum(item.minutes for item in items),
-        "spent_total": clock(sum(row.timer.elapsed for row in rows)),
-        "screen_url": screen_url(meeting),
-        "notice": notice,
-        "notice_level": notice_level,
-        "current": current,
-    }
-    if current is None:
-        return context
-    index = items.index(current)
-    show_confidential = confidential and access.team
-    problems = _problem_rows(current, team=access.team, confidential=show_confidential)
-    if show_confidential:
-        # The same gate as the problem page: the second factor, and each problem logged.
-        confidential_access(request, [row.problem for row in problems])
-    context.update(
-        position=index + 1,
-        count=len(items),
-        is_first=index == 0,
-        is_last=index == len(items) - 1,
-        timer=rows[index].timer,
-        problems=problems,
-        confidential=show_confidential,
-        boxes=[text_box(current, "notes"), text_box(current, "decision")],
-        last_saved=max(
-            (t for t in (current.notes_saved_at, current.decision_saved_at) if t), default=None
-        ),
-        **panel_render_context(
-            PanelContext(
-                request=request, meeting=meeting, item=current, public=False, team=access.team
-            )
-        ),
-    )
-    return context
-
-
-def _reloaded(meeting: Meeting) -> Meeting:
-    """The meeting as it is now, keeping the neighbourhood already loaded (no extra query)."""
-    fresh = Meeting.objects.get(pk=meeting.pk)
-    fresh.neighbourhood = meeting.neighbourhood
-    return fresh
 
 
 def _answer(
@@ -263,7 +66,7 @@ def _answer(
 
     def in_place() -> HttpResponse:
         context = screen_context(
-            request, _reloaded(meeting), access, notice=notice, notice_level=level
+            request, meeting_reloaded(meeting), access, notice=notice, notice_level=level
         )
         return render(request, f"{TEMPLATE}#screen", context)
 
@@ -411,7 +214,7 @@ def meeting_close(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
 def meeting_next_roles(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """At the closing: who chairs and who takes the minutes at the next meeting."""
     meeting, access = meeting_for_runner(request, slug, pk)
-    following = meeting_services.meeting_after(meeting)
+    following = meeting_after(meeting)
     if following is None:
         return _answer(
             request, meeting, access, _("There is no next meeting planned yet."), "error"

@@ -26,16 +26,17 @@ from django.views.decorators.http import require_http_methods
 from buurtoverleg.http import AuthenticatedHttpRequest
 from meetings.rounds.ballot import BallotForm, points_from_post
 from meetings.rounds.links import BALLOT
-from meetings.rounds.models import Ballot, BallotPoint, PriorityRound, RoundCandidate
+from meetings.rounds.models import Ballot, PriorityRound
+from meetings.rounds.selectors import StoredBallot, ballot_candidates, stored_ballot
 from meetings.rounds.services import BallotInvalid, RoundNotOpen, ballot_cast, voter_may_vote
 from residents.links import LinkError, LinkExpired, read_action_link_token
-from residents.models import Membership, User
+from residents.models import User
 from residents.permissions import roles_in
+from residents.selectors import has_pending_membership
 
 TEMPLATE = "problems/ballot.html"
 LINK_PROBLEM_TEMPLATE = "problems/ballot_link_problem.html"
 RS = PriorityRound.Status
-RELATED = ("neighbourhood__municipality", "meeting")
 
 
 # What the page says about the round and about the person.
@@ -59,11 +60,7 @@ def _standing(user: User, priority_round: PriorityRound) -> str:
         return VOTER
     if roles_in(user, priority_round.neighbourhood):
         return TEAM  # professionals, office staff, a chair who is not a resident, coordinators
-    if (
-        Membership.objects.pending()
-        .filter(user=user, neighbourhood=priority_round.neighbourhood)
-        .exists()
-    ):
+    if has_pending_membership(user, priority_round.neighbourhood):
         return PENDING
     return OUTSIDER
 
@@ -74,36 +71,6 @@ class ErrorLine:
 
     text: str
     anchor: str = ""
-
-
-@dataclass
-class Mine:
-    """The person's stored ballot in this round: {candidate id: points} and its source."""
-
-    points: dict[int, int]
-    source: str = ""
-
-    @property
-    def on_paper(self) -> bool:
-        return self.source == Ballot.Source.PAPER
-
-
-def _mine(priority_round: PriorityRound, voter: User) -> Mine:
-    rows = BallotPoint.objects.filter(
-        ballot__round=priority_round, ballot__voter=voter
-    ).values_list("candidate_id", "points", "ballot__source")
-    mine = Mine(points={})
-    for candidate_id, points, source in rows:
-        mine.points[candidate_id] = points
-        mine.source = source
-    return mine
-
-
-def _candidates(priority_round: PriorityRound) -> list[RoundCandidate]:
-    # Ballot order; the problem's page is linked by the neighbourhood's slug (no query per row).
-    return list(
-        priority_round.candidates.select_related("problem__category").order_by("position", "pk")
-    )
 
 
 def _page(
@@ -129,8 +96,9 @@ def _page(
     if standing in (PENDING, OUTSIDER):
         # Nothing of the round for someone who is not a member here: only why, and what to do.
         return render(request, TEMPLATE, context, status=403)
-    candidates = _candidates(priority_round)
-    mine = _mine(priority_round, voter) if standing == VOTER else Mine(points={})
+    # Ballot order; the problem's page is linked by the neighbourhood's slug (no query per row).
+    candidates = ballot_candidates(priority_round)
+    mine = stored_ballot(priority_round, voter) if standing == VOTER else StoredBallot(points={})
     form = BallotForm(
         data, priority_round=priority_round, candidates=candidates, current=mine.points
     )
@@ -177,8 +145,7 @@ def _cast(
         )
         return _page(request, priority_round, voter, link=link, errors=[message])
     except BallotInvalid as invalid:
-        mine = _mine(priority_round, voter)
-        if mine.on_paper:
+        if stored_ballot(priority_round, voter).on_paper:
             errors = [_("Your paper ballot has already been entered, so you cannot vote online.")]
             return _page(request, priority_round, voter, link=link, errors=errors)
         data = None if withdraw else request.POST
@@ -204,7 +171,7 @@ def _cast(
 def ballot(request: AuthenticatedHttpRequest, slug: str, round_pk: int) -> HttpResponse:
     """The logged-in resident's ballot in a round of their neighbourhood."""
     priority_round = get_object_or_404(
-        PriorityRound.objects.select_related(*RELATED), pk=round_pk, neighbourhood__slug=slug
+        PriorityRound.objects.for_page(), pk=round_pk, neighbourhood__slug=slug
     )
     if request.method == "POST":
         return _cast(request, priority_round, request.user, link=False)
@@ -225,9 +192,7 @@ def ballot_link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, LINK_PROBLEM_TEMPLATE, {"expired": True}, status=410)
     except LinkError:
         return render(request, LINK_PROBLEM_TEMPLATE, {"expired": False}, status=400)
-    priority_round = get_object_or_404(
-        PriorityRound.objects.select_related(*RELATED), pk=found.obj.pk
-    )
+    priority_round = get_object_or_404(PriorityRound.objects.for_page(), pk=found.obj.pk)
     if request.method == "POST":
         return _cast(request, priority_round, found.user, link=True)
     return _page(request, priority_round, found.user, link=True)

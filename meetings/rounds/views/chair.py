@@ -22,7 +22,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -50,7 +49,6 @@ from meetings.rounds.forms import (
     RoundOpenForm,
     TieForm,
     VoterSearchForm,
-    resident_members,
 )
 from meetings.rounds.models import Ballot, PriorityRound, RoundCandidate
 from meetings.rounds.panels import (
@@ -60,14 +58,21 @@ from meetings.rounds.panels import (
     round_of,
     round_panel,
 )
+from meetings.rounds.selectors import (
+    SEARCH_LIMIT,
+    ballot_candidates,
+    ballot_with_points,
+    live_panel_state,
+    paper_ballots,
+    resident_member,
+    voters_found,
+)
 from meetings.rounds.services import BallotInvalid, RoundNotOpen, TieUndecided
-from residents.models import Coordinator, Membership, User
-from residents.permissions import COORDINATOR, RULES, Perm
+from residents.models import User
 
 TEMPLATE = "problems/round.html"
 PAPER_TEMPLATE = "problems/round_paper.html"
 RS = PriorityRound.Status
-SEARCH_LIMIT = 20
 
 
 def round_url(meeting: Meeting) -> str:
@@ -84,18 +89,6 @@ def _not_open(priority_round: PriorityRound) -> str:
     if priority_round.status == RS.CLOSED:
         return _("The vote is closed: nothing can change any more.")
     return _("The vote has closed (its closing time has passed): nothing was changed.")
-
-
-def _candidates(priority_round: PriorityRound) -> list[RoundCandidate]:
-    """The ballot in its order, with what its labels show (one query)."""
-    rows = list(
-        RoundCandidate.objects.filter(round=priority_round)
-        .select_related("problem__category")
-        .order_by("position", "pk")
-    )
-    for row in rows:
-        row.round = priority_round
-    return rows
 
 
 # --- The round --------------------------------------------------------------------------------
@@ -396,28 +389,6 @@ def round_manage(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
 # --- Paper ballots and hand counts ------------------------------------------------------------
 
 
-def _found(
-    hood: Any, words: list[str], priority_round: PriorityRound
-) -> tuple[list[dict[str, Any]], bool]:
-    """Resident members whose name has every word, with how they voted (two queries)."""
-    if not words:
-        return [], False
-    people = resident_members(hood)
-    for word in words:
-        people = people.filter(display_name__icontains=word)
-    found = list(people.order_by("display_name", "pk")[: SEARCH_LIMIT + 1])
-    sources = dict(
-        Ballot.objects.filter(round=priority_round, voter__in=[p.pk for p in found]).values_list(
-            "voter_id", "source"
-        )
-    )
-    rows = [
-        {"user": person, "paper": person.is_paper_resident, "voted": sources.get(person.pk, "")}
-        for person in found[:SEARCH_LIMIT]
-    ]
-    return rows, len(found) > SEARCH_LIMIT
-
-
 def _paper_page(
     request: AuthenticatedHttpRequest,
     meeting: Meeting,
@@ -440,25 +411,19 @@ def _paper_page(
     }
     if priority_round is None:
         return render(request, PAPER_TEMPLATE, context, status=status)
-    candidates = _candidates(priority_round)
+    candidates = ballot_candidates(priority_round)
     results = round_services.round_results(priority_round)
     hands_now = {row.candidate.pk: row.hands for row in results.rows}
     search = VoterSearchForm(request.GET if "q" in request.GET else None)
     words = search.words()
-    found, more = _found(hood, words, priority_round)
+    found, more = voters_found(hood, words, priority_round)
     if voter is None and ballot_form is None and "voter" in request.GET:
-        voter = resident_members(hood).filter(pk=_int(request.GET["voter"])).first()
+        voter = resident_member(hood, _int(request.GET["voter"]))
         if voter is None:
             messages.error(
                 request, _("That person is not a resident member of this neighbourhood.")
             )
-    existing: Ballot | None = None
-    if voter is not None:
-        existing = (
-            Ballot.objects.filter(round=priority_round, voter=voter)
-            .prefetch_related("points")
-            .first()
-        )
+    existing = ballot_with_points(priority_round, voter) if voter is not None else None
     if ballot_form is None and voter is not None:
         initial: dict[str, Any] = {"voter": voter.pk}
         if existing is not None and existing.source == Ballot.Source.PAPER:
@@ -472,12 +437,6 @@ def _paper_page(
             candidates=candidates,
             initial={f"hands-{pk}": hands for pk, hands in hands_now.items()},
         )
-    paper_ballots = list(
-        Ballot.objects.filter(round=priority_round, source=Ballot.Source.PAPER)
-        .select_related("voter")
-        .only("voter__display_name", "updated_at", "round_id")
-        .order_by("voter__display_name", "pk")
-    )
     context.update(
         candidates=candidates,
         results=results,
@@ -492,7 +451,7 @@ def _paper_page(
         voted_online=existing is not None and existing.source == Ballot.Source.ONLINE,
         ballot_form=ballot_form,
         hands_form=hands_form,
-        paper_ballots=paper_ballots,
+        paper_ballots=paper_ballots(priority_round),
     )
     return render(request, PAPER_TEMPLATE, context, status=status)
 
@@ -511,7 +470,7 @@ def _paper_ballot(
     priority_round: PriorityRound,
 ) -> HttpResponse:
     form = PaperBallotForm(
-        request.POST, priority_round=priority_round, candidates=_candidates(priority_round)
+        request.POST, priority_round=priority_round, candidates=ballot_candidates(priority_round)
     )
     if not form.is_valid():
         if "voter" in form.errors:
@@ -565,7 +524,7 @@ def _hands(
     access: MeetingAccess,
     priority_round: PriorityRound,
 ) -> HttpResponse:
-    candidates = _candidates(priority_round)
+    candidates = ballot_candidates(priority_round)
     form = HandCountForm(request.POST, candidates=candidates)
     if not form.is_valid():
         return _paper_page(request, meeting, access, priority_round, hands_form=form)
@@ -616,39 +575,6 @@ def round_paper(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpRe
 # --- The chair's live panel -------------------------------------------------------------------
 
 
-def _live_state(user: Any, slug: str, pk: int) -> tuple[int | None, bool] | None:
-    """(the round's version or None, may this user run the meeting) in one query; None when
-    there is no such meeting. The same rule as meetings.access.access_to(...).run: a runner's
-    role here (or coordinator of the municipality), or this meeting's own chair or
-    minute-taker while still a member."""
-    allowed = RULES[Perm.RUN_MEETING]
-    member = Membership.objects.active().filter(
-        user=user.pk, neighbourhood=OuterRef("neighbourhood")
-    )
-    coordinates = Coordinator.objects.filter(
-        user=user.pk, municipality=OuterRef("neighbourhood__municipality")
-    )
-    row = (
-        Meeting.objects.filter(pk=pk, neighbourhood__slug=slug)
-        .annotate(
-            round_version=Subquery(
-                PriorityRound.objects.filter(meeting=OuterRef("pk")).values("version")[:1]
-            ),
-            runner=Exists(member.filter(role__in=allowed - {COORDINATOR})),
-            is_member=Exists(member),
-            coordinator=Exists(coordinates),
-            own=Q(chair=user.pk) | Q(minute_taker=user.pk),
-        )
-        .values_list("round_version", "runner", "is_member", "coordinator", "own")
-        .first()
-    )
-    if row is None:
-        return None
-    version, runner, is_member, coordinator, own = row
-    may_coordinate = COORDINATOR in allowed and bool(coordinator)
-    return version, bool(runner) or may_coordinate or (bool(own) and (is_member or coordinator))
-
-
 def _etag_matches(request: HttpRequest, etag: str) -> bool:
     header = request.headers.get("If-None-Match", "")
     return any(tag.strip().removeprefix("W/") == etag for tag in header.split(",") if tag)
@@ -660,7 +586,7 @@ def round_panel_live(request: AuthenticatedHttpRequest, slug: str, pk: int) -> H
     """The live part of the chair's vote panel, asked for every 2 seconds: one query and a 304
     (which htmx leaves as it is) while the round did not change, else the part with its new
     ETag."""
-    state = _live_state(request.user, slug, pk)
+    state = live_panel_state(request.user, slug, pk)
     if state is None:
         raise Http404
     version, allowed = state

@@ -1,6 +1,6 @@
 """A priority round's published results and its printable paper ballot: pages about a round
-that answer by what the person may do at its meeting (meetings.access). The round history and
-the neighbourhood page's summary are meetings/rounds/views/history.py.
+that answer by what the person may do at its meeting (meetings.access). The round history is
+meetings/rounds/views/history.py, the neighbourhood page's summary meetings/rounds/sections.py.
 
 Results are public once the round is closed or the chair has shown them in the room; before
 that they are hidden (404) so that early votes do not steer later ones, and the team that runs
@@ -26,7 +26,7 @@ from meetings.access import MeetingAccess, access_to
 from meetings.rounds import services as round_services
 from meetings.rounds.models import PriorityRound
 from meetings.rounds.pdf import ballot_paper_pdf
-from meetings.rounds.views.history import open_for_votes, results_public
+from meetings.rounds.selectors import open_for_votes, results_public
 from residents.models import Role
 
 
@@ -36,9 +36,7 @@ def round_for(
     """The round named in the URL, with what this person may do at its meeting; 404 if not
     there."""
     priority_round = get_object_or_404(
-        PriorityRound.objects.select_related("meeting", "neighbourhood__municipality"),
-        pk=round_pk,
-        neighbourhood__slug=slug,
+        PriorityRound.objects.for_page(), pk=round_pk, neighbourhood__slug=slug
     )
     priority_round.meeting.neighbourhood = priority_round.neighbourhood
     return priority_round, access_to(request.user, priority_round.meeting)
