@@ -253,7 +253,7 @@ def check_messages(messages: list[Message], expected: int) -> None:
 
     if len(messages) != expected:
         raise BenchError(f"captured {len(messages)} messages, expected {expected}")
-    unsubscribe = settings.SITE_URL + reverse("unsubscribe", kwargs={"token": "T"})[:-2]
+    unsubscribe = settings.SITE_URL + reverse("account:unsubscribe", kwargs={"token": "T"})[:-2]
     languages: dict[str, int] = {}
     raw_header_ok = 0
     for _from, _to, content in messages:

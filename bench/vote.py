@@ -251,7 +251,7 @@ def run() -> None:
 
         priority_round, clients, candidates = build_data()
         try:
-            path = reverse("ballot", args=[SLUG, priority_round.pk])
+            path = reverse("rounds:ballot", args=[SLUG, priority_round.pk])
         except NoReverseMatch as exc:
             raise BenchError("there is no URL named 'ballot' (the ballot page) yet") from exc
         rng = random.Random(7)

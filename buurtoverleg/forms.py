@@ -1,4 +1,5 @@
-"""Form helpers every app uses: the first error as one line, a service's refusal on a form."""
+"""Form helpers every app uses: the first error as one line, a service's refusal on a form or
+as one line."""
 
 from __future__ import annotations
 
@@ -27,3 +28,8 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, texts)
     else:
         form.add_error(None, error.messages)
+
+
+def error_text(error: ValidationError) -> str:
+    """A service's refusal as one line, for a notice where no form shows it."""
+    return " ".join(str(message) for message in error.messages)

@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from buurtoverleg.mail.models import Mailing
 from buurtoverleg.mail.pipeline import mailing_create, recipients_for
@@ -55,8 +57,25 @@ DEFAULT_AGENDA: tuple[tuple[str, int], ...] = (
 TEXT_FIELDS = ("notes", "decision")
 
 
-class MeetingStateError(Exception):
-    """The meeting is not in a state that allows this (e.g. editing a closed agenda)."""
+class MeetingStateError(ValidationError):
+    """The meeting is not in a state that allows this (e.g. editing a closed agenda): the
+    message tells the person so, the code names the refusal."""
+
+
+# What a person is told when the meeting's state refuses a write. A view that checks the same
+# rule before calling the service (with the time, or to skip the call) shows the same words.
+RSVP_CLOSED = _("You can no longer answer for this meeting: it is over or cancelled.")
+PROPOSALS_CLOSED = _(
+    "You can no longer propose items for this meeting: it has started or is cancelled."
+)
+NOT_EDITABLE = _(
+    "The agenda of this meeting can no longer be changed: the meeting is over or cancelled."
+)
+NOT_DECIDABLE = _(
+    "This proposal cannot be decided now: it was already decided, or the agenda can "
+    "no longer be changed."
+)
+NOT_LIVE = _("The meeting is not in progress, so nothing was changed.")
 
 
 def meeting_touch(meeting: Meeting) -> None:
@@ -64,17 +83,32 @@ def meeting_touch(meeting: Meeting) -> None:
     Meeting.objects.filter(pk=meeting.pk).update(version=F("version") + 1)
 
 
-def _require(meeting: Meeting, allowed: frozenset[str]) -> None:
-    """The meeting's status allows this (a set of meetings.workflow)."""
+def _require(meeting: Meeting, allowed: frozenset[str], message: Any, code: str) -> None:
+    """The meeting's status allows this (a set of meetings.workflow); else MeetingStateError
+    with what the person is told."""
     if meeting.status not in allowed:
-        raise MeetingStateError(meeting.status)
+        raise MeetingStateError(message, code=code)
 
 
-def _require_move(meeting: Meeting, move: Move) -> workflow.Transition:
+def _require_move(meeting: Meeting, move: Move, message: Any, code: str) -> workflow.Transition:
     """The meeting may make this transition (meetings.workflow.TRANSITIONS)."""
     transition = workflow.BY_MOVE[move]
-    _require(meeting, transition.sources)
+    _require(meeting, transition.sources, message, code)
     return transition
+
+
+def _require_recordable(meeting: Meeting, *, cancelled: Any, published: Any) -> None:
+    """The meeting's own record can still change (workflow.RECORDABLE); else what the person is
+    told when the meeting was cancelled, or when its minutes are published."""
+    if meeting.status in workflow.RECORDABLE:
+        return
+    if meeting.status == workflow.Status.CANCELLED:
+        raise MeetingStateError(cancelled, code="meeting_cancelled")
+    raise MeetingStateError(published, code="minutes_published")
+
+
+def _agenda_editable(meeting: Meeting) -> None:
+    _require(meeting, workflow.AGENDA_EDITABLE, NOT_EDITABLE, "agenda_not_editable")
 
 
 # --- Planning --------------------------------------------------------------------------------
@@ -163,7 +197,7 @@ def agenda_item_add(
     before_kind: str | None = Kind.ANY_OTHER,
 ) -> AgendaItem:
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    _require(meeting, workflow.AGENDA_EDITABLE)
+    _agenda_editable(meeting)
     item = AgendaItem.objects.create(
         meeting=meeting,
         position=_next_position(meeting, before_kind),
@@ -179,7 +213,7 @@ def agenda_item_add(
 @changes_public_pages
 @transaction.atomic
 def agenda_item_edit(*, item: AgendaItem, title: str, description: str, minutes: int) -> AgendaItem:
-    _require(item.meeting, workflow.AGENDA_EDITABLE)
+    _agenda_editable(item.meeting)
     AgendaItem.objects.filter(pk=item.pk).update(
         title=title, description=description, minutes=minutes
     )
@@ -192,9 +226,12 @@ def agenda_item_edit(*, item: AgendaItem, title: str, description: str, minutes:
 @transaction.atomic
 def agenda_item_remove(*, item: AgendaItem) -> None:
     meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)
-    _require(meeting, workflow.AGENDA_EDITABLE)
+    _agenda_editable(meeting)
     if meeting.current_item_id == item.pk:
-        raise MeetingStateError("current item")
+        raise MeetingStateError(
+            _("This item is being discussed now. Go to another item before removing it."),
+            code="item_current",
+        )
     AgendaProposal.objects.filter(item=item).update(status=AgendaProposal.Status.PENDING, item=None)
     discussed = _problem_ids(item) if _was_started(item) else []
     item.delete()
@@ -207,7 +244,7 @@ def agenda_item_remove(*, item: AgendaItem) -> None:
 def agenda_item_move(*, item: AgendaItem, direction: Literal["up", "down"]) -> bool:
     """Swap an item with its neighbour. Returns False at the top or bottom."""
     meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)
-    _require(meeting, workflow.AGENDA_EDITABLE)
+    _agenda_editable(meeting)
     items = list(meeting.items.order_by("position", "pk"))
     index = next(n for n, i in enumerate(items) if i.pk == item.pk)
     other = index - 1 if direction == "up" else index + 1
@@ -225,10 +262,17 @@ def agenda_item_move(*, item: AgendaItem, direction: Literal["up", "down"]) -> b
 @transaction.atomic
 def agenda_item_problems_set(*, item: AgendaItem, problems: list[Problem]) -> None:
     """The problems under an item, in this order (public problems of the same neighbourhood)."""
-    _require(item.meeting, workflow.AGENDA_EDITABLE)
-    wrong = [p.pk for p in problems if p.neighbourhood_id != item.meeting.neighbourhood_id]
-    if wrong or not all(p.is_public for p in problems):
-        raise ValueError("problems must be public problems of the meeting's neighbourhood")
+    _agenda_editable(item.meeting)
+    if any(p.neighbourhood_id != item.meeting.neighbourhood_id for p in problems):
+        raise ValueError("problems must be problems of the meeting's neighbourhood")
+    if not all(p.is_public for p in problems):  # e.g. hidden since the list was shown
+        raise ValidationError(
+            {
+                "problems": ValidationError(
+                    _("Choose public problems of this neighbourhood."), code="problem_not_public"
+                )
+            }
+        )
     before = _problem_ids(item)
     item.links.all().delete()
     AgendaItemProblem.objects.bulk_create(
@@ -255,7 +299,15 @@ def on_agenda_published[F: Callable[[Meeting], object]](func: F) -> F:
 @transaction.atomic
 def agenda_publish(*, meeting: Meeting) -> Meeting:
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    transition = _require_move(meeting, Move.PUBLISH_AGENDA)
+    transition = _require_move(
+        meeting,
+        Move.PUBLISH_AGENDA,
+        _(
+            "The agenda cannot be published now: it is already published, or the meeting has "
+            "started or is cancelled."
+        ),
+        "agenda_not_publishable",
+    )
     agenda_default_create(meeting=meeting)
     agenda_new_problems_fill(meeting=meeting)
     Meeting.objects.filter(pk=meeting.pk).update(
@@ -274,7 +326,12 @@ def agenda_publish(*, meeting: Meeting) -> Meeting:
 def agenda_unpublish(*, meeting: Meeting) -> Meeting:
     """Back to draft, e.g. published by mistake (only before the meeting starts)."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    transition = _require_move(meeting, Move.UNPUBLISH_AGENDA)
+    transition = _require_move(
+        meeting,
+        Move.UNPUBLISH_AGENDA,
+        _("The agenda can only be taken back before the meeting starts."),
+        "agenda_not_unpublishable",
+    )
     Meeting.objects.filter(pk=meeting.pk).update(status=transition.target, version=F("version") + 1)
     meeting.refresh_from_db()
     return meeting
@@ -304,7 +361,7 @@ def _meeting_mail(meeting: Meeting, kind: str, by: User, key: str) -> Mailing:
         context={
             "meeting_id": meeting.pk,
             "meeting_url": settings.SITE_URL
-            + reverse("meeting", args=[meeting.neighbourhood.slug, meeting.pk]),
+            + reverse("planning:meeting", args=[meeting.neighbourhood.slug, meeting.pk]),
         },
         created_by=by,
         key=key,
@@ -317,9 +374,20 @@ def meeting_move(
     *, meeting: Meeting, starts_at: datetime, ends_at: datetime, place: str, by: User
 ) -> Meeting:
     meeting = Meeting.objects.select_for_update().select_related("neighbourhood").get(pk=meeting.pk)
-    _require(meeting, workflow.CHANGEABLE)
+    _require(
+        meeting,
+        workflow.CHANGEABLE,
+        _("This meeting can no longer be moved: it has started, is over or is cancelled."),
+        "meeting_not_movable",
+    )
     if ends_at <= starts_at:
-        raise ValueError("ends before it starts")
+        raise ValidationError(
+            {
+                "ends_at": ValidationError(
+                    _("The meeting must end after it starts."), code="ends_before_start"
+                )
+            }
+        )
     changed_time = starts_at != meeting.starts_at
     if not changed_time and place == meeting.place and ends_at == meeting.ends_at:
         return meeting
@@ -342,9 +410,24 @@ def meeting_move(
 @transaction.atomic
 def meeting_cancel(*, meeting: Meeting, reason: str, by: User) -> Meeting:
     meeting = Meeting.objects.select_for_update().select_related("neighbourhood").get(pk=meeting.pk)
-    transition = _require_move(meeting, Move.CANCEL)
+    transition = _require_move(
+        meeting,
+        Move.CANCEL,
+        _(
+            "This meeting can no longer be cancelled: it has started, is over or is already "
+            "cancelled."
+        ),
+        "meeting_not_cancellable",
+    )
     if not reason.strip():
-        raise ValueError("a cancelled meeting needs a reason")
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("Give a reason: residents want to know why the meeting is cancelled."),
+                    code="reason_required",
+                )
+            }
+        )
     meeting.status, meeting.cancelled_reason = transition.target, reason.strip()
     meeting.version = F("version") + 1
     meeting.save()
@@ -363,14 +446,20 @@ def meeting_roles_set(
     *, meeting: Meeting, chair: User | None, minute_taker: User | None
 ) -> Meeting:
     """Who chairs and who takes the minutes (roles rotate; set at the previous closing)."""
-    for person in (chair, minute_taker):
+    for field, person in (("chair", chair), ("minute_taker", minute_taker)):
         if (
             person is not None
             and not Membership.objects.active()
             .filter(user=person, neighbourhood=meeting.neighbourhood_id)
             .exists()
-        ):
-            raise ValueError("not a member of this neighbourhood")
+        ):  # e.g. no longer a member since the form was shown
+            raise ValidationError(
+                {
+                    field: ValidationError(
+                        _("Choose a member of this neighbourhood."), code="not_a_member"
+                    )
+                }
+            )
     Meeting.objects.filter(pk=meeting.pk).update(chair=chair, minute_taker=minute_taker)
     meeting.refresh_from_db()
     return meeting
@@ -391,7 +480,7 @@ def projector_key_rotate(*, meeting: Meeting) -> str:
 def proposal_create(
     *, meeting: Meeting, by: User, title: str, description: str = ""
 ) -> AgendaProposal:
-    _require(meeting, workflow.PROPOSALS_OPEN)
+    _require(meeting, workflow.PROPOSALS_OPEN, PROPOSALS_CLOSED, "proposals_closed")
     return AgendaProposal.objects.create(
         meeting=meeting, proposed_by=by, title=title.strip(), description=description.strip()
     )
@@ -403,16 +492,25 @@ def proposal_decide(
 ) -> AgendaProposal:
     proposal = AgendaProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status != AgendaProposal.Status.PENDING:
-        raise MeetingStateError("already decided")
+        raise MeetingStateError(NOT_DECIDABLE, code="proposal_decided")
     if not accept and not reason.strip():
-        raise ValueError("a declined proposal needs a reason")
-    if accept:
-        proposal.item = agenda_item_add(
-            meeting=proposal.meeting,
-            title=proposal.title,
-            description=proposal.description,
-            minutes=minutes,
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("Give a reason: the resident wants to know why."), code="reason_required"
+                )
+            }
         )
+    if accept:
+        try:
+            proposal.item = agenda_item_add(
+                meeting=proposal.meeting,
+                title=proposal.title,
+                description=proposal.description,
+                minutes=minutes,
+            )
+        except MeetingStateError as refused:
+            raise MeetingStateError(NOT_DECIDABLE, code=refused.code) from None
     proposal.status = AgendaProposal.Status.ACCEPTED if accept else AgendaProposal.Status.DECLINED
     proposal.reason = reason.strip()
     proposal.decided_by, proposal.decided_at = by, timezone.now()
@@ -422,7 +520,7 @@ def proposal_decide(
 
 @transaction.atomic
 def rsvp_set(*, meeting: Meeting, user: User, answer: str) -> Rsvp:
-    _require(meeting, workflow.RSVP_OPEN)
+    _require(meeting, workflow.RSVP_OPEN, RSVP_CLOSED, "rsvp_closed")
     if answer not in Rsvp.Answer.values:
         raise ValueError(answer)
     rsvp, _created = Rsvp.objects.update_or_create(
@@ -444,6 +542,16 @@ def _is_newcomer(meeting: Meeting, user: User | None) -> bool:
     ).exists()
 
 
+def _attendance_recordable(meeting: Meeting) -> None:
+    _require_recordable(
+        meeting,
+        cancelled=_("This meeting was cancelled: there is no attendance to record."),
+        published=_(
+            "The minutes of this meeting are published: the attendance list can no longer change."
+        ),
+    )
+
+
 def attendance_record(
     *,
     meeting: Meeting,
@@ -455,9 +563,11 @@ def attendance_record(
     source: str = Attendance.Source.RECORDED,
 ) -> tuple[Attendance, bool]:
     """Someone was there. Idempotent per person: (the row, whether it is new)."""
-    _require(meeting, workflow.RECORDABLE)
+    _attendance_recordable(meeting)
     if user is None and not name.strip():
-        raise ValueError("a person without an account needs a name")
+        raise ValidationError(
+            {"name": ValidationError(_("Enter the name of the visitor."), code="name_required")}
+        )
     if user is not None:
         existing = Attendance.objects.filter(meeting=meeting, user=user).first()
         if existing:
@@ -482,24 +592,41 @@ def attendance_record(
 
 @transaction.atomic
 def attendance_remove(*, attendance: Attendance) -> None:
-    _require(attendance.meeting, workflow.RECORDABLE)
+    _attendance_recordable(attendance.meeting)
     attendance.delete()
     meeting_touch(attendance.meeting)
 
 
 @transaction.atomic
 def walk_ins_set(*, meeting: Meeting, count: int) -> None:
-    _require(meeting, workflow.RECORDABLE)
+    _attendance_recordable(meeting)
     if not 0 <= count <= 1000:
         raise ValueError(count)
     Meeting.objects.filter(pk=meeting.pk).update(walk_ins=count, version=F("version") + 1)
 
 
+def check_in_refusal(meeting: Meeting) -> MeetingStateError | None:
+    """Why a member cannot check in to this meeting now, or None when they can."""
+    if meeting.status == workflow.Status.CANCELLED:
+        return MeetingStateError(_("This meeting was cancelled."), code="meeting_cancelled")
+    over = _("This meeting is over: checking in is no longer possible.")
+    if meeting.status not in workflow.CHECK_IN_OPEN:
+        return MeetingStateError(over, code="meeting_over")
+    day, today = timezone.localdate(meeting.starts_at), timezone.localdate()
+    if day > today:
+        return MeetingStateError(
+            _("You can check in on the day of the meeting."), code="check_in_not_yet"
+        )
+    if day < today:
+        return MeetingStateError(over, code="meeting_over")
+    return None
+
+
 def check_in(*, meeting: Meeting, user: User) -> tuple[Attendance, bool]:
     """A logged-in member checks themselves in (QR code on the projector), on the day."""
-    _require(meeting, workflow.CHECK_IN_OPEN)
-    if timezone.localdate(meeting.starts_at) != timezone.localdate():
-        raise MeetingStateError("not today")
+    refusal = check_in_refusal(meeting)
+    if refusal is not None:
+        raise refusal
     professional = (
         Membership.objects.active()
         .filter(user=user, neighbourhood=meeting.neighbourhood_id, role=Role.PROFESSIONAL)
@@ -581,7 +708,12 @@ def meeting_start(*, meeting: Meeting) -> Meeting:
     transition = workflow.BY_MOVE[Move.START]
     if meeting.status == transition.target:  # started already: a second click or tab
         return meeting
-    _require(meeting, transition.sources)
+    if meeting.status not in transition.sources:
+        raise MeetingStateError(
+            _("This meeting cannot be started: it is %(status)s."),
+            code="meeting_not_startable",
+            params={"status": meeting.get_status_display().lower()},
+        )
     agenda_default_create(meeting=meeting)
     first = meeting.items.order_by("position", "pk").first()
     now = timezone.now()
@@ -610,7 +742,7 @@ def meeting_go_to(
     database has moved on since (a double click, a second tab), the click is not applied
     again: the meeting moves one item per intended click."""
     meeting = _locked(meeting)
-    _require(meeting, workflow.LIVE)
+    _require(meeting, workflow.LIVE, NOT_LIVE, "meeting_not_live")
     if seen is not None and meeting.current_item_id != seen:
         return meeting
     items = list(meeting.items.order_by("position", "pk"))
@@ -665,7 +797,7 @@ def meeting_close(*, meeting: Meeting) -> Meeting:
     transition = workflow.BY_MOVE[Move.CLOSE]
     if meeting.status == transition.target:  # closed already: a second click or tab
         return meeting
-    _require(meeting, transition.sources)
+    _require(meeting, transition.sources, NOT_LIVE, "meeting_not_live")
     now = timezone.now()
     _stop_turn(meeting.current_item, now)
     Meeting.objects.filter(pk=meeting.pk).update(
@@ -695,7 +827,8 @@ def item_text_save(*, item: AgendaItem, field: str, text: str, base_version: int
     if field not in TEXT_FIELDS:
         raise ValueError(field)
     meeting = Meeting.objects.only("status").get(pk=item.meeting_id)
-    _require(meeting, workflow.RECORDABLE)
+    locked = _("This meeting was cancelled: its texts can no longer be changed.")
+    _require_recordable(meeting, cancelled=locked, published=locked)
     version_field = f"{field}_version"
     updated = AgendaItem.objects.filter(pk=item.pk, **{version_field: base_version}).update(
         **{

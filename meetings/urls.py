@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from meetings.planning import views as planning
-
 urlpatterns = [
     # The room: the projector (secret link, no login), the agenda screen, attendance. First:
     # the projector's poll is the busiest URL of an evening (every screen, every few seconds),
@@ -21,6 +19,4 @@ urlpatterns = [
     path("", include("meetings.pack.urls")),
     # The mail pages: mailings, their progress and retry, blocked member addresses.
     path("", include("meetings.mailings.urls")),
-    path("buurt/<slug:slug>/overleg/agenda.ics", planning.neighbourhood_calendar, name="calendar"),
-    path("buurt/<slug:slug>/overleg/<int:pk>.ics", planning.meeting_ics, name="meeting_ics"),
 ]

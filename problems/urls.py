@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.urls import include, path
 
 from problems import views
+from residents.urls import HOOD
 
-PROBLEM = "buurt/<slug:slug>/problemen/<int:pk>/"
+PROBLEM = f"{HOOD}problemen/<int:pk>/"
 
 urlpatterns = [
     path("", include("problems.report.urls")),  # reporting, similar-title suggestions, photos
     # The public register, a problem's page, support and following.
-    path("buurt/<slug:slug>/problemen/", views.problem_list, name="problem_list"),
+    path(f"{HOOD}problemen/", views.problem_list, name="problem_list"),
     path(PROBLEM, views.problem, name="problem"),
     path(PROBLEM + "steunen/", views.problem_support, name="problem_support"),
     path(

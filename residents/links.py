@@ -228,8 +228,10 @@ def unsubscribe_url(
         token = make_action_link_token(
             user=user, purpose=UNSUBSCRIBE, obj=user, expires_at=expires_at
         )
-        return settings.SITE_URL + reverse("unsubscribe", kwargs={"token": token})
+        return settings.SITE_URL + reverse("account:unsubscribe", kwargs={"token": token})
     token = make_action_link_token(
         user=user, purpose=UNSUBSCRIBE_TOPIC[topic], obj=neighbourhood, expires_at=expires_at
     )
-    return settings.SITE_URL + reverse("unsubscribe_topic", kwargs={"topic": topic, "token": token})
+    return settings.SITE_URL + reverse(
+        "account:unsubscribe_topic", kwargs={"topic": topic, "token": token}
+    )

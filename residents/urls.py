@@ -4,6 +4,9 @@ from django.urls import include, path
 
 from residents import views
 
+# Every page of one neighbourhood lives under its slug; the other apps' URLs import this.
+HOOD = "buurt/<slug:slug>/"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
@@ -13,8 +16,8 @@ urlpatterns = [
     # through a neighbourhood, which checks the address. Before allauth's own (buurtoverleg.urls).
     path("accounts/login/", views.login_by_code, name="account_login"),
     path("accounts/signup/", views.signup_elsewhere, name="account_signup"),
-    path("buurt/<slug:slug>/", views.neighbourhood, name="neighbourhood"),
-    path("buurt/<slug:slug>/aanmelden/", views.join, name="join"),
+    path(HOOD, views.neighbourhood, name="neighbourhood"),
+    path(f"{HOOD}aanmelden/", views.join, name="join"),
     path("", include("residents.members.urls")),
     path("", include("residents.account.urls")),
 ]

@@ -21,7 +21,7 @@ from django.core import mail
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import reverse
+from django.urls import URLResolver, get_resolver, reverse
 from PIL import Image
 
 from meetings.planning.models import AgendaItem, Meeting
@@ -35,6 +35,25 @@ from tests.factories import MARKERS
 # --- Logging in ----------------------------------------------------------------------------------
 
 CODE_RE = re.compile(r"^\s{4}(\S+)\s*$", re.MULTILINE)  # the code on its own line in the mail
+
+
+def view_name(name: str) -> str:
+    """A URL name with its namespace, as reverse() needs it: "ballot" -> "rounds:ballot". Tests
+    that loop over pages name them plainly; a name already namespaced comes back as it is."""
+    if ":" in name:
+        return name
+    found: list[str] = []
+
+    def walk(patterns: list[Any], namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, inner)
+            elif getattr(pattern, "name", None) == name:
+                found.append(f"{namespace}{name}")
+
+    walk(get_resolver().url_patterns, "")
+    return found[0] if found else name
 
 
 def request_code(client, email: str):
@@ -126,7 +145,7 @@ def photo(content: bytes | None = None, name: str = "foto.jpg") -> SimpleUploade
 
 
 def report_url(personas) -> str:
-    return reverse("problem_report", args=[personas.hood.slug])
+    return reverse("report:problem_report", args=[personas.hood.slug])
 
 
 def valid_data(**changes: Any) -> dict[str, Any]:
@@ -153,7 +172,7 @@ def files_in(root: Path) -> list[Path]:
 
 
 def meeting_url(name: str, meeting: Meeting, *extra: Any) -> str:
-    return reverse(name, args=[meeting.neighbourhood.slug, meeting.pk, *extra])
+    return reverse(view_name(name), args=[meeting.neighbourhood.slug, meeting.pk, *extra])
 
 
 def item_of(meeting: Meeting, kind: str) -> AgendaItem:

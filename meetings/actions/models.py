@@ -203,7 +203,7 @@ class Action(models.Model):
         return self.outcome
 
     def get_absolute_url(self) -> str:
-        return reverse("action", kwargs={"slug": self.neighbourhood.slug, "pk": self.pk})
+        return reverse("actions:action", kwargs={"slug": self.neighbourhood.slug, "pk": self.pk})
 
     @property
     def is_active(self) -> bool:

@@ -328,7 +328,7 @@ def _action_row(action: Action, meeting: Meeting, *, public: bool) -> dict[str, 
         row.update(
             owner_person=action.owner_person.display_name if action.owner_person else "",
             contact_person=action.contact_person.display_name if action.contact_person else "",
-            url=maybe_url("action", slug, action.pk),
+            url=maybe_url("actions:action", slug, action.pk),
         )
     return row
 
@@ -413,7 +413,7 @@ def approach(ctx: PanelContext) -> dict[str, Any]:
                 "analysis_form": (
                     None if hidden or not writes else _analysis_form(request, problem, analysis)
                 ),
-                "analysis_url": _urls(meeting, item, "approach_analysis_save", problem.pk),
+                "analysis_url": _urls(meeting, item, "actions:approach_analysis_save", problem.pk),
                 "tonight": [
                     _action_row(a, meeting, public=False)
                     for a in by_problem[problem.pk]
@@ -427,7 +427,7 @@ def approach(ctx: PanelContext) -> dict[str, Any]:
                 "action_form": (
                     _action_form(request, problem, choices) if choices is not None else None
                 ),
-                "action_url": _urls(meeting, item, "approach_action_create", problem.pk),
+                "action_url": _urls(meeting, item, "actions:approach_action_create", problem.pk),
             }
         )
     return {
@@ -536,7 +536,7 @@ def report_back(ctx: PanelContext) -> dict[str, Any]:
             group.update(
                 pk=problem.pk,
                 url=maybe_url("problem", slug, problem.pk),
-                resolve_url=_urls(meeting, item, "report_back_resolve", problem.pk),
+                resolve_url=_urls(meeting, item, "actions:report_back_resolve", problem.pk),
                 resolve_form=(
                     _resolve_form(request, problem)
                     if writes and problem.status == Status.PRIORITY
@@ -617,8 +617,8 @@ def _report_row(
         return row
     slug = meeting.neighbourhood.slug
     row.update(
-        judge_url=_urls(meeting, item, "report_back_judgement", action.pk),
-        edit_url=maybe_url("action_edit", slug, action.pk),
+        judge_url=_urls(meeting, item, "actions:report_back_judgement", action.pk),
+        edit_url=maybe_url("actions:action_edit", slug, action.pk),
         judge_form=_judge_form(request, action, judgement) if writes else None,
     )
     return row

@@ -54,4 +54,4 @@ def survey_link_token(*, user: User, resolution: TimelineEntry, expires_at: Any 
 def survey_link_url(*, user: User, resolution: TimelineEntry, expires_at: Any = None) -> str:
     """The absolute URL of `user`'s answer about `resolution`, valid until `expires_at`."""
     token = survey_link_token(user=user, resolution=resolution, expires_at=expires_at)
-    return settings.SITE_URL + reverse("survey_link", kwargs={"token": token})
+    return settings.SITE_URL + reverse("actions:survey_link", kwargs={"token": token})

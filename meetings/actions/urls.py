@@ -8,9 +8,12 @@ from django.urls import path
 
 from meetings.actions.views import accountability, actions, panel, survey
 from problems.urls import PROBLEM
+from residents.urls import HOOD
 
-ACTION = "buurt/<slug:slug>/acties/<int:pk>/"
-ITEM = "buurt/<slug:slug>/overleg/<int:pk>/leiden/punt/<int:item_pk>/"
+ACTION = f"{HOOD}acties/<int:pk>/"
+ITEM = f"{HOOD}overleg/<int:pk>/leiden/punt/<int:item_pk>/"
+
+app_name = "actions"
 
 urlpatterns = [
     path(ACTION, actions.action, name="action"),
@@ -48,6 +51,6 @@ urlpatterns = [
         panel.report_back_resolve,
         name="report_back_resolve",
     ),
-    path("buurt/<slug:slug>/verantwoording/", accountability.accountability, name="accountability"),
+    path(f"{HOOD}verantwoording/", accountability.accountability, name="accountability"),
     path("link/beter/<str:token>/", survey.survey_link, name="survey_link"),
 ]

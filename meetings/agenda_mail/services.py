@@ -97,7 +97,9 @@ def _open_round(meeting: Meeting) -> PriorityRound | None:
 
 
 def _meeting_url(meeting: Meeting) -> str:
-    return settings.SITE_URL + reverse("meeting", args=[meeting.neighbourhood.slug, meeting.pk])
+    return settings.SITE_URL + reverse(
+        "planning:meeting", args=[meeting.neighbourhood.slug, meeting.pk]
+    )
 
 
 def _agenda_context(meeting: Meeting) -> dict[str, Any]:
@@ -343,7 +345,7 @@ def _reminder(meeting_id: int, now: datetime) -> Mailing | None:
                 "ends_at": meeting.ends_at.isoformat(),
                 "place": meeting.place,
                 "meeting_url": _meeting_url(meeting),
-                "my_data_url": settings.SITE_URL + reverse("my_data"),
+                "my_data_url": settings.SITE_URL + reverse("account:my_data"),
                 # Who said yes: they read "you said you are coming" (ids only, never shown).
                 "coming_ids": sorted(coming),
             },

@@ -252,7 +252,7 @@ def digest_rows(mailing: Mailing) -> DigestRows:
         url = ""
         if hood is not None:
             url = settings.SITE_URL + reverse(
-                "ballot", kwargs={"slug": hood.slug, "round_pk": int(row["id"])}
+                "rounds:ballot", kwargs={"slug": hood.slug, "round_pk": int(row["id"])}
             )
         rounds.append(RoundRow(starts_at=starts_at, url=url))
     rows = DigestRows(

@@ -6,8 +6,11 @@ from __future__ import annotations
 from django.urls import path
 
 from meetings.mailings import views
+from residents.urls import HOOD
 
-MAILS = "buurt/<slug:slug>/e-mails/"
+MAILS = f"{HOOD}e-mails/"
+
+app_name = "mailings"
 
 urlpatterns = [
     path(MAILS, views.mailings, name="mailings"),

@@ -165,7 +165,7 @@ def mailing_progress(request: AuthenticatedHttpRequest, slug: str, pk: int) -> H
     hood = neighbourhood_for(request, slug, Perm.VIEW_MAILINGS)
     found = _mailing_in(hood, pk)
     if not request.htmx:
-        return redirect("mailing", slug=hood.slug, pk=found.pk)
+        return redirect("mailings:mailing", slug=hood.slug, pk=found.pk)
     context = _progress_context(hood, found)
     # The page around this block was drawn while sending; its list of failures may be old.
     context["finished_while_watching"] = not context["progress"].busy
@@ -198,7 +198,7 @@ def mailing_retry(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
             blocked,
         ) % {"count": blocked}
     (messages.success if count else messages.info)(request, notice)
-    return redirect("mailing", slug=hood.slug, pk=found.pk)
+    return redirect("mailings:mailing", slug=hood.slug, pk=found.pk)
 
 
 # --- Blocked member addresses, and lifting a block with a reason ---
@@ -272,7 +272,7 @@ def mail_block_lift(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
         except ValidationError as error:
             if not hasattr(error, "error_dict"):  # already lifted: nothing left to do
                 messages.info(request, " ".join(error.messages))
-                return redirect("mail_blocks", slug=hood.slug)
+                return redirect("mailings:mail_blocks", slug=hood.slug)
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
@@ -281,5 +281,5 @@ def mail_block_lift(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
                 _("E-mail is sent to %(email)s again. Your reason has been saved.")
                 % {"email": suppression.email},
             )
-            return redirect("mail_blocks", slug=hood.slug)
+            return redirect("mailings:mail_blocks", slug=hood.slug)
     return _page(request, hood, failed=form, failed_pk=suppression.pk, status=400)

@@ -231,7 +231,9 @@ def minutes_draft(
     """Create the draft from the meeting record, or draft it again (replacing the text: with
     `base_version`, only if nobody saved since)."""
     if not minutes_may_draft(meeting):
-        raise ValidationError(_("The minutes can be drafted once the meeting is over."))
+        raise ValidationError(
+            _("The minutes can be drafted once the meeting is over."), code="meeting_not_over"
+        )
     existing = Minutes.objects.select_for_update().filter(meeting=meeting).first()
     language = existing.language if existing else settings.LANGUAGE_CODE
     body = draft_body(meeting, language)
@@ -276,7 +278,12 @@ def minutes_draft(
 def _checked_body(body: str) -> str:
     if len(body or "") > BODY_MAX_LENGTH:
         raise ValidationError(
-            {"body": _("The text is too long: at most %(max)s characters.") % {"max": "200.000"}}
+            {
+                "body": ValidationError(
+                    _("The text is too long: at most %(max)s characters.") % {"max": "200.000"},
+                    code="body_too_long",
+                )
+            }
         )
     return clean_body(body)
 
@@ -321,18 +328,30 @@ def minutes_finalise(
     if base_version is not None and base_version != locked.body_version:
         raise MinutesConflict(theirs=locked.body, version=locked.body_version)
     if not clean_body(locked.body):
-        raise ValidationError(_("The minutes are empty. Write them first."))
+        raise ValidationError(_("The minutes are empty. Write them first."), code="minutes_empty")
     latest = locked.versions.order_by("-number").first()
     if latest is not None and latest.body == locked.body:
         raise ValidationError(
-            _("Nothing has changed since version %(number)s.") % {"number": latest.number}
+            _("Nothing has changed since version %(number)s.") % {"number": latest.number},
+            code="unchanged",
         )
     change_note = " ".join((change_note or "").split())
     if len(change_note) > CHANGE_NOTE_MAX_LENGTH:
-        raise ValidationError({"change_note": _("Keep the note short: at most 500 characters.")})
+        raise ValidationError(
+            {
+                "change_note": ValidationError(
+                    _("Keep the note short: at most 500 characters."), code="change_note_too_long"
+                )
+            }
+        )
     if locked.published_number and not change_note:
         raise ValidationError(
-            {"change_note": _("Say what you corrected: residents see it with the new version.")}
+            {
+                "change_note": ValidationError(
+                    _("Say what you corrected: residents see it with the new version."),
+                    code="change_note_required",
+                )
+            }
         )
     version = MinutesVersion.objects.create(
         minutes=locked,
@@ -353,7 +372,10 @@ def minutes_correct(
     """After publication: save the corrected text and finalise it as the next version. The
     earlier versions stay as they are (and stay published until this one is)."""
     if not Minutes.objects.filter(pk=minutes.pk, published_number__isnull=False).exists():
-        raise ValidationError(_("These minutes are not published yet: finalise them instead."))
+        raise ValidationError(
+            _("These minutes are not published yet: finalise them instead."),
+            code="minutes_not_published",
+        )
     minutes_edit(minutes=minutes, body=body, base_version=base_version, by=by)
     return minutes_finalise(minutes, by, change_note=change_note)
 
@@ -538,8 +560,8 @@ def minutes_recipients(neighbourhood: Neighbourhood) -> list[User]:
 def minutes_url(meeting: Meeting, number: int | None = None) -> str:
     slug = meeting.neighbourhood.slug
     if number is None:
-        return settings.SITE_URL + reverse("minutes", args=[slug, meeting.pk])
-    return settings.SITE_URL + reverse("minutes_version", args=[slug, meeting.pk, number])
+        return settings.SITE_URL + reverse("minutes:minutes", args=[slug, meeting.pk])
+    return settings.SITE_URL + reverse("minutes:minutes_version", args=[slug, meeting.pk, number])
 
 
 def minutes_mail(version: MinutesVersion, by: User | None) -> Mailing:
@@ -558,9 +580,9 @@ def minutes_mail(version: MinutesVersion, by: User | None) -> Mailing:
             "correction": version.number > 1,
             "change_note": version.change_note,
             "minutes_url": minutes_url(meeting),
-            "pdf_url": settings.SITE_URL + reverse("minutes_pdf", args=args),
-            "large_url": settings.SITE_URL + reverse("minutes_pdf_large", args=args),
-            "settings_url": settings.SITE_URL + reverse("my_data"),
+            "pdf_url": settings.SITE_URL + reverse("minutes:minutes_pdf", args=args),
+            "large_url": settings.SITE_URL + reverse("minutes:minutes_pdf_large", args=args),
+            "settings_url": settings.SITE_URL + reverse("account:my_data"),
         },
         created_by=by,
         key=f"minutes:{version.pk}",
@@ -579,11 +601,14 @@ def minutes_publish(version: MinutesVersion, by: User | None) -> Mailing:
     )
     minutes = Minutes.objects.select_for_update().get(pk=locked.minutes_id)
     if locked.render_status != RS.DONE:
-        raise ValidationError(_("The PDF is not ready yet. Publish once it has been made."))
+        raise ValidationError(
+            _("The PDF is not ready yet. Publish once it has been made."), code="pdf_not_ready"
+        )
     if minutes.published_number and minutes.published_number > locked.number:
         raise ValidationError(
             _("Version %(number)s is published already: a later version cannot be replaced.")
-            % {"number": minutes.published_number}
+            % {"number": minutes.published_number},
+            code="later_version_published",
         )
     now = timezone.now()
     if locked.published_at is None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from django.urls import path
 
 from meetings.minutes import views
+from residents.urls import HOOD
 
-MINUTES = "buurt/<slug:slug>/overleg/<int:pk>/notulen/"
+MINUTES = f"{HOOD}overleg/<int:pk>/notulen/"
 VERSION = MINUTES + "versie/<int:number>/"
+
+app_name = "minutes"
 
 urlpatterns = [
     path(MINUTES, views.minutes_page, name="minutes"),

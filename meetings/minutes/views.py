@@ -44,7 +44,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from buurtoverleg.forms import first_error
+from buurtoverleg.forms import error_text, first_error
 from buurtoverleg.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from meetings.access import meeting_for
 from meetings.minutes import services
@@ -175,10 +175,6 @@ class RedraftForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-def _validation_message(error: ValidationError) -> str:
-    return " ".join(str(m) for m in error.messages)
-
-
 # --- The published minutes (everyone) -----------------------------------------------------------
 
 
@@ -298,7 +294,7 @@ def minutes_save(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
     except MinutesConflict as conflict:
         return _conflict_answer(request, meeting, access, minutes, conflict, body)
     except ValidationError as error:
-        return _editor_answer(request, meeting, minutes, error=_validation_message(error))
+        return _editor_answer(request, meeting, minutes, error=error_text(error))
     minutes.refresh_from_db()
     if request.htmx:
         return render(
@@ -307,7 +303,7 @@ def minutes_save(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
             {"minutes": minutes, "save_status": _saved_status(minutes), "oob_version": True},
         )
     messages.success(request, _saved_status(minutes))
-    return redirect(_url("minutes_edit", meeting))
+    return redirect(_url("minutes:minutes_edit", meeting))
 
 
 def _editor_answer(
@@ -324,7 +320,7 @@ def _editor_answer(
             {"minutes": minutes, "save_status": error, "save_error": True},
         )
     messages.error(request, error)
-    return redirect(_url("minutes_edit", meeting))
+    return redirect(_url("minutes:minutes_edit", meeting))
 
 
 def _conflict_answer(
@@ -371,7 +367,7 @@ def minutes_draft(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
             _("Not drafted again: someone saved the minutes meanwhile. Check the text first."),
         )
     except ValidationError as error:
-        messages.error(request, _validation_message(error))
+        messages.error(request, error_text(error))
     else:
         if existed:
             messages.success(request, _("The minutes were drafted again from the meeting record."))
@@ -379,7 +375,7 @@ def minutes_draft(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
             messages.success(
                 request, _("The draft is ready. Check it, add what is missing and save.")
             )
-    return redirect(_url("minutes_edit", meeting))
+    return redirect(_url("minutes:minutes_edit", meeting))
 
 
 @never_cache
@@ -439,7 +435,7 @@ def minutes_finalise(request: AuthenticatedHttpRequest, slug: str, pk: int) -> H
     form = FinaliseForm(request.POST)
     if not form.is_valid():
         messages.error(request, first_error(form))
-        return redirect(_url("minutes_edit", meeting) + "#finalise")
+        return redirect(_url("minutes:minutes_edit", meeting) + "#finalise")
     try:
         version = services.minutes_finalise(
             minutes,
@@ -452,20 +448,20 @@ def minutes_finalise(request: AuthenticatedHttpRequest, slug: str, pk: int) -> H
             request,
             _("Not finalised: someone changed the minutes meanwhile. Check the text first."),
         )
-        return redirect(_url("minutes_edit", meeting))
+        return redirect(_url("minutes:minutes_edit", meeting))
     except ValidationError as error:
         latest = minutes_latest_version(minutes)
         if latest is not None and latest.body == minutes.body:
             # A double click: the first one made the version already.
-            messages.info(request, _validation_message(error))
-            return redirect(_url("minutes_version", meeting, latest.number))
-        messages.error(request, _validation_message(error))
-        return redirect(_url("minutes_edit", meeting) + "#finalise")
+            messages.info(request, error_text(error))
+            return redirect(_url("minutes:minutes_version", meeting, latest.number))
+        messages.error(request, error_text(error))
+        return redirect(_url("minutes:minutes_edit", meeting) + "#finalise")
     messages.success(
         request,
         _("Version %(number)s is finalised. The PDF is being made.") % {"number": version.number},
     )
-    return redirect(_url("minutes_version", meeting, version.number))
+    return redirect(_url("minutes:minutes_version", meeting, version.number))
 
 
 # --- A version: progress, publishing, downloads -------------------------------------------------
@@ -507,7 +503,7 @@ def minutes_progress(request: HtmxHttpRequest, slug: str, pk: int, number: int) 
     meeting, access = meeting_for_minutes(request, slug, pk)
     version = _version_of(meeting, access, number)
     if not request.htmx:
-        return redirect(_url("minutes_version", meeting, number))
+        return redirect(_url("minutes:minutes_version", meeting, number))
     context = _version_context(meeting, access, version, finished_while_watching=not version.busy)
     return render(request, f"{TEMPLATE_VERSION}#progress", context)
 
@@ -523,7 +519,7 @@ def minutes_rerender(
         messages.success(request, _("The PDF is being made again."))
     else:
         messages.info(request, _("The PDF is already being made, or it is ready."))
-    return redirect(_url("minutes_version", meeting, number))
+    return redirect(_url("minutes:minutes_version", meeting, number))
 
 
 @login_required
@@ -537,8 +533,8 @@ def minutes_publish(
     try:
         services.minutes_publish(version, request.user)
     except ValidationError as error:
-        messages.error(request, _validation_message(error))
-        return redirect(_url("minutes_version", meeting, number))
+        messages.error(request, error_text(error))
+        return redirect(_url("minutes:minutes_version", meeting, number))
     if was_published:
         messages.info(request, _("This version was published already. Nothing was sent twice."))
     else:
@@ -549,7 +545,7 @@ def minutes_publish(
                 "the residents and the team."
             ),
         )
-    return redirect(_url("minutes_version", meeting, number))
+    return redirect(_url("minutes:minutes_version", meeting, number))
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -562,7 +558,7 @@ def minutes_pdf(
     name = (version.pdf_large if large else version.pdf).name
     if version.render_status != RS.DONE or not name:
         messages.info(request, _("The PDF is being made. Try again in a moment."))
-        return redirect(_url("minutes_version", meeting, number))
+        return redirect(_url("minutes:minutes_version", meeting, number))
     try:
         stored = default_storage.open(name, "rb")
     except (FileNotFoundError, OSError) as exc:

@@ -6,12 +6,15 @@ from __future__ import annotations
 from django.urls import path
 
 from meetings.pack import views
+from residents.urls import HOOD
+
+app_name = "pack"
 
 urlpatterns = [
     path(
-        "buurt/<slug:slug>/overleg/<int:pk>/printpakket.pdf",
+        f"{HOOD}overleg/<int:pk>/printpakket.pdf",
         views.meeting_pack,
         name="meeting_pack",
     ),
-    path("buurt/<slug:slug>/affiche.pdf", views.poster, name="poster"),
+    path(f"{HOOD}affiche.pdf", views.poster, name="poster"),
 ]

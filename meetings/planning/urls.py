@@ -6,13 +6,19 @@ from __future__ import annotations
 from django.urls import path
 
 from meetings.planning import views
+from residents.urls import HOOD
 
-MEETING = "buurt/<slug:slug>/overleg/<int:pk>/"
+MEETING = f"{HOOD}overleg/<int:pk>/"
 AGENDA = MEETING + "agenda/"
 
+app_name = "planning"
+
 urlpatterns = [
-    path("buurt/<slug:slug>/overleg/", views.meetings, name="meetings"),
-    path("buurt/<slug:slug>/overleg/nieuw/", views.meeting_create, name="meeting_create"),
+    # Calendars: the neighbourhood's feed, and one meeting.
+    path(f"{HOOD}overleg/agenda.ics", views.neighbourhood_calendar, name="calendar"),
+    path(f"{HOOD}overleg/<int:pk>.ics", views.meeting_ics, name="meeting_ics"),
+    path(f"{HOOD}overleg/", views.meetings, name="meetings"),
+    path(f"{HOOD}overleg/nieuw/", views.meeting_create, name="meeting_create"),
     path(MEETING, views.meeting, name="meeting"),
     path(MEETING + "aanmelden/", views.meeting_rsvp, name="meeting_rsvp"),
     path(MEETING + "voorstellen/", views.meeting_propose, name="meeting_propose"),

@@ -2,10 +2,10 @@
 and the chair's agenda editor, moving and cancelling.
 
 Meetings are fetched through meetings.access (404 for another neighbourhood's meeting, 403
-without the permission); every write goes through meetings.services, whose state
-errors become a plain message, never a 500. The public sees the agenda only once it is
-published, and of its problems only the public fields (never a reporter or confidential
-details); a proposal's author is shown to the team only.
+without the permission); every write goes through meetings.services, whose refusals
+(ValidationError) land on the form or become a plain message, never a 500. The public sees
+the agenda only once it is published, and of its problems only the public fields (never a
+reporter or confidential details); a proposal's author is shown to the team only.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from buurtoverleg.forms import first_error
+from buurtoverleg.forms import add_service_errors, error_text, first_error
 from buurtoverleg.http import AuthenticatedHttpRequest
 from meetings import services, workflow
 from meetings.access import MeetingAccess, meeting_for, meeting_for_planner
@@ -63,32 +63,11 @@ from residents.selectors import neighbourhood_or_404
 
 PAST_PER_PAGE = 20
 
-# Messages for states a page cannot change (the service raised MeetingStateError).
-PROPOSALS_CLOSED = gettext_lazy(
-    "You can no longer propose items for this meeting: it has started or is cancelled."
-)
-NOT_PUBLISHABLE = gettext_lazy(
-    "The agenda cannot be published now: it is already published, or the meeting has "
-    "started or is cancelled."
-)
 PUBLISHED = gettext_lazy(
     "The agenda is published. Everyone can read it on the meeting page and the neighbourhood page."
 )
-NOT_DECIDABLE = gettext_lazy(
-    "This proposal cannot be decided now: it was already decided, or the agenda can "
-    "no longer be changed."
-)
 MOVE_NOTHING = gettext_lazy(
     "Nothing was changed: the date, times and place are the same. No e-mail was sent."
-)
-NOT_MOVABLE = gettext_lazy(
-    "This meeting can no longer be moved: it has started, is over or is cancelled."
-)
-NOT_CANCELLABLE = gettext_lazy(
-    "This meeting can no longer be cancelled: it has started, is over or is already cancelled."
-)
-NOT_EDITABLE = gettext_lazy(
-    "The agenda of this meeting can no longer be changed: the meeting is over or cancelled."
 )
 
 
@@ -97,12 +76,12 @@ def _length_minutes(meeting: Meeting) -> int:
 
 
 def _meeting_url(meeting: Meeting, anchor: str = "") -> str:
-    url = reverse("meeting", args=[meeting.neighbourhood.slug, meeting.pk])
+    url = reverse("planning:meeting", args=[meeting.neighbourhood.slug, meeting.pk])
     return f"{url}#{anchor}" if anchor else url
 
 
 def _editor_url(meeting: Meeting, anchor: str = "") -> str:
-    url = reverse("agenda_edit", args=[meeting.neighbourhood.slug, meeting.pk])
+    url = reverse("planning:agenda_edit", args=[meeting.neighbourhood.slug, meeting.pk])
     return f"{url}#{anchor}" if anchor else url
 
 
@@ -242,14 +221,14 @@ def meeting_rsvp(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
     form = RsvpForm(request.POST)
     notice, error = "", ""
     if not workflow.rsvp_open(found, timezone.now()):
-        error = _("You can no longer answer for this meeting: it is over or cancelled.")
+        error = str(services.RSVP_CLOSED)
     elif not form.is_valid():
         error = first_error(form)
     else:
         try:
             services.rsvp_set(meeting=found, user=request.user, answer=form.cleaned_data["answer"])
-        except (MeetingStateError, ValueError):
-            error = _("You can no longer answer for this meeting: it is over or cancelled.")
+        except ValidationError as refused:
+            error = error_text(refused)
         else:
             notice = str(ANSWERED[form.cleaned_data["answer"]])
     if request.htmx:
@@ -270,10 +249,7 @@ def meeting_propose(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
     if not access.propose:
         raise PermissionDenied
     if not workflow.proposals_open(found, timezone.now()):
-        messages.error(
-            request,
-            str(PROPOSALS_CLOSED),
-        )
+        messages.error(request, str(services.PROPOSALS_CLOSED))
         return redirect(_meeting_url(found))
     form = ProposalForm(request.POST)
     if not form.is_valid():
@@ -285,11 +261,8 @@ def meeting_propose(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
             services.proposal_create(
                 meeting=found, by=request.user, title=title, description=description
             )
-        except MeetingStateError:
-            messages.error(
-                request,
-                str(PROPOSALS_CLOSED),
-            )
+        except ValidationError as refused:
+            messages.error(request, error_text(refused))
             return redirect(_meeting_url(found))
     messages.success(
         request, _("Thank you for your proposal. The chair decides on it before the meeting.")
@@ -370,12 +343,12 @@ def _editor(
     )
 
 
-def _not_editable(request: HttpRequest, meeting: Meeting) -> HttpResponse:
-    messages.error(
-        request,
-        str(NOT_EDITABLE),
-    )
-    return redirect(_editor_url(meeting))
+def _refused(
+    request: HttpRequest, meeting: Meeting, error: ValidationError, anchor: str = ""
+) -> HttpResponse:
+    """A write the meeting's state refused: its message, back to the editor."""
+    messages.error(request, error_text(error))
+    return redirect(_editor_url(meeting, anchor))
 
 
 def _planner_item(
@@ -405,8 +378,8 @@ def agenda_item_save(
         return _editor(request, found, item_form=form)
     try:
         services.agenda_item_edit(item=item, **form.cleaned_data)
-    except MeetingStateError:
-        return _not_editable(request, found)
+    except ValidationError as refused:
+        return _refused(request, found, refused)
     messages.success(request, _("The agenda item is saved."))
     return redirect(_editor_url(found, f"item-{item.pk}"))
 
@@ -420,8 +393,8 @@ def agenda_item_add(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
         return _editor(request, found, add_form=form)
     try:
         item = services.agenda_item_add(meeting=found, **form.cleaned_data)
-    except MeetingStateError:
-        return _not_editable(request, found)
+    except ValidationError as refused:
+        return _refused(request, found, refused)
     messages.success(request, _("The item is added to the agenda, before “Any other business”."))
     return redirect(_editor_url(found, f"item-{item.pk}"))
 
@@ -432,15 +405,12 @@ def agenda_item_remove(
     request: AuthenticatedHttpRequest, slug: str, pk: int, item_pk: int
 ) -> HttpResponse:
     found, item = _planner_item(request, slug, pk, item_pk)
-    if found.current_item_id == item.pk:
-        messages.error(
-            request, _("This item is being discussed now. Go to another item before removing it.")
-        )
-        return redirect(_editor_url(found, f"item-{item.pk}"))
     try:
         services.agenda_item_remove(item=item)
-    except MeetingStateError:
-        return _not_editable(request, found)
+    except MeetingStateError as refused:
+        # Being discussed now: back to the item; the agenda closed: back to the editor.
+        anchor = f"item-{item.pk}" if refused.code == "item_current" else ""
+        return _refused(request, found, refused, anchor)
     messages.success(
         request,
         _("“%(title)s” is removed from the agenda.") % {"title": item.heading},
@@ -460,8 +430,8 @@ def agenda_item_move(
         return redirect(_editor_url(found, f"item-{item.pk}"))
     try:
         moved = services.agenda_item_move(item=item, direction=direction)  # type: ignore[arg-type]
-    except MeetingStateError:
-        return _not_editable(request, found)
+    except ValidationError as refused:
+        return _refused(request, found, refused)
     if not moved:
         messages.info(
             request,
@@ -494,10 +464,10 @@ def agenda_item_problems(
         picked.sort(key=lambda p: (order.get(p.pk, len(order)), -p.support_count, p.pk))
         try:
             services.agenda_item_problems_set(item=item, problems=picked)
-        except MeetingStateError:
-            return _not_editable(request, found)
-        except ValueError:
-            form.add_error("problems", _("Choose public problems of this neighbourhood."))
+        except MeetingStateError as refused:
+            return _refused(request, found, refused)
+        except ValidationError as error:
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The problems under this item are saved."))
             return redirect(_editor_url(found, f"item-{item.pk}"))
@@ -519,7 +489,8 @@ def agenda_item_problems(
 def agenda_new_problems(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     found = meeting_for_planner(request, slug, pk)
     if found.status not in workflow.AGENDA_EDITABLE:
-        return _not_editable(request, found)
+        messages.error(request, str(services.NOT_EDITABLE))
+        return redirect(_editor_url(found))
     if not new_problems_item_exists(found):
         messages.info(request, _("This agenda has no item “New problems”."))
         return redirect(_editor_url(found))
@@ -540,12 +511,8 @@ def agenda_publish(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
     found = meeting_for_planner(request, slug, pk)
     try:
         services.agenda_publish(meeting=found)
-    except MeetingStateError:
-        messages.error(
-            request,
-            str(NOT_PUBLISHABLE),
-        )
-        return redirect(_editor_url(found))
+    except ValidationError as refused:
+        return _refused(request, found, refused)
     messages.success(
         request,
         str(PUBLISHED),
@@ -559,12 +526,8 @@ def agenda_unpublish(request: AuthenticatedHttpRequest, slug: str, pk: int) -> H
     found = meeting_for_planner(request, slug, pk)
     try:
         services.agenda_unpublish(meeting=found)
-    except MeetingStateError:
-        messages.error(
-            request,
-            _("The agenda can only be taken back before the meeting starts."),
-        )
-        return redirect(_editor_url(found))
+    except ValidationError as refused:
+        return _refused(request, found, refused)
     messages.success(
         request, _("The agenda is a draft again: only the chair and the minute-taker see it.")
     )
@@ -594,14 +557,10 @@ def proposal_decide(
             reason="" if accept else form.cleaned_data["reason"],
             minutes=form.cleaned_data["minutes"] or 10,
         )
-    except MeetingStateError:
-        messages.error(
-            request,
-            str(NOT_DECIDABLE),
-        )
-        return redirect(_editor_url(found, "proposals"))
-    except ValueError:
-        form.add_error("reason", _("Give a reason: the resident wants to know why."))
+    except MeetingStateError as refused:
+        return _refused(request, found, refused, "proposals")
+    except ValidationError as error:
+        add_service_errors(form, error)
         return _editor(request, found, decide_form=(proposal.pk, form))
     if accept:
         messages.success(request, _("The proposal is on the agenda, before “Any other business”."))
@@ -640,13 +599,8 @@ def meeting_move(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
                     place=place,
                     by=request.user,
                 )
-            except MeetingStateError:
-                form.add_error(
-                    None,
-                    str(NOT_MOVABLE),
-                )
-            except ValueError:
-                form.add_error("ends", _("The meeting must end after it starts."))
+            except ValidationError as error:
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request, _("The meeting is moved. Residents get an e-mail about it.")
@@ -685,16 +639,8 @@ def meeting_cancel(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
                 services.meeting_cancel(
                     meeting=found, reason=form.cleaned_data["reason"], by=request.user
                 )
-            except MeetingStateError:
-                form.add_error(
-                    None,
-                    str(NOT_CANCELLABLE),
-                )
-            except ValueError:
-                form.add_error(
-                    "reason",
-                    _("Give a reason: residents want to know why the meeting is cancelled."),
-                )
+            except ValidationError as error:
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request, _("The meeting is cancelled. Residents get an e-mail about it.")

@@ -13,7 +13,7 @@ from meetings.planning.models import Meeting
 def check_in_url(meeting: Meeting) -> str:
     """The absolute address residents open with the QR code on the projector."""
     return settings.SITE_URL + reverse(
-        "meeting_check_in", kwargs={"slug": meeting.neighbourhood.slug, "pk": meeting.pk}
+        "room:meeting_check_in", kwargs={"slug": meeting.neighbourhood.slug, "pk": meeting.pk}
     )
 
 

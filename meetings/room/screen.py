@@ -106,7 +106,7 @@ class TextBox:
     def url(self) -> str:
         meeting = self.item.meeting
         return reverse(
-            "item_text_save", args=[meeting.neighbourhood.slug, meeting.pk, self.item.pk]
+            "room:item_text_save", args=[meeting.neighbourhood.slug, meeting.pk, self.item.pk]
         )
 
 
@@ -121,7 +121,7 @@ def text_box(item: AgendaItem, field: str, **extra: Any) -> TextBox:
 
 
 def screen_url(meeting: Meeting) -> str:
-    return reverse("meeting_screen", args=[meeting.neighbourhood.slug, meeting.pk])
+    return reverse("room:meeting_screen", args=[meeting.neighbourhood.slug, meeting.pk])
 
 
 def _problem_rows(item: AgendaItem, *, team: bool, confidential: bool) -> list[ProblemRow]:

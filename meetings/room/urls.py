@@ -6,10 +6,13 @@ from __future__ import annotations
 from django.urls import path
 
 from meetings.room.views import attendance, projector, screen
+from residents.urls import HOOD
 
-MEETING = "buurt/<slug:slug>/overleg/<int:pk>/"
+MEETING = f"{HOOD}overleg/<int:pk>/"
 SCREEN = f"{MEETING}leiden/"
 ITEM = f"{SCREEN}punt/<int:item_pk>/"
+
+app_name = "room"
 
 urlpatterns = [
     # The venue PC: a secret link, no login (the key is the password).

@@ -30,7 +30,9 @@ def field_name(candidate_id: int) -> str:
 
 def _not_in_round() -> BallotInvalid:
     # The same words as round_services, so the page never shows the message twice.
-    return BallotInvalid(_("Your ballot names a problem that is not in this round."))
+    return BallotInvalid(
+        _("Your ballot names a problem that is not in this round."), code="not_in_round"
+    )
 
 
 def points_from_post(data: QueryDict) -> dict[int, str]:
@@ -45,7 +47,7 @@ def points_from_post(data: QueryDict) -> dict[int, str]:
             raise _not_in_round()
         values = data.getlist(name)
         if len(values) != 1:
-            raise BallotInvalid(_("Give one number for each problem."))
+            raise BallotInvalid(_("Give one number for each problem."), code="points_invalid")
         value = values[0].strip()
         if value:
             points[int(key)] = value

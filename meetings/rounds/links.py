@@ -50,4 +50,4 @@ def ballot_link_token(*, priority_round: PriorityRound, user: User) -> str:
 def ballot_link_url(*, priority_round: PriorityRound, user: User) -> str:
     """The absolute URL of `user`'s ballot in `round`, valid until the round closes."""
     token = ballot_link_token(priority_round=priority_round, user=user)
-    return settings.SITE_URL + reverse("ballot_link", kwargs={"token": token})
+    return settings.SITE_URL + reverse("rounds:ballot_link", kwargs={"token": token})

@@ -90,7 +90,7 @@ def result_rows(results: round_services.Results) -> list[dict[str, Any]]:
 
 def ballot_qr(priority_round: PriorityRound) -> dict[str, str] | None:
     """The QR code to the ballot page and its address, to type by hand (None: no ballot page)."""
-    path = maybe_url("ballot", priority_round.neighbourhood.slug, priority_round.pk)
+    path = maybe_url("rounds:ballot", priority_round.neighbourhood.slug, priority_round.pk)
     if not path:
         return None
     url = settings.SITE_URL + path
@@ -106,10 +106,10 @@ def round_panel(request: HttpRequest, meeting: Meeting, *, public: bool) -> dict
         access = access_to(request.user, meeting)  # roles are cached on the user: no query
         context.update(
             plan=access.plan,
-            round_url=maybe_url("round", slug, meeting.pk) if access.plan else "",
-            paper_url=maybe_url("round_paper", slug, meeting.pk),
-            live_url=maybe_url("round_panel_live", slug, meeting.pk),
-            screen_url=maybe_url("meeting_screen", slug, meeting.pk),
+            round_url=maybe_url("rounds:round", slug, meeting.pk) if access.plan else "",
+            paper_url=maybe_url("rounds:round_paper", slug, meeting.pk),
+            live_url=maybe_url("rounds:round_panel_live", slug, meeting.pk),
+            screen_url=maybe_url("room:meeting_screen", slug, meeting.pk),
         )
         etag = panel_etag(priority_round.version if priority_round else None)
         # htmx sends it with every poll (static JSON: no eval under the CSP); the answer is a 304

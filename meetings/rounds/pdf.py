@@ -21,7 +21,7 @@ def ballot_page_url(priority_round: PriorityRound) -> str:
     """The full address of the round's online ballot (the neighbourhood page until the ballot
     page exists)."""
     try:
-        path = reverse("ballot", args=[priority_round.neighbourhood.slug, priority_round.pk])
+        path = reverse("rounds:ballot", args=[priority_round.neighbourhood.slug, priority_round.pk])
     except NoReverseMatch:
         path = reverse("neighbourhood", args=[priority_round.neighbourhood.slug])
     return settings.SITE_URL + path

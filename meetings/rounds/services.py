@@ -20,10 +20,20 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from buurtoverleg.public_pages import changes_public_pages
 from meetings.rounds.models import Ballot, BallotPoint, HandCount, PriorityRound, RoundCandidate
@@ -37,8 +47,10 @@ from residents.permissions import Perm, can
 RS = PriorityRound.Status
 
 
-class RoundNotOpen(Exception):  # an outcome the page explains, not a crash
-    """The round is not open for votes (not opened yet, past its closing time, or closed)."""
+class RoundNotOpen(ValidationError):
+    """The round is not open for this: not opened yet (code "round_not_open"), closed
+    ("round_closed") or open but past its closing time ("round_past_closing"). The message
+    says so in the words of whoever tried."""
 
 
 class BallotInvalid(ValidationError):
@@ -46,12 +58,59 @@ class BallotInvalid(ValidationError):
     are for the voter, in their language."""
 
 
-@dataclass(frozen=True)
-class TieUndecided(Exception):
-    """Closing needs the chair to choose `places` of the `tied` candidates in the room."""
+class TieUndecided(ValidationError):
+    """Closing needs the chair to choose `places` of the `tied` candidates in the room; with
+    `chosen`, the choice made no longer settles the tie (the votes changed meanwhile)."""
 
-    tied: list[RoundCandidate]
-    places: int
+    def __init__(self, *, tied: list[RoundCandidate], places: int, chosen: bool = False) -> None:
+        if chosen:
+            super().__init__(
+                _(
+                    "The votes changed while you were choosing. Choose again between these "
+                    "problems."
+                ),
+                code="tie_changed",
+            )
+        else:
+            super().__init__(
+                _("There is a tie. Decide in the room which problems become priorities."),
+                code="tie_undecided",
+            )
+        self.tied = tied
+        self.places = places
+
+
+def _not_open(status: str, message: Any) -> RoundNotOpen:
+    """The round's state, `status`, refuses a write: `message` for the person, the state's code."""
+    if status == RS.DRAFT:
+        return RoundNotOpen(message, code="round_not_open")
+    if status == RS.CLOSED:
+        return RoundNotOpen(message, code="round_closed")
+    return RoundNotOpen(message, code="round_past_closing")
+
+
+def _vote_not_open(status: str, source: str) -> RoundNotOpen:
+    """A vote (a ballot, a hand count) on a round not open for votes: in the voter's words
+    online, in the words of the team entering it on paper."""
+    if source == Ballot.Source.ONLINE:
+        if status == RS.DRAFT:
+            return _not_open(status, _("Voting has not opened yet: your vote was not saved."))
+        return _not_open(status, _("Voting is closed: your vote was not saved."))
+    if status == RS.DRAFT:
+        return _not_open(
+            status, _("The vote is not open yet. Open it first on the page of the round.")
+        )
+    if status == RS.CLOSED:
+        return _not_open(status, _("The vote is closed: nothing can change any more."))
+    return _not_open(
+        status, _("The vote has closed (its closing time has passed): nothing was changed.")
+    )
+
+
+def _not_in_round() -> BallotInvalid:
+    return BallotInvalid(
+        _("Your ballot names a problem that is not in this round."), code="not_in_round"
+    )
 
 
 def voter_may_vote(user: Any, priority_round: PriorityRound) -> bool:
@@ -94,10 +153,10 @@ def _open_now() -> Q:
     return Q(status=RS.OPEN) & (Q(closes_at__isnull=True) | Q(closes_at__gt=timezone.now()))
 
 
-def _touch_open(priority_round: PriorityRound, named: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+def _touch_open(priority_round: PriorityRound, named: set[int], source: str) -> None:
     """Lock the round for this transaction if it is open for votes and every candidate in
     `named` is on its ballot (checked in the same statement: a ballot costs no extra read);
-    else RoundNotOpen or BallotInvalid."""
+    else RoundNotOpen (in the words for a vote from `source`) or BallotInvalid."""
     rounds = PriorityRound.objects.filter(_open_now(), pk=priority_round.pk)
     if named:
         on_ballot = (
@@ -112,17 +171,33 @@ def _touch_open(priority_round: PriorityRound, named: set[int] = frozenset()) ->
         rounds = rounds.filter(Exact(Subquery(on_ballot), len(named)))
     if rounds.update(version=F("version") + 1):
         return
-    if PriorityRound.objects.filter(_open_now(), pk=priority_round.pk).exists():
-        raise BallotInvalid(_("Your ballot names a problem that is not in this round."))
-    raise RoundNotOpen(priority_round.pk)
+    status, open_now = (
+        PriorityRound.objects.filter(pk=priority_round.pk)
+        .annotate(open_now=ExpressionWrapper(_open_now(), output_field=BooleanField()))
+        .values_list("status", "open_now")
+        .get()
+    )
+    if open_now:
+        raise _not_in_round()
+    raise _vote_not_open(status, source)
 
 
-def _touch(priority_round: PriorityRound, statuses: Iterable[str]) -> PriorityRound:
+def _touch(
+    priority_round: PriorityRound, statuses: Iterable[str], message: Any = None
+) -> PriorityRound:
+    """Lock the round if its status is one of `statuses`; else RoundNotOpen with `message` (by
+    default a vote's words, as the team enters it on paper)."""
     locked = PriorityRound.objects.select_for_update().get(pk=priority_round.pk)
     if locked.status not in statuses:
-        raise RoundNotOpen(priority_round.pk)
+        if message is None:
+            raise _vote_not_open(locked.status, Ballot.Source.PAPER)
+        raise _not_open(locked.status, message)
     PriorityRound.objects.filter(pk=priority_round.pk).update(version=F("version") + 1)
     return locked
+
+
+# The ballot's candidates are curated while the round is a draft or open.
+BALLOT_FIXED = gettext_lazy("The vote is closed: the ballot can no longer change.")
 
 
 @changes_public_pages
@@ -132,13 +207,17 @@ def round_candidate_add(
 ) -> RoundCandidate:
     """Put a public problem of the neighbourhood on the ballot (an accepted one is nominated
     first, which the timeline records)."""
-    _touch(priority_round, {RS.DRAFT, RS.OPEN})
+    _touch(priority_round, {RS.DRAFT, RS.OPEN}, BALLOT_FIXED)
     if problem.neighbourhood_id != priority_round.neighbourhood_id or not problem.is_public:
-        raise BallotInvalid(_("This problem cannot be put on this round's ballot."))
+        raise BallotInvalid(
+            _("This problem cannot be put on this round's ballot."), code="problem_not_eligible"
+        )
     if problem.status == Status.ACCEPTED:
         problem_transition(problem=problem, move=Move.NOMINATE, actor=by, actors={Role.CHAIR})
     elif problem.status != Status.CANDIDATE:
-        raise BallotInvalid(_("Only accepted problems can be put on the ballot."))
+        raise BallotInvalid(
+            _("Only accepted problems can be put on the ballot."), code="problem_not_accepted"
+        )
     last = (
         priority_round.candidates.order_by("-position").values_list("position", flat=True).first()
     )
@@ -154,8 +233,14 @@ def round_candidate_remove(*, candidate: RoundCandidate, by: User, reason: str) 
     """Take a problem off the ballot, with a public reason on its timeline. Points already
     given to it are returned to the voters' budgets."""
     if not reason.strip():
-        raise BallotInvalid(_("Give a reason; everyone will see it."))
-    _touch(candidate.round, {RS.DRAFT, RS.OPEN})
+        raise BallotInvalid(
+            {
+                "reason": ValidationError(
+                    _("Give a reason; everyone will see it."), code="reason_required"
+                )
+            }
+        )
+    _touch(candidate.round, {RS.DRAFT, RS.OPEN}, BALLOT_FIXED)
     problem = candidate.problem
     candidate.delete()
     Ballot.objects.filter(round=candidate.round_id, points__isnull=True).delete()
@@ -177,7 +262,7 @@ def round_open(*, priority_round: PriorityRound, closes_at: Any = None) -> Prior
     if locked.status == RS.OPEN:
         return locked
     if locked.status != RS.DRAFT:
-        raise RoundNotOpen(priority_round.pk)
+        raise _not_open(locked.status, _("This round is closed; it cannot open again."))
     PriorityRound.objects.filter(pk=priority_round.pk).update(
         status=RS.OPEN, opened_at=timezone.now(), closes_at=closes_at, version=F("version") + 1
     )
@@ -215,13 +300,16 @@ def _checked(priority_round: PriorityRound, points: Mapping[int, Any]) -> dict[i
         try:
             candidate, amount = int(key), int(value)
         except (TypeError, ValueError):
-            raise BallotInvalid(_("Give whole numbers of points.")) from None
+            raise BallotInvalid(
+                _("Give whole numbers of points."), code="points_not_whole"
+            ) from None
         if amount < 0:
-            raise BallotInvalid(_("Points cannot be negative."))
+            raise BallotInvalid(_("Points cannot be negative."), code="points_negative")
         if amount > priority_round.max_per_problem:
             raise BallotInvalid(
                 _("You can give at most %(max)s points to one problem.")
-                % {"max": priority_round.max_per_problem}
+                % {"max": priority_round.max_per_problem},
+                code="points_over_max",
             )
         if amount:
             clean[candidate] = amount
@@ -229,7 +317,8 @@ def _checked(priority_round: PriorityRound, points: Mapping[int, Any]) -> dict[i
     if used > priority_round.points:
         raise BallotInvalid(
             _("You gave %(used)s points, but you have %(points)s.")
-            % {"used": used, "points": priority_round.points}
+            % {"used": used, "points": priority_round.points},
+            code="over_budget",
         )
     return clean
 
@@ -247,18 +336,46 @@ def ballot_cast(
     """Store a resident's ballot (replacing their earlier one). No points at all withdraws it.
 
     Returns the ballot, or None when it was withdrawn. Raises RoundNotOpen or BallotInvalid
-    and then changes nothing.
+    and then changes nothing. A resident whose paper ballot is in is told so online, whatever
+    else is wrong with what they sent.
     """
+    try:
+        return _ballot_store(priority_round, voter, points, source, entered_by)
+    except BallotInvalid:
+        on_paper = Ballot.objects.filter(
+            round=priority_round, voter_id=voter.pk, source=Ballot.Source.PAPER
+        )
+        if source == Ballot.Source.ONLINE and voter.pk is not None and on_paper.exists():
+            raise _voted_on_paper() from None
+        raise
+
+
+def _voted_on_paper() -> BallotInvalid:
+    return BallotInvalid(
+        _("Your paper ballot has already been entered, so you cannot vote online."),
+        code="voted_on_paper",
+    )
+
+
+def _ballot_store(
+    priority_round: PriorityRound,
+    voter: User,
+    points: Mapping[int, Any],
+    source: str,
+    entered_by: User | None,
+) -> Ballot | None:
     clean = _checked(priority_round, points)
     if not voter_may_vote(voter, priority_round):
-        raise BallotInvalid(_("Only residents who are members of this neighbourhood vote."))
+        raise BallotInvalid(
+            _("Only residents who are members of this neighbourhood vote."), code="not_a_voter"
+        )
     # From here on, the round is locked for this transaction.
-    _touch_open(priority_round, set(clean))
+    _touch_open(priority_round, set(clean), source)
     ballot = Ballot.objects.filter(round=priority_round, voter=voter).first()
     if ballot is not None and ballot.source != source:
         if ballot.source == Ballot.Source.ONLINE:
-            raise BallotInvalid(_("This resident has already voted online."))
-        raise BallotInvalid(_("This resident's paper ballot has already been entered."))
+            raise BallotInvalid(_("This resident has already voted online."), code="voted_online")
+        raise _voted_on_paper()
     if not clean:
         if ballot is not None:
             ballot.delete()
@@ -285,9 +402,11 @@ def hand_count_set(
 ) -> None:
     """Record (or, with None, clear) the hands counted for one candidate."""
     if candidate.round_id != priority_round.pk:
-        raise BallotInvalid(_("Your ballot names a problem that is not in this round."))
+        raise _not_in_round()
     if hands is not None and not 0 <= hands <= 10_000:
-        raise BallotInvalid(_("Give a number of hands from 0 to 10,000."))
+        raise BallotInvalid(
+            _("Give a number of hands from 0 to 10,000."), code="hands_out_of_range"
+        )
     _touch(priority_round, {RS.OPEN})
     if hands is None:
         HandCount.objects.filter(candidate=candidate).delete()
@@ -401,9 +520,10 @@ def round_winners(
     open_places = places - len(above)
     if len(tied) <= open_places:
         return above + tied
-    picked = [c for c in tied if c.pk in set(chosen)]
+    chosen = set(chosen)
+    picked = [c for c in tied if c.pk in chosen]
     if len(picked) != open_places:
-        raise TieUndecided(tied=tied, places=open_places)
+        raise TieUndecided(tied=tied, places=open_places, chosen=bool(chosen))
     return above + picked
 
 
@@ -428,12 +548,18 @@ def round_close(
         .get(pk=priority_round.pk)
     )
     if locked.status != RS.OPEN:
-        raise RoundNotOpen(priority_round.pk)
+        raise _not_open(locked.status, _("This round is not open, so it cannot be closed."))
     results = round_results(locked)
     chosen = list(chosen)
     winners = round_winners(results, places_free(locked), chosen)
     if chosen and not tie_note.strip():
-        raise BallotInvalid(_("Write down how the room decided the tie."))
+        raise BallotInvalid(
+            {
+                "tie_note": ValidationError(
+                    _("Write down how the room decided the tie."), code="tie_note_required"
+                )
+            }
+        )
     winner_ids = {c.pk for c in winners}
     for row in results.rows:
         candidate = row.candidate

@@ -7,14 +7,17 @@ from __future__ import annotations
 from django.urls import path
 
 from meetings.rounds.views import ballot, chair, history, results
+from residents.urls import HOOD
 
-MEETING_ROUND = "buurt/<slug:slug>/overleg/<int:pk>/stemronde/"
-ROUND = "buurt/<slug:slug>/stemronde/<int:round_pk>/"
+MEETING_ROUND = f"{HOOD}overleg/<int:pk>/stemronde/"
+ROUND = f"{HOOD}stemronde/<int:round_pk>/"
+
+app_name = "rounds"
 
 urlpatterns = [
-    path("buurt/<slug:slug>/stemmen/<int:round_pk>/", ballot.ballot, name="ballot"),
+    path(f"{HOOD}stemmen/<int:round_pk>/", ballot.ballot, name="ballot"),
     path("link/stem/<str:token>/", ballot.ballot_link, name="ballot_link"),
-    path("buurt/<slug:slug>/stemrondes/", history.rounds, name="rounds"),
+    path(f"{HOOD}stemrondes/", history.rounds, name="rounds"),
     path(MEETING_ROUND, chair.round_manage, name="round"),
     path(f"{MEETING_ROUND}papier/", chair.round_paper, name="round_paper"),
     path(f"{MEETING_ROUND}stand/", chair.round_panel_live, name="round_panel_live"),

@@ -94,7 +94,7 @@ def problem_report(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
         neighbourhood=hood,
         user=request.user,
         enter_for=enter_for,
-        similar_url=reverse("problem_similar", kwargs={"slug": hood.slug}),
+        similar_url=reverse("report:problem_similar", kwargs={"slug": hood.slug}),
         initial={"title": request.GET.get("title", "")[:120]},
     )
     refused: LimitReached | None = None
@@ -153,7 +153,7 @@ def problem_similar(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
     title = request.GET.get("title", "")
     if not request.htmx:
         # A browser without htmx gets the whole form, with the suggestions under the title.
-        url = reverse("problem_report", kwargs={"slug": hood.slug})
+        url = reverse("report:problem_report", kwargs={"slug": hood.slug})
         return redirect(f"{url}?{urlencode({'title': title[:120]})}")
     response = render(request, "problems/_similar.html", _similar_context(request, hood, title))
     response["Cache-Control"] = "private, no-store"

@@ -5,31 +5,34 @@ from __future__ import annotations
 from django.urls import path
 
 from problems.team import views as team_views
+from residents.urls import HOOD
+
+app_name = "team"
 
 urlpatterns = [
-    path("buurt/<slug:slug>/problemen/team/", team_views.problem_queue, name="problem_queue"),
+    path(f"{HOOD}problemen/team/", team_views.problem_queue, name="problem_queue"),
     path(
-        "buurt/<slug:slug>/problemen/inzagelog/",
+        f"{HOOD}problemen/inzagelog/",
         team_views.problem_confidential_log,
         name="problem_confidential_log",
     ),
     path(
-        "buurt/<slug:slug>/problemen/<int:pk>/status/",
+        f"{HOOD}problemen/<int:pk>/status/",
         team_views.problem_transition,
         name="problem_transition",
     ),
     path(
-        "buurt/<slug:slug>/problemen/<int:pk>/bewerken/",
+        f"{HOOD}problemen/<int:pk>/bewerken/",
         team_views.problem_edit,
         name="problem_edit",
     ),
     path(
-        "buurt/<slug:slug>/problemen/<int:pk>/chronisch/",
+        f"{HOOD}problemen/<int:pk>/chronisch/",
         team_views.problem_chronic,
         name="problem_chronic",
     ),
     path(
-        "buurt/<slug:slug>/problemen/<int:pk>/heropenen/",
+        f"{HOOD}problemen/<int:pk>/heropenen/",
         team_views.problem_reopen_request,
         name="problem_reopen_request",
     ),

@@ -4,6 +4,8 @@ from django.urls import path
 
 from residents.account import views
 
+app_name = "account"
+
 urlpatterns = [
     path("mijn-gegevens/", views.my_data, name="my_data"),
     path("mijn-gegevens/download/", views.my_data_export, name="my_data_export"),

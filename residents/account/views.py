@@ -84,7 +84,7 @@ def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
             changed = user_update_profile(user=user, **form.profile_data())
             for hood, topic, enabled in form.mail_choices():
                 mail_preference_set(user=user, neighbourhood=hood, topic=topic, enabled=enabled)
-        response = redirect("my_data")
+        response = redirect("account:my_data")
         if "language" in changed:
             translation.activate(user.language)
             _set_language_cookie(response, user.language)
@@ -135,7 +135,7 @@ def leave_neighbourhood(request: AuthenticatedHttpRequest, slug: str) -> HttpRes
         messages.success(
             request, _("You have left %(neighbourhood)s.") % {"neighbourhood": hood.name}
         )
-        return redirect("my_data")
+        return redirect("account:my_data")
     return render(
         request,
         "residents/account_leave.html",

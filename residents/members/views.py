@@ -121,7 +121,7 @@ def _decide(
             },
         )
     messages.success(request, notice)
-    return redirect("members", slug=hood.slug)
+    return redirect("members:members", slug=hood.slug)
 
 
 @login_required
@@ -153,7 +153,7 @@ def member_invite(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             _("We are sending an invitation to %(email)s. The code in it works for %(days)s days.")
             % {"email": form.cleaned_data["email"], "days": INVITATION_VALID_DAYS},
         )
-        return redirect("member_invite", slug=hood.slug)
+        return redirect("members:member_invite", slug=hood.slug)
     return render(
         request,
         "residents/member_invite.html",
@@ -180,8 +180,8 @@ def member_add_paper(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
             _("%(name)s is now a member without e-mail.") % {"name": membership.user.display_name},
         )
         if "add_another" in request.POST:
-            return redirect("member_add_paper", slug=hood.slug)
-        return redirect("members", slug=hood.slug)
+            return redirect("members:member_add_paper", slug=hood.slug)
+        return redirect("members:members", slug=hood.slug)
     return render(request, "residents/member_paper.html", {"neighbourhood": hood, "form": form})
 
 
@@ -223,7 +223,7 @@ def member_roles(request: AuthenticatedHttpRequest, slug: str, user_id: int) -> 
                 request,
                 _("The roles of %(name)s have been saved.") % {"name": person.display_name},
             )
-            return redirect("members", slug=hood.slug)
+            return redirect("members:members", slug=hood.slug)
     return render(
         request,
         "residents/member_roles.html",
@@ -252,7 +252,7 @@ def member_import(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "file_name": form.cleaned_data["file"].name[:200],
             "rows": form.rows,
         }
-        return redirect("member_import_preview", slug=hood.slug)
+        return redirect("members:member_import_preview", slug=hood.slug)
     return render(request, "residents/member_import.html", {"neighbourhood": hood, "form": form})
 
 
@@ -264,7 +264,7 @@ def member_import_preview(request: AuthenticatedHttpRequest, slug: str) -> HttpR
     waiting = request.session.get(_import_key(hood))
     if not waiting:
         messages.info(request, _("Choose a file to import first."))
-        return redirect("member_import", slug=hood.slug)
+        return redirect("members:member_import", slug=hood.slug)
     rows = import_rows_check(neighbourhood=hood, rows=waiting["rows"])
     good: list[ImportRow] = [row for row in rows if row.ok]
     return render(
@@ -296,7 +296,9 @@ def member_import_confirm(request: AuthenticatedHttpRequest, slug: str) -> HttpR
                 "in the meantime. Nothing was added. Check the list again."
             ),
         )
-        return redirect("member_import_preview" if waiting else "member_import", slug=hood.slug)
+        return redirect(
+            "members:member_import_preview" if waiting else "members:member_import", slug=hood.slug
+        )
     try:
         result = memberships_import(neighbourhood=hood, by=request.user, rows=waiting["rows"])
     except IntegrityError:
@@ -305,7 +307,7 @@ def member_import_confirm(request: AuthenticatedHttpRequest, slug: str) -> HttpR
             request,
             _("Something changed while importing. Nothing was added. Check the list again."),
         )
-        return redirect("member_import_preview", slug=hood.slug)
+        return redirect("members:member_import_preview", slug=hood.slug)
     del request.session[key]
     added = ngettext(
         "%(count)s person was added.", "%(count)s people were added.", result.imported
@@ -320,7 +322,7 @@ def member_import_confirm(request: AuthenticatedHttpRequest, slug: str) -> HttpR
         "skipped": result.not_imported,
     }
     messages.success(request, f"{added} {details}")
-    return redirect("members", slug=hood.slug)
+    return redirect("members:members", slug=hood.slug)
 
 
 @login_required
@@ -329,7 +331,7 @@ def member_import_cancel(request: AuthenticatedHttpRequest, slug: str) -> HttpRe
     hood = neighbourhood_for(request, slug, Perm.MANAGE_MEMBERS)
     request.session.pop(_import_key(hood), None)
     messages.info(request, _("The import has been stopped. Nothing was added."))
-    return redirect("members", slug=hood.slug)
+    return redirect("members:members", slug=hood.slug)
 
 
 # --- Invite codes and the printed sheet ----------------------------------------------------
@@ -386,7 +388,7 @@ def invite_codes_generate(request: AuthenticatedHttpRequest, slug: str) -> HttpR
         )
         % {"count": len(codes)},
     )
-    url = reverse("invite_codes", args=[hood.slug])
+    url = reverse("members:invite_codes", args=[hood.slug])
     return redirect(f"{url}?batch={codes[0].pk}-{codes[-1].pk}")
 
 
@@ -424,7 +426,7 @@ def invite_sheet(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     codes = list(printable_invite_codes(hood, request.GET.get("batch", ""))[:MAX_CODES_PER_SHEET])
     if not codes:
         messages.info(request, _("There are no unused codes to print. Make new codes first."))
-        return redirect("invite_codes", slug=hood.slug)
+        return redirect("members:invite_codes", slug=hood.slug)
     filename = f"uitnodigingscodes-{hood.slug}.pdf"
     return HttpResponse(
         invite_sheet_pdf(neighbourhood=hood, codes=codes),

@@ -77,7 +77,7 @@ def test_an_action_is_agreed_progressed_reported_back_judged_resolved_and_reside
     chair = new_page(viewport=DESKTOP)
     chair.goto(hood.get_absolute_url())
     log_in(chair, personas.chair.email, second_factor=True)
-    chair.goto(reverse("meeting_screen", args=[hood.slug, first.pk]))
+    chair.goto(reverse("room:meeting_screen", args=[hood.slug, first.pk]))
     chair.locator("#start-meeting").click()
     expect(chair.locator("#current-title")).to_have_text("Opening en kennismaking")
     go_to_item(chair, "Aanpak")
@@ -125,7 +125,7 @@ def test_an_action_is_agreed_progressed_reported_back_judged_resolved_and_reside
     # Meeting 2: "Terugkoppeling" shows the action with its progress; the room judges it and
     # the meeting resolves the priority.
     second = meeting(personas, timedelta(minutes=5))
-    chair.goto(reverse("meeting_screen", args=[hood.slug, second.pk]))
+    chair.goto(reverse("room:meeting_screen", args=[hood.slug, second.pk]))
     chair.locator("#start-meeting").click()
     go_to_item(chair, "Terugkoppeling")
     listed = chair.locator(f"#report-back-action-{action.pk}")
@@ -153,10 +153,10 @@ def test_an_action_is_agreed_progressed_reported_back_judged_resolved_and_reside
 
     # The public action page and the accountability page tell the same story.
     public = new_page()
-    public.goto(reverse("action", args=[hood.slug, action.pk]))
+    public.goto(reverse("actions:action", args=[hood.slug, action.pk]))
     expect(public.get_by_role("main")).to_contain_text(PROGRESS)
     check_accessibility(public)
-    public.goto(reverse("accountability", args=[hood.slug]))
+    public.goto(reverse("actions:accountability", args=[hood.slug]))
     expect(public.get_by_role("main")).to_contain_text(personas.police.name)
     check_accessibility(public)
 
@@ -215,7 +215,7 @@ def test_on_a_phone_without_javascript_residents_sign_up_and_owners_move_a_date(
     resident = new_page(java_script_enabled=False)
     resident.goto(hood.get_absolute_url())
     log_in(resident, personas.resident.email)
-    resident.goto(reverse("action", args=[hood.slug, cleanup.pk]))
+    resident.goto(reverse("actions:action", args=[hood.slug, cleanup.pk]))
     check_accessibility(resident)
     resident.get_by_role("button", name="Ik help mee").click()
     expect(resident.get_by_role("button", name="Ik help mee")).to_have_count(0)
@@ -225,7 +225,7 @@ def test_on_a_phone_without_javascript_residents_sign_up_and_owners_move_a_date(
     agent = new_page(java_script_enabled=False)
     agent.goto(hood.get_absolute_url())
     log_in(agent, personas.wijkagent.email, second_factor=True)
-    agent.goto(reverse("action", args=[hood.slug, patrol.pk]))
+    agent.goto(reverse("actions:action", args=[hood.slug, patrol.pk]))
     later = soon + timedelta(days=7)
     form = agent.locator("#datum")
     form.get_by_label("Nieuwe datum").fill(later.isoformat())
@@ -234,7 +234,7 @@ def test_on_a_phone_without_javascript_residents_sign_up_and_owners_move_a_date(
     check_accessibility(agent)
     assert Action.objects.get(pk=patrol.pk).due_date == soon  # nothing half-saved
     # The refused form answers 400 on purpose; the browser logs that status, nothing else.
-    refused = reverse("action_due_date", args=[hood.slug, patrol.pk])
+    refused = reverse("actions:action_due_date", args=[hood.slug, patrol.pk])
     browser_problems[:] = [p for p in browser_problems if not ("400" in p and refused in p)]
     form = agent.locator("#datum")
     form.get_by_label("Nieuwe datum").fill(later.isoformat())

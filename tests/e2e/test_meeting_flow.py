@@ -69,14 +69,14 @@ def test_chair_runs_a_whole_meeting_with_a_projector_and_a_check_in(
 
     # The venue PC opens the projector link; nobody is logged in there.
     projector = new_page(viewport=DESKTOP)
-    projector.goto(reverse("projector", args=[meeting.projector_key]))
+    projector.goto(reverse("room:projector", args=[meeting.projector_key]))
     expect(projector.get_by_text("Nieuwe problemen")).to_be_visible()  # the published agenda
     check_accessibility(projector)
 
     chair = new_page(viewport=DESKTOP)
     chair.goto(hood.get_absolute_url())
     log_in(chair, personas.chair.email, second_factor=True)
-    chair.goto(reverse("meeting_screen", args=[hood.slug, meeting.pk]))
+    chair.goto(reverse("room:meeting_screen", args=[hood.slug, meeting.pk]))
     check_accessibility(chair)
     chair.locator("#start-meeting").click()
     expect_current(chair, projector, "Opening en kennismaking")
@@ -117,7 +117,7 @@ def test_chair_runs_a_whole_meeting_with_a_projector_and_a_check_in(
     resident = new_page()
     resident.goto(hood.get_absolute_url())
     log_in(resident, personas.resident.email)
-    resident.goto(reverse("meeting_check_in", args=[hood.slug, meeting.pk]))
+    resident.goto(reverse("room:meeting_check_in", args=[hood.slug, meeting.pk]))
     check_accessibility(resident)
     resident.get_by_role("button", name="Ik ben er").click()
     expect(resident.locator(".check-in__done")).to_contain_text("eerste overleg")
@@ -136,7 +136,7 @@ def test_chair_runs_a_whole_meeting_with_a_projector_and_a_check_in(
 
     # The public agenda, for anyone.
     public = new_page()
-    public.goto(reverse("meeting", args=[hood.slug, meeting.pk]))
+    public.goto(reverse("planning:meeting", args=[hood.slug, meeting.pk]))
     expect(public.get_by_text(CANDIDATE)).to_be_visible()
     check_accessibility(public)
 
@@ -158,7 +158,7 @@ def test_two_tabs_of_one_browser_are_two_writers(
     first = new_page(viewport=DESKTOP)
     first.goto(hood.get_absolute_url())
     log_in(first, personas.chair.email, second_factor=True)
-    screen = reverse("meeting_screen", args=[hood.slug, meeting.pk])
+    screen = reverse("room:meeting_screen", args=[hood.slug, meeting.pk])
     first.goto(screen)
     first.locator("#start-meeting").click()
     expect(first.locator("#current-title")).to_have_text("Opening en kennismaking")

@@ -57,7 +57,7 @@ def open_queue_as_chair(page: Page, personas: Personas) -> None:
         "link", name="Nieuwe meldingen beoordelen"
     ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Beoordelen")
-    assert urlsplit(page.url).path == reverse("problem_queue", args=[personas.hood.slug])
+    assert urlsplit(page.url).path == reverse("team:problem_queue", args=[personas.hood.slug])
     check_accessibility(page)
 
 

@@ -29,13 +29,13 @@ def test_chair_revokes_the_projector_link_and_the_old_one_stops(
         neighbourhood=hood, starts_at=now, ends_at=now + timedelta(hours=2), place="De Linde"
     )
     agenda_publish(meeting=meeting)
-    old_url = reverse("projector", args=[meeting.projector_key])
+    old_url = reverse("room:projector", args=[meeting.projector_key])
 
     chair = new_page(viewport=DESKTOP)
     chair.goto("/")
     log_in(chair, personas.chair.email, second_factor=True)
     assert chair.request.get(old_url).status == 200  # the link works until it is revoked
-    link_page = chair.goto(reverse("projector_link", args=[hood.slug, meeting.pk]))
+    link_page = chair.goto(reverse("room:projector_link", args=[hood.slug, meeting.pk]))
     assert link_page is not None and link_page.status == 200
     expect(chair.get_by_role("heading", level=1, name="Scherm in de zaal")).to_be_visible()
     check_accessibility(chair)
@@ -48,7 +48,7 @@ def test_chair_revokes_the_projector_link_and_the_old_one_stops(
     check_accessibility(chair)
 
     new_key = Meeting.objects.get(pk=meeting.pk).projector_key
-    new_url = reverse("projector", args=[new_key])
+    new_url = reverse("room:projector", args=[new_key])
     assert new_url != old_url
     expect(chair.get_by_label("Link naar het scherm")).to_have_value(
         re.compile(re.escape(new_url) + "$")

@@ -41,7 +41,7 @@ def jpeg() -> bytes:
 
 
 def report_path(personas: Personas) -> str:
-    return reverse("problem_report", args=[personas.hood.slug])
+    return reverse("report:problem_report", args=[personas.hood.slug])
 
 
 def test_resident_reports_a_problem_and_sees_a_similar_one(page: Page, personas: Personas) -> None:

@@ -80,7 +80,7 @@ def test_tiles(settings) -> None:
 def open_report_form(page: Page, personas: Personas) -> None:
     page.goto(personas.hood.get_absolute_url())
     log_in(page, personas.resident.email)
-    page.goto(reverse("problem_report", args=[personas.hood.slug]))
+    page.goto(reverse("report:problem_report", args=[personas.hood.slug]))
     expect(page.locator(".leaflet-tile-loaded").first).to_be_attached()
 
 

@@ -57,14 +57,14 @@ def test_a_vote_in_the_room_shows_on_the_chairs_panel_and_the_projector(
     meeting_go_to(meeting=meeting, item=meeting.items.get(kind=AgendaItem.Kind.PRIORITISE))
 
     projector = new_page(viewport=DESKTOP)
-    projector.goto(reverse("projector", args=[meeting.projector_key]))
+    projector.goto(reverse("room:projector", args=[meeting.projector_key]))
     expect(voters(projector, ".round-panel--public")).to_have_attribute("data-voters", "0")
     check_accessibility(projector)
 
     chair = new_page(viewport=DESKTOP)
     chair.goto(hood.get_absolute_url())
     log_in(chair, personas.chair.email, second_factor=True)
-    chair.goto(reverse("meeting_screen", args=[hood.slug, meeting.pk]))
+    chair.goto(reverse("room:meeting_screen", args=[hood.slug, meeting.pk]))
     expect(voters(chair, "#round-live")).to_have_attribute("data-voters", "0")
     check_accessibility(chair)
 
@@ -72,7 +72,7 @@ def test_a_vote_in_the_room_shows_on_the_chairs_panel_and_the_projector(
     resident = new_page()
     resident.goto(hood.get_absolute_url())
     log_in(resident, personas.resident.email)
-    resident.goto(reverse("ballot", args=[hood.slug, round.pk]))
+    resident.goto(reverse("rounds:ballot", args=[hood.slug, round.pk]))
     check_accessibility(resident)
     candidates = {c.problem_id: c.pk for c in round.candidates.all()}
     resident.locator(f'input[name="points-{candidates[first.pk]}"]').fill("3")

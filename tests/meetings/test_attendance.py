@@ -19,6 +19,7 @@ from meetings.room.views.attendance import check_in_qr, check_in_url
 from residents.models import Membership, Role, User
 from tests.conftest import PERSONA_NAMES, assert_status, make_person
 from tests.factories import make_meeting
+from tests.support import view_name
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # A Tuesday evening meeting; check-in tests travel to its day.
@@ -59,7 +60,7 @@ def login_as(as_persona, personas, meeting) -> Callable:
 
 
 def url(name: str, meeting: Meeting, *extra: int) -> str:
-    return reverse(name, args=[meeting.neighbourhood.slug, meeting.pk, *extra])
+    return reverse(view_name(name), args=[meeting.neighbourhood.slug, meeting.pk, *extra])
 
 
 def record(meeting: Meeting, user: User | None = None, **fields) -> Attendance:
@@ -75,7 +76,7 @@ def record(meeting: Meeting, user: User | None = None, **fields) -> Attendance:
 @pytest.mark.parametrize("persona", PEOPLE)
 def test_attendance_page_is_for_the_meetings_runners_only(login_as, personas, meeting, persona):
     record(meeting, personas.resident)
-    response = login_as(persona).get(url("meeting_attendance", meeting))
+    response = login_as(persona).get(url("room:meeting_attendance", meeting))
     assert_status(response, persona, RUNNERS, 200)
     if response.status_code == 200:
         assert "Mohamed Bouzid" in response.content.decode()
@@ -87,7 +88,9 @@ def test_attendance_page_is_for_the_meetings_runners_only(login_as, personas, me
 def test_search_is_for_the_meetings_runners_only(login_as, personas, meeting, persona):
     client = login_as(persona)
     for headers in ({}, HTMX):
-        response = client.get(url("attendance_search", meeting), {"q": "Bouzid"}, headers=headers)
+        response = client.get(
+            url("room:attendance_search", meeting), {"q": "Bouzid"}, headers=headers
+        )
         if persona == "anonymous" and headers:
             assert response.status_code == 200  # HX-Redirect to the login page
             assert response.headers["HX-Redirect"].startswith(reverse("account_login"))
@@ -101,7 +104,7 @@ def test_search_is_for_the_meetings_runners_only(login_as, personas, meeting, pe
 @pytest.mark.parametrize("persona", PEOPLE)
 def test_adding_a_member_is_for_the_meetings_runners_only(login_as, personas, meeting, persona):
     response = login_as(persona).post(
-        url("attendance_add", meeting), {"person": personas.resident.pk}
+        url("room:attendance_add", meeting), {"person": personas.resident.pk}
     )
     assert_status(response, persona, RUNNERS, 302)
     assert meeting.attendance.filter(user=personas.resident).exists() == (persona in RUNNERS)
@@ -110,7 +113,7 @@ def test_adding_a_member_is_for_the_meetings_runners_only(login_as, personas, me
 @pytest.mark.parametrize("persona", PEOPLE)
 def test_adding_a_visitor_is_for_the_meetings_runners_only(login_as, personas, meeting, persona):
     response = login_as(persona).post(
-        url("attendance_add_guest", meeting),
+        url("room:attendance_add_guest", meeting),
         {"name": "Sanne Visser", "organisation": personas.housing.pk},
     )
     assert_status(response, persona, RUNNERS, 302)
@@ -120,14 +123,14 @@ def test_adding_a_visitor_is_for_the_meetings_runners_only(login_as, personas, m
 @pytest.mark.parametrize("persona", PEOPLE)
 def test_removing_is_for_the_meetings_runners_only(login_as, personas, meeting, persona):
     row = record(meeting, personas.resident)
-    response = login_as(persona).post(url("attendance_remove", meeting, row.pk))
+    response = login_as(persona).post(url("room:attendance_remove", meeting, row.pk))
     assert_status(response, persona, RUNNERS, 302)
     assert Attendance.objects.filter(pk=row.pk).exists() == (persona not in RUNNERS)
 
 
 @pytest.mark.parametrize("persona", PEOPLE)
 def test_walk_ins_are_for_the_meetings_runners_only(login_as, meeting, persona):
-    response = login_as(persona).post(url("attendance_walk_ins", meeting), {"walk_ins": "7"})
+    response = login_as(persona).post(url("room:attendance_walk_ins", meeting), {"walk_ins": "7"})
     assert_status(response, persona, RUNNERS, 302)
     meeting.refresh_from_db()
     assert meeting.walk_ins == (7 if persona in RUNNERS else 0)
@@ -137,10 +140,10 @@ def test_chair_of_another_neighbourhood_gets_nothing(as_persona, personas, meeti
     row = record(meeting, personas.resident)
     client = as_persona("outsider_chair")
     # Through this neighbourhood's address: refused; through their own: there is no such meeting.
-    assert client.get(url("meeting_attendance", meeting)).status_code == 403
-    own = reverse("meeting_attendance", args=[personas.other_hood.slug, meeting.pk])
+    assert client.get(url("room:meeting_attendance", meeting)).status_code == 403
+    own = reverse("room:meeting_attendance", args=[personas.other_hood.slug, meeting.pk])
     assert client.get(own).status_code == 404
-    remove = reverse("attendance_remove", args=[personas.other_hood.slug, meeting.pk, row.pk])
+    remove = reverse("room:attendance_remove", args=[personas.other_hood.slug, meeting.pk, row.pk])
     assert client.post(remove).status_code == 404
     assert Attendance.objects.filter(pk=row.pk).exists()
 
@@ -149,8 +152,11 @@ def test_chair_sees_the_attendance_of_their_meeting_but_not_of_another_neighbour
     as_persona, personas
 ):
     elsewhere = make_meeting(personas.other_hood, STARTS, items=0, status=PUBLISHED)
-    assert as_persona("chair").get(url("meeting_attendance", elsewhere)).status_code == 403
-    assert as_persona("outsider_chair").get(url("meeting_attendance", elsewhere)).status_code == 200
+    assert as_persona("chair").get(url("room:meeting_attendance", elsewhere)).status_code == 403
+    assert (
+        as_persona("outsider_chair").get(url("room:meeting_attendance", elsewhere)).status_code
+        == 200
+    )
 
 
 def test_writes_need_post(as_persona, personas, meeting):
@@ -184,7 +190,7 @@ def test_list_groups_residents_professionals_and_walk_ins_with_totals(
     )
     meeting_services.walk_ins_set(meeting=meeting, count=4)
 
-    html = as_persona("chair").get(url("meeting_attendance", meeting)).content.decode()
+    html = as_persona("chair").get(url("room:meeting_attendance", meeting)).content.decode()
 
     residents = html[html.index('id="residents-title"') : html.index('id="professionals-title"')]
     professionals = html[html.index('id="professionals-title"') : html.index('id="walk-ins-title"')]
@@ -202,7 +208,7 @@ def test_list_groups_residents_professionals_and_walk_ins_with_totals(
 
 
 def test_empty_list_says_what_to_do(as_persona, meeting):
-    html = as_persona("chair").get(url("meeting_attendance", meeting)).content.decode()
+    html = as_persona("chair").get(url("room:meeting_attendance", meeting)).content.decode()
     assert "No residents on the list yet" in html
     assert "No professionals on the list yet" in html
 
@@ -213,14 +219,14 @@ def test_newcomer_is_marked_at_a_first_meeting_and_not_at_a_later_one(as_persona
     )
     later = make_meeting(personas.hood, STARTS, items=0, status=PUBLISHED)
     client = as_persona("chair")
-    client.post(url("attendance_add", first), {"person": personas.resident.pk})
-    client.post(url("attendance_add", later), {"person": personas.resident.pk})
-    client.post(url("attendance_add", later), {"person": personas.second_resident.pk})
+    client.post(url("room:attendance_add", first), {"person": personas.resident.pk})
+    client.post(url("room:attendance_add", later), {"person": personas.resident.pk})
+    client.post(url("room:attendance_add", later), {"person": personas.second_resident.pk})
 
     assert Attendance.objects.get(meeting=first, user=personas.resident).newcomer is True
     assert Attendance.objects.get(meeting=later, user=personas.resident).newcomer is False
     assert Attendance.objects.get(meeting=later, user=personas.second_resident).newcomer is True
-    html = client.get(url("meeting_attendance", later)).content.decode()
+    html = client.get(url("room:meeting_attendance", later)).content.decode()
     listed = html[html.index('id="residents-title"') :]
     rows = {
         name: listed[listed.index(name) : listed.index("</li>", listed.index(name))]
@@ -244,7 +250,7 @@ def test_attendance_at_a_meeting_of_another_neighbourhood_does_not_count_for_new
     )
     record(elsewhere, personas.resident)
     meeting = make_meeting(personas.hood, STARTS, items=0, status=PUBLISHED)
-    as_persona("chair").post(url("attendance_add", meeting), {"person": personas.resident.pk})
+    as_persona("chair").post(url("room:attendance_add", meeting), {"person": personas.resident.pk})
     assert Attendance.objects.get(meeting=meeting, user=personas.resident).newcomer is True
 
 
@@ -288,7 +294,7 @@ def test_attendance_page_queries_do_not_grow_with_attendees(
                 )
 
     fill(4, 0)
-    page = url("meeting_attendance", meeting)
+    page = url("room:meeting_attendance", meeting)
     client.get(page)  # warm the session
     with django_assert_max_num_queries(15) as small:
         response = client.get(page)
@@ -317,13 +323,13 @@ def test_search_finds_only_active_members_of_this_neighbourhood(as_persona, pers
     )
     client = as_persona("chair")
 
-    html = client.get(url("attendance_search", meeting), {"q": "groot"}).content.decode()
+    html = client.get(url("room:attendance_search", meeting), {"q": "groot"}).content.decode()
 
     assert "Annie de Groot" in html
     for name in ("Gerrit de Groot", "Hanna de Groot", "Wilma de Groot"):
         assert name not in html
     for q in ("Verhoeven", "Kowalski", "Joost"):  # outsider, pending application, outsider chair
-        html = client.get(url("attendance_search", meeting), {"q": q}).content.decode()
+        html = client.get(url("room:attendance_search", meeting), {"q": q}).content.decode()
         assert "No active member of this neighbourhood has" in html
         assert "Wim Verhoeven" not in html and "Tomasz Kowalski" not in html
         assert "Joost Peters" not in html
@@ -334,11 +340,11 @@ def test_search_matches_every_word_and_shows_roles_paper_and_who_is_already_ther
 ):
     record(meeting, personas.resident)
     client = as_persona("chair")
-    html = client.get(url("attendance_search", meeting), {"q": "kees vries"}).content.decode()
+    html = client.get(url("room:attendance_search", meeting), {"q": "kees vries"}).content.decode()
     assert "Kees de Vries" in html and "Politie Midden-Nederland" in html
-    html = client.get(url("attendance_search", meeting), {"q": "kramer"}).content.decode()
+    html = client.get(url("room:attendance_search", meeting), {"q": "kramer"}).content.decode()
     assert "Joke Kramer" in html and "On paper" in html
-    html = client.get(url("attendance_search", meeting), {"q": "bouzid"}).content.decode()
+    html = client.get(url("room:attendance_search", meeting), {"q": "bouzid"}).content.decode()
     results = html[html.index('id="attendance-results"') :]
     assert "Already there" in results
     assert f'name="person" value="{personas.resident.pk}"' not in results
@@ -347,38 +353,38 @@ def test_search_matches_every_word_and_shows_roles_paper_and_who_is_already_ther
 def test_search_without_javascript_shows_the_whole_page_with_add_buttons(
     as_persona, personas, meeting
 ):
-    html = as_persona("chair").get(url("attendance_search", meeting), {"q": "Annie"}).content
+    html = as_persona("chair").get(url("room:attendance_search", meeting), {"q": "Annie"}).content
     html = html.decode()
     assert "<html" in html and 'id="attendance-present"' in html
     assert f'name="person" value="{personas.second_resident.pk}"' in html
-    assert f'action="{url("attendance_add", meeting)}"' in html
+    assert f'action="{url("room:attendance_add", meeting)}"' in html
     assert 'value="Annie"' in html  # the search field keeps what was typed
 
 
 def test_htmx_search_answers_only_the_results(as_persona, personas, meeting):
     response = as_persona("chair").get(
-        url("attendance_search", meeting), {"q": "Annie"}, headers=HTMX
+        url("room:attendance_search", meeting), {"q": "Annie"}, headers=HTMX
     )
     html = response.content.decode()
     assert html.strip().startswith('<div id="attendance-results"')
     assert "<html" not in html and "Annie de Groot" in html
-    empty = as_persona("chair").get(url("attendance_search", meeting), {"q": ""}, headers=HTMX)
+    empty = as_persona("chair").get(url("room:attendance_search", meeting), {"q": ""}, headers=HTMX)
     assert "Annie de Groot" not in empty.content.decode()
 
 
 def test_search_field_searches_as_you_type(as_persona, meeting):
-    html = as_persona("chair").get(url("meeting_attendance", meeting)).content.decode()
-    assert f'hx-get="{url("attendance_search", meeting)}"' in html
+    html = as_persona("chair").get(url("room:meeting_attendance", meeting)).content.decode()
+    assert f'hx-get="{url("room:attendance_search", meeting)}"' in html
     assert "delay:300ms" in html
 
 
 def test_adding_twice_gives_one_row_and_says_already_there(as_persona, personas, meeting):
     client = as_persona("chair")
     first = client.post(
-        url("attendance_add", meeting), {"person": personas.resident.pk}, follow=True
+        url("room:attendance_add", meeting), {"person": personas.resident.pk}, follow=True
     )
     second = client.post(
-        url("attendance_add", meeting), {"person": personas.resident.pk}, follow=True
+        url("room:attendance_add", meeting), {"person": personas.resident.pk}, follow=True
     )
     assert meeting.attendance.filter(user=personas.resident).count() == 1
     assert "Mohamed Bouzid is on the attendance list." in first.content.decode()
@@ -389,7 +395,7 @@ def test_adding_twice_gives_one_row_and_says_already_there(as_persona, personas,
 
 def test_adding_a_professional_member_records_their_organisation(as_persona, personas, meeting):
     as_persona("minute_taker").post(
-        url("attendance_add", meeting), {"person": personas.wijkagent.pk}
+        url("room:attendance_add", meeting), {"person": personas.wijkagent.pk}
     )
     row = meeting.attendance.get(user=personas.wijkagent)
     assert row.kind == Attendance.Kind.PROFESSIONAL and row.organisation == personas.police
@@ -398,7 +404,9 @@ def test_adding_a_professional_member_records_their_organisation(as_persona, per
 def test_an_outsider_cannot_be_added_and_their_name_never_shows(as_persona, personas, meeting):
     client = as_persona("chair")
     for person in (personas.outsider, personas.pending_resident):
-        response = client.post(url("attendance_add", meeting), {"person": person.pk}, follow=True)
+        response = client.post(
+            url("room:attendance_add", meeting), {"person": person.pk}, follow=True
+        )
         html = response.content.decode()
         assert "That person is not an active member of this neighbourhood." in html
         assert person.display_name not in html
@@ -407,7 +415,7 @@ def test_an_outsider_cannot_be_added_and_their_name_never_shows(as_persona, pers
 
 def test_htmx_add_swaps_the_list_and_marks_the_result_as_there(as_persona, personas, meeting):
     response = as_persona("chair").post(
-        url("attendance_add", meeting),
+        url("room:attendance_add", meeting),
         {"person": personas.second_resident.pk, "q": "Annie"},
         headers=HTMX,
     )
@@ -419,7 +427,7 @@ def test_htmx_add_swaps_the_list_and_marks_the_result_as_there(as_persona, perso
     oob = html[html.index('<div id="attendance-results"') :]
     assert 'hx-swap-oob="true"' in oob and "Already there" in oob
     # Nothing waits in the session for the next full page.
-    page = as_persona("chair").get(url("meeting_attendance", meeting)).content.decode()
+    page = as_persona("chair").get(url("room:meeting_attendance", meeting)).content.decode()
     assert "is on the attendance list." not in page
 
 
@@ -427,14 +435,14 @@ def test_cannot_record_attendance_of_a_cancelled_meeting(as_persona, personas):
     meeting = make_meeting(personas.hood, STARTS, items=0, status=Meeting.Status.CANCELLED)
     client = as_persona("chair")
     response = client.post(
-        url("attendance_add", meeting), {"person": personas.resident.pk}, follow=True
+        url("room:attendance_add", meeting), {"person": personas.resident.pk}, follow=True
     )
     assert "This meeting was cancelled" in response.content.decode()
-    client.post(url("attendance_walk_ins", meeting), {"walk_ins": "3"})
+    client.post(url("room:attendance_walk_ins", meeting), {"walk_ins": "3"})
     meeting.refresh_from_db()
     assert not meeting.attendance.exists() and meeting.walk_ins == 0
-    html = client.get(url("meeting_attendance", meeting)).content.decode()
-    assert 'action="' + url("attendance_add_guest", meeting) not in html
+    html = client.get(url("room:meeting_attendance", meeting)).content.decode()
+    assert 'action="' + url("room:attendance_add_guest", meeting) not in html
 
 
 # --- Visitors without an account ---------------------------------------------------------------
@@ -443,8 +451,8 @@ def test_cannot_record_attendance_of_a_cancelled_meeting(as_persona, personas):
 def test_visitor_is_added_with_name_and_organisation_once(as_persona, personas, meeting):
     client = as_persona("chair")
     data = {"name": "  Sanne Visser ", "organisation": personas.housing.pk}
-    client.post(url("attendance_add_guest", meeting), data)
-    again = client.post(url("attendance_add_guest", meeting), data, follow=True)
+    client.post(url("room:attendance_add_guest", meeting), data)
+    again = client.post(url("room:attendance_add_guest", meeting), data, follow=True)
     row = meeting.attendance.get()
     assert (row.name, row.organisation, row.kind, row.user) == (
         "Sanne Visser",
@@ -458,7 +466,7 @@ def test_visitor_is_added_with_name_and_organisation_once(as_persona, personas, 
 
 def test_visitor_needs_a_name_and_an_organisation(as_persona, meeting):
     response = as_persona("chair").post(
-        url("attendance_add_guest", meeting), {"name": "", "organisation": "999999"}
+        url("room:attendance_add_guest", meeting), {"name": "", "organisation": "999999"}
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -475,9 +483,9 @@ def test_remove_takes_one_person_off_the_list_after_confirmation(as_persona, per
     wrong = record(meeting, personas.second_resident)
     right = record(meeting, personas.resident)
     client = as_persona("chair")
-    html = client.get(url("meeting_attendance", meeting)).content.decode()
+    html = client.get(url("room:meeting_attendance", meeting)).content.decode()
     assert "Yes, remove Annie de Groot" in html  # the confirmation, inside "Remove"
-    response = client.post(url("attendance_remove", meeting, wrong.pk), follow=True)
+    response = client.post(url("room:attendance_remove", meeting, wrong.pk), follow=True)
     assert "Annie de Groot is no longer on the attendance list." in response.content.decode()
     assert list(meeting.attendance.all()) == [right]
 
@@ -485,14 +493,16 @@ def test_remove_takes_one_person_off_the_list_after_confirmation(as_persona, per
 def test_cannot_remove_a_row_of_another_meeting(as_persona, personas, meeting):
     other = make_meeting(personas.hood, STARTS + timedelta(days=28), items=0, status=PUBLISHED)
     row = record(other, personas.resident)
-    response = as_persona("chair").post(url("attendance_remove", meeting, row.pk))
+    response = as_persona("chair").post(url("room:attendance_remove", meeting, row.pk))
     assert response.status_code == 404
     assert Attendance.objects.filter(pk=row.pk).exists()
 
 
 def test_htmx_remove_swaps_the_list(as_persona, personas, meeting):
     row = record(meeting, personas.resident)
-    response = as_persona("chair").post(url("attendance_remove", meeting, row.pk), headers=HTMX)
+    response = as_persona("chair").post(
+        url("room:attendance_remove", meeting, row.pk), headers=HTMX
+    )
     html = response.content.decode()
     assert html.strip().startswith('<section id="attendance-present"')
     assert "Mohamed Bouzid is no longer on the attendance list." in html
@@ -505,7 +515,9 @@ def test_htmx_remove_swaps_the_list(as_persona, personas, meeting):
 @pytest.mark.parametrize("typed", ["-1", "1001", "veel", "", "2.5"])
 def test_walk_ins_must_be_a_number_from_0_to_1000(as_persona, meeting, typed):
     meeting_services.walk_ins_set(meeting=meeting, count=5)
-    response = as_persona("chair").post(url("attendance_walk_ins", meeting), {"walk_ins": typed})
+    response = as_persona("chair").post(
+        url("room:attendance_walk_ins", meeting), {"walk_ins": typed}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert 'class="error-summary"' in html and "Enter a number from 0 to 1000." in html
@@ -516,7 +528,7 @@ def test_walk_ins_must_be_a_number_from_0_to_1000(as_persona, meeting, typed):
 @pytest.mark.parametrize("typed, expected", [("0", 0), ("12", 12), ("1000", 1000)])
 def test_walk_ins_are_set_to_the_number_typed(as_persona, meeting, typed, expected):
     response = as_persona("chair").post(
-        url("attendance_walk_ins", meeting), {"walk_ins": typed}, follow=True
+        url("room:attendance_walk_ins", meeting), {"walk_ins": typed}, follow=True
     )
     meeting.refresh_from_db()
     assert meeting.walk_ins == expected
@@ -527,8 +539,8 @@ def test_plus_and_minus_buttons_work_as_plain_forms_and_count_a_double_click_onc
     as_persona, meeting
 ):
     client = as_persona("chair")
-    walk_ins = url("attendance_walk_ins", meeting)
-    html = client.get(url("meeting_attendance", meeting)).content.decode()
+    walk_ins = url("room:attendance_walk_ins", meeting)
+    html = client.get(url("room:meeting_attendance", meeting)).content.decode()
     assert 'name="step" value="1"' in html and 'name="step" value="-1"' in html
 
     client.post(walk_ins, {"shown": "0", "step": "1"})
@@ -549,7 +561,7 @@ def test_plus_and_minus_buttons_work_as_plain_forms_and_count_a_double_click_onc
 
 def test_htmx_walk_ins_swap_the_list_and_show_the_error_in_place(as_persona, meeting):
     client = as_persona("chair")
-    walk_ins = url("attendance_walk_ins", meeting)
+    walk_ins = url("room:attendance_walk_ins", meeting)
     ok = client.post(walk_ins, {"shown": "0", "step": "1"}, headers=HTMX).content.decode()
     assert ok.strip().startswith('<section id="attendance-present"') and "<dd>1</dd>" in ok
     bad = client.post(walk_ins, {"walk_ins": "5000"}, headers=HTMX).content.decode()
@@ -568,7 +580,7 @@ def test_check_in_url_and_qr_for_the_projector(personas, meeting, settings):
 
 
 def test_anonymous_visitor_is_sent_to_log_in_and_back(client, personas, meeting):
-    page = url("meeting_check_in", meeting)
+    page = url("room:meeting_check_in", meeting)
     for response in (client.get(page), client.post(page)):
         assert response.status_code == 302
         assert response.url.startswith(reverse("account_login"))
@@ -581,8 +593,8 @@ def test_check_in_is_for_members_of_the_neighbourhood(login_as, personas, meetin
     record(meeting, personas.paper_resident)  # someone else is there: never named on this page
     client = login_as(persona)
     with time_machine.travel(MEETING_DAY, tick=False):
-        page = client.get(url("meeting_check_in", meeting))
-        client.post(url("meeting_check_in", meeting))
+        page = client.get(url("room:meeting_check_in", meeting))
+        client.post(url("room:meeting_check_in", meeting))
     member = persona in ATTENDERS
     assert page.status_code == (200 if member else 403)
     html = page.content.decode()
@@ -598,15 +610,15 @@ def test_check_in_is_for_members_of_the_neighbourhood(login_as, personas, meetin
 
 def test_a_waiting_applicant_is_told_why(as_persona, meeting):
     with time_machine.travel(MEETING_DAY, tick=False):
-        html = as_persona("pending_resident").get(url("meeting_check_in", meeting)).content
+        html = as_persona("pending_resident").get(url("room:meeting_check_in", meeting)).content
     assert "still waiting for the chair's approval" in html.decode()
 
 
 def test_member_checks_in_on_the_day_and_a_newcomer_is_welcomed(as_persona, personas, meeting):
     client = as_persona("resident")
     with time_machine.travel(MEETING_DAY, tick=False):
-        response = client.post(url("meeting_check_in", meeting), follow=True)
-        again = client.post(url("meeting_check_in", meeting), follow=True)
+        response = client.post(url("room:meeting_check_in", meeting), follow=True)
+        again = client.post(url("room:meeting_check_in", meeting), follow=True)
     html = response.content.decode()
     assert "Thank you, you are checked in." in html
     assert "You are on the attendance list." in html
@@ -628,7 +640,9 @@ def test_a_returning_member_is_not_welcomed_as_new(as_persona, personas, meeting
     )
     record(earlier, personas.resident)
     with time_machine.travel(MEETING_DAY, tick=False):
-        html = as_persona("resident").post(url("meeting_check_in", meeting), follow=True).content
+        html = (
+            as_persona("resident").post(url("room:meeting_check_in", meeting), follow=True).content
+        )
     assert "This is your first meeting" not in html.decode()
     assert "Good to see you again." in html.decode()
     assert meeting.attendance.get().newcomer is False
@@ -644,8 +658,8 @@ def test_a_returning_member_is_not_welcomed_as_new(as_persona, personas, meeting
 def test_check_in_only_on_the_day_of_the_meeting(as_persona, meeting, moment, message):
     client = as_persona("resident")
     with time_machine.travel(moment, tick=False):
-        page = client.get(url("meeting_check_in", meeting)).content.decode()
-        response = client.post(url("meeting_check_in", meeting), follow=True)
+        page = client.get(url("room:meeting_check_in", meeting)).content.decode()
+        response = client.post(url("room:meeting_check_in", meeting), follow=True)
     assert message in page and "I am here" not in page
     assert message in response.content.decode()
     assert not meeting.attendance.exists()
@@ -653,7 +667,7 @@ def test_check_in_only_on_the_day_of_the_meeting(as_persona, meeting, moment, me
 
 def test_check_in_at_the_end_of_the_day_still_counts(as_persona, meeting):
     with time_machine.travel(datetime(2026, 12, 8, 23, 50, tzinfo=AMSTERDAM), tick=False):
-        as_persona("resident").post(url("meeting_check_in", meeting))
+        as_persona("resident").post(url("room:meeting_check_in", meeting))
     assert meeting.attendance.exists()
 
 
@@ -668,27 +682,29 @@ def test_no_check_in_at_a_cancelled_or_closed_meeting(as_persona, personas, stat
     meeting = make_meeting(personas.hood, STARTS, items=0, status=status)
     client = as_persona("resident")
     with time_machine.travel(MEETING_DAY, tick=False):
-        response = client.post(url("meeting_check_in", meeting), follow=True)
+        response = client.post(url("room:meeting_check_in", meeting), follow=True)
     assert message in response.content.decode()
     assert not meeting.attendance.exists()
 
 
 def test_professional_checks_in_and_shows_with_their_organisation(as_persona, personas, meeting):
     with time_machine.travel(MEETING_DAY, tick=False):
-        as_persona("wijkagent").post(url("meeting_check_in", meeting))
+        as_persona("wijkagent").post(url("room:meeting_check_in", meeting))
     row = meeting.attendance.get()
     assert row.kind == Attendance.Kind.PROFESSIONAL
-    html = as_persona("chair").get(url("meeting_attendance", meeting)).content.decode()
+    html = as_persona("chair").get(url("room:meeting_attendance", meeting)).content.decode()
     professionals = html[html.index('id="professionals-title"') : html.index('id="walk-ins-title"')]
     assert "Kees de Vries" in professionals and "Politie Midden-Nederland" in professionals
 
 
 def test_check_in_page_links_the_team_to_the_list(as_persona, meeting):
     with time_machine.travel(MEETING_DAY, tick=False):
-        chair = as_persona("chair").get(url("meeting_check_in", meeting)).content.decode()
-        resident = as_persona("resident").get(url("meeting_check_in", meeting)).content.decode()
-    assert url("meeting_attendance", meeting) in chair
-    assert url("meeting_attendance", meeting) not in resident
+        chair = as_persona("chair").get(url("room:meeting_check_in", meeting)).content.decode()
+        resident = (
+            as_persona("resident").get(url("room:meeting_check_in", meeting)).content.decode()
+        )
+    assert url("room:meeting_attendance", meeting) in chair
+    assert url("room:meeting_attendance", meeting) not in resident
 
 
 def test_check_in_works_on_the_day_by_the_local_date(as_persona, meeting):
@@ -696,5 +712,5 @@ def test_check_in_works_on_the_day_by_the_local_date(as_persona, meeting):
     moment = datetime(2026, 12, 8, 0, 30, tzinfo=AMSTERDAM)
     assert moment.astimezone(UTC).day == 7
     with time_machine.travel(moment, tick=False):
-        as_persona("resident").post(url("meeting_check_in", meeting))
+        as_persona("resident").post(url("room:meeting_check_in", meeting))
     assert meeting.attendance.exists()

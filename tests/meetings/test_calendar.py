@@ -40,7 +40,7 @@ def events(response) -> list:
 )
 def test_one_meeting_as_ics_across_daylight_saving(client, last_sundays, day, utc):
     meeting = Meeting.objects.get(neighbourhood=last_sundays, rhythm_date=day)
-    response = client.get(reverse("meeting_ics", args=[last_sundays.slug, meeting.pk]))
+    response = client.get(reverse("planning:meeting_ics", args=[last_sundays.slug, meeting.pk]))
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
     [event] = events(response)
@@ -58,7 +58,7 @@ def test_the_feed_lists_the_meetings_and_marks_cancelled_ones(client, last_sunda
     assert cancelled is not None
     cancelled.status = Meeting.Status.CANCELLED
     cancelled.save()
-    response = client.get(reverse("calendar", args=[last_sundays.slug]))
+    response = client.get(reverse("planning:calendar", args=[last_sundays.slug]))
     found = {str(e["uid"]): str(e["status"]) for e in events(response)}
     assert len(found) == 8
     assert found[f"meeting-{cancelled.pk}@{settings.MAIL_MESSAGE_ID_DOMAIN}"] == "CANCELLED"
@@ -68,12 +68,12 @@ def test_the_feed_lists_the_meetings_and_marks_cancelled_ones(client, last_sunda
 def test_a_meeting_of_another_neighbourhood_is_not_found(client, last_sundays, personas):
     meeting = Meeting.objects.filter(neighbourhood=last_sundays).first()
     assert meeting is not None
-    url = reverse("meeting_ics", args=[personas.other_hood.slug, meeting.pk])
+    url = reverse("planning:meeting_ics", args=[personas.other_hood.slug, meeting.pk])
     assert client.get(url).status_code == 404
 
 
 def test_the_neighbourhood_page_links_to_both(client, last_sundays):
     with time_machine.travel(datetime(2027, 3, 1, 12, 0, tzinfo=UTC)):
         html = client.get(reverse("neighbourhood", args=[last_sundays.slug])).content.decode()
-    assert reverse("calendar", args=[last_sundays.slug]) in html
+    assert reverse("planning:calendar", args=[last_sundays.slug]) in html
     assert ".ics" in html

@@ -37,11 +37,11 @@ def block(email: str, error: str = "", failures: int = 2) -> MailSuppression:
 
 
 def page_url(personas, slug: str | None = None) -> str:
-    return reverse("mail_blocks", args=[slug or personas.hood.slug])
+    return reverse("mailings:mail_blocks", args=[slug or personas.hood.slug])
 
 
 def lift_url(suppression: MailSuppression, slug: str) -> str:
-    return reverse("mail_block_lift", args=[slug, suppression.pk])
+    return reverse("mailings:mail_block_lift", args=[slug, suppression.pk])
 
 
 def lift(client, suppression: MailSuppression, slug: str, reason: str = "Ze heeft het nagekeken."):
@@ -292,7 +292,7 @@ def test_the_page_is_linked_for_the_team(as_persona, personas):
     for persona, shown in (("chair", True), ("office", True), ("coordinator", True),
                            ("minute_taker", False), ("resident", False)):  # fmt: skip
         assert (link in as_persona(persona).get(hood_url).content.decode()) is shown, persona
-    mailings = as_persona("chair").get(reverse("mailings", args=[personas.hood.slug]))
+    mailings = as_persona("chair").get(reverse("mailings:mailings", args=[personas.hood.slug]))
     assert link in mailings.content.decode()
 
 

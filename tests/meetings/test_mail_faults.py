@@ -294,9 +294,11 @@ def test_redis_down_while_a_mailing_is_created_the_sweep_sends_it_once(
     client.force_login(personas.chair)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     started = time.monotonic()
-    response = client.post(reverse("member_approve", args=[personas.hood.slug, membership.pk]))
+    response = client.post(
+        reverse("members:member_approve", args=[personas.hood.slug, membership.pk])
+    )
     took = time.monotonic() - started
-    members_url = reverse("members", args=[personas.hood.slug])
+    members_url = reverse("members:members", args=[personas.hood.slug])
     assert response.status_code == 302 and response["Location"] == members_url
     assert took < 10, f"the page waited {took:.1f} s for the broker"
     assert "Could not queue mailing" in caplog.text  # the broker really was down

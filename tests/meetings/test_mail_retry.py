@@ -249,6 +249,6 @@ def test_the_chair_sees_who_waits_to_be_tried_again(personas, flaky, login, engl
     counted: Any = Mailing.objects.with_counts().get(pk=mailing.pk)  # annotated
     # Still queued, and of those, waiting for its own next attempt.
     assert (counted.queued, counted.retrying, counted.sent) == (1, 1, 1)
-    url = reverse("mailing", args=[personas.hood.slug, mailing.pk])
+    url = reverse("mailings:mailing", args=[personas.hood.slug, mailing.pk])
     html = login(personas.chair).get(url).content.decode()
     assert "The mail server of 1 address asked to try again later." in html

@@ -94,7 +94,7 @@ def busy(personas) -> Mailing:
 
 
 def list_url(personas) -> str:
-    return reverse("mailings", args=[personas.hood.slug])
+    return reverse("mailings:mailings", args=[personas.hood.slug])
 
 
 def _slug(mailing: Mailing, slug: str | None) -> str:
@@ -103,15 +103,15 @@ def _slug(mailing: Mailing, slug: str | None) -> str:
 
 
 def detail_url(mailing: Mailing, slug: str | None = None) -> str:
-    return reverse("mailing", args=[_slug(mailing, slug), mailing.pk])
+    return reverse("mailings:mailing", args=[_slug(mailing, slug), mailing.pk])
 
 
 def progress_url(mailing: Mailing, slug: str | None = None) -> str:
-    return reverse("mailing_progress", args=[_slug(mailing, slug), mailing.pk])
+    return reverse("mailings:mailing_progress", args=[_slug(mailing, slug), mailing.pk])
 
 
 def retry_url(mailing: Mailing, slug: str | None = None) -> str:
-    return reverse("mailing_retry", args=[_slug(mailing, slug), mailing.pk])
+    return reverse("mailings:mailing_retry", args=[_slug(mailing, slug), mailing.pk])
 
 
 def statuses(mailing: Mailing) -> dict[str, str]:

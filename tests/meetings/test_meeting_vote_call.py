@@ -37,7 +37,7 @@ def published(personas):
 
 def page(client, meeting) -> str:
     return client.get(
-        reverse("meeting", args=[meeting.neighbourhood.slug, meeting.pk])
+        reverse("planning:meeting", args=[meeting.neighbourhood.slug, meeting.pk])
     ).content.decode()
 
 
@@ -50,12 +50,12 @@ def test_residents_are_called_to_vote_and_the_team_is_not(
 ):
     round = PriorityRound.objects.get(meeting=published)
     assert round.is_open
-    ballot = reverse("ballot", args=[personas.hood.slug, round.pk])
+    ballot = reverse("rounds:ballot", args=[personas.hood.slug, round.pk])
     assert (ballot in page(as_persona(persona), published)) is called
 
 
 def test_no_call_once_the_round_is_closed(as_persona, personas, published):
     round = PriorityRound.objects.get(meeting=published)
     round_close(priority_round=round, by=personas.chair)
-    ballot = reverse("ballot", args=[personas.hood.slug, round.pk])
+    ballot = reverse("rounds:ballot", args=[personas.hood.slug, round.pk])
     assert ballot not in page(as_persona("resident"), published)

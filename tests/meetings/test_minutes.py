@@ -54,7 +54,7 @@ from tests.factories import (
     build_record,
     minutes_mail,
 )
-from tests.support import stored_file
+from tests.support import stored_file, view_name
 
 Kind = AgendaItem.Kind
 RS = MinutesVersion.RenderStatus
@@ -98,7 +98,7 @@ def published(finalised, personas, django_capture_on_commit_callbacks) -> Minute
 
 
 def url(name: str, meeting: Meeting, *extra: Any) -> str:
-    return reverse(name, args=[meeting.neighbourhood.slug, meeting.pk, *extra])
+    return reverse(view_name(name), args=[meeting.neighbourhood.slug, meeting.pk, *extra])
 
 
 # --- Drafting -----------------------------------------------------------------------------------
@@ -427,8 +427,8 @@ def test_publishing_mails_once_a_link_or_the_pdf_attached(
     assert NOTES in attached
     link_only = by_address[personas.resident.email]
     assert link_only.attachments == []
-    assert url("minutes", record.meeting) in link_only.body
-    assert url("minutes_pdf", record.meeting, 1) in link_only.body
+    assert url("minutes:minutes", record.meeting) in link_only.body
+    assert url("minutes:minutes_pdf", record.meeting, 1) in link_only.body
     for message in mail.outbox:
         assert isinstance(message, EmailMultiAlternatives)
         text = str(message.subject) + str(message.body)
@@ -561,7 +561,7 @@ def test_editor_views_are_for_the_chair_the_minute_taker_and_coordinators(
     minutes = Minutes.objects.get()
     client = login(personas.by_name(persona))
     meeting = record.meeting
-    answer = client.get(url("minutes_edit", meeting))
+    answer = client.get(url("minutes:minutes_edit", meeting))
     assert answer.status_code == expected(persona, EDITORS, 200), persona
     for name in ("minutes_draft_pdf", "minutes_draft_pdf_large"):
         answer = client.get(url(name, meeting))
@@ -569,16 +569,16 @@ def test_editor_views_are_for_the_chair_the_minute_taker_and_coordinators(
         if answer.status_code == 200:
             assert answer["Content-Type"] == "application/pdf"
     answer = client.post(
-        url("minutes_preview", meeting), {"body": "<p>Voorbeeld</p>", "version": 1}
+        url("minutes:minutes_preview", meeting), {"body": "<p>Voorbeeld</p>", "version": 1}
     )
     assert answer.status_code == expected(persona, EDITORS, 200), persona
     answer = client.post(
-        url("minutes_save", meeting),
+        url("minutes:minutes_save", meeting),
         {"body": f"<p>Qz{persona}xq</p>", "version": minutes.body_version},
     )
     assert answer.status_code == expected(persona, EDITORS, 302), persona
     assert (f"Qz{persona}xq" in Minutes.objects.get().body) == (persona in EDITORS)
-    answer = client.post(url("minutes_draft", meeting), {})
+    answer = client.post(url("minutes:minutes_draft", meeting), {})
     assert answer.status_code == expected(persona, EDITORS, 302), persona
 
 
@@ -590,14 +590,14 @@ def test_only_the_chair_and_coordinators_finalise_and_publish(
     client = login(personas.by_name(persona))
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(
-            url("minutes_finalise", record.meeting), {"version": minutes.body_version}
+            url("minutes:minutes_finalise", record.meeting), {"version": minutes.body_version}
         )
     assert answer.status_code == expected(persona, PUBLISHERS, 302), persona
     assert MinutesVersion.objects.exists() == (persona in PUBLISHERS)
     if persona not in PUBLISHERS:
         with django_capture_on_commit_callbacks(execute=True):
             services.minutes_finalise(minutes, personas.chair)
-    answer = client.post(url("minutes_publish", record.meeting, 1))
+    answer = client.post(url("minutes:minutes_publish", record.meeting, 1))
     assert answer.status_code == expected(persona, PUBLISHERS, 302), persona
     assert MinutesVersion.objects.get().is_published == (persona in PUBLISHERS)
 
@@ -611,19 +611,19 @@ def test_an_unpublished_version_exists_only_for_the_editors(
     for name in ("minutes_version", "minutes_pdf", "minutes_pdf_large"):
         answer = client.get(url(name, record.meeting, 1))
         assert answer.status_code == (200 if editor else 404), (persona, name)
-    answer = client.get(url("minutes_progress", record.meeting, 1), headers=HTMX)
+    answer = client.get(url("minutes:minutes_progress", record.meeting, 1), headers=HTMX)
     assert answer.status_code == (200 if editor else 404), persona
-    page = client.get(url("minutes", record.meeting))
+    page = client.get(url("minutes:minutes", record.meeting))
     assert page.status_code == 200
-    assert (url("minutes_version", record.meeting, 1) in page.content.decode()) == editor
-    answer = client.post(url("minutes_rerender", record.meeting, 1))
+    assert (url("minutes:minutes_version", record.meeting, 1) in page.content.decode()) == editor
+    answer = client.post(url("minutes:minutes_rerender", record.meeting, 1))
     assert answer.status_code == expected(persona, EDITORS, 302), persona
 
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_published_minutes_are_public(published, record, personas, login, persona, english_pages):
     client = login(personas.by_name(persona))
-    page = client.get(url("minutes", record.meeting))
+    page = client.get(url("minutes:minutes", record.meeting))
     assert page.status_code == 200
     text = page.content.decode()
     assert NOTES in text and CONSENT in text and VISITOR in text
@@ -634,12 +634,14 @@ def test_published_minutes_are_public(published, record, personas, login, person
         assert answer.status_code == 200
         assert answer["Content-Type"] == "application/pdf"
         assert b"".join(answer.streaming_content).startswith(b"%PDF")
-    assert client.get(url("minutes_version", record.meeting, 1)).status_code == 200
+    assert client.get(url("minutes:minutes_version", record.meeting, 1)).status_code == 200
     # On the meeting page and the neighbourhood page.
-    meeting_page = client.get(reverse("meeting", args=[personas.hood.slug, record.meeting.pk]))
-    assert url("minutes_pdf", record.meeting, 1) in meeting_page.content.decode()
+    meeting_page = client.get(
+        reverse("planning:meeting", args=[personas.hood.slug, record.meeting.pk])
+    )
+    assert url("minutes:minutes_pdf", record.meeting, 1) in meeting_page.content.decode()
     hood_page = client.get(reverse("neighbourhood", args=[personas.hood.slug]))
-    assert url("minutes", record.meeting) in hood_page.content.decode()
+    assert url("minutes:minutes", record.meeting) in hood_page.content.decode()
 
 
 def test_the_meetings_own_resident_chair_edits_and_publishes(
@@ -648,20 +650,23 @@ def test_the_meetings_own_resident_chair_edits_and_publishes(
     Meeting.objects.filter(pk=record.meeting.pk).update(chair=personas.resident)
     services.minutes_draft(record.meeting, by=personas.chair)
     client = login(personas.resident)
-    assert client.get(url("minutes_edit", record.meeting)).status_code == 200
+    assert client.get(url("minutes:minutes_edit", record.meeting)).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        answer = client.post(url("minutes_finalise", record.meeting), {"version": 1})
+        answer = client.post(url("minutes:minutes_finalise", record.meeting), {"version": 1})
     assert answer.status_code == 302
-    assert client.post(url("minutes_publish", record.meeting, 1)).status_code == 302
+    assert client.post(url("minutes:minutes_publish", record.meeting, 1)).status_code == 302
     assert MinutesVersion.objects.get().is_published
 
 
 def test_outsiders_cannot_touch_another_neighbourhoods_minutes(record, personas, login):
     services.minutes_draft(record.meeting, by=personas.chair)
     client = login(personas.outsider_chair)
-    assert client.get(url("minutes_edit", record.meeting)).status_code == 403
-    assert client.post(url("minutes_finalise", record.meeting), {"version": 1}).status_code == 403
-    wrong_hood = reverse("minutes_edit", args=[personas.other_hood.slug, record.meeting.pk])
+    assert client.get(url("minutes:minutes_edit", record.meeting)).status_code == 403
+    assert (
+        client.post(url("minutes:minutes_finalise", record.meeting), {"version": 1}).status_code
+        == 403
+    )
+    wrong_hood = reverse("minutes:minutes_edit", args=[personas.other_hood.slug, record.meeting.pk])
     assert client.get(wrong_hood).status_code == 404
 
 
@@ -672,7 +677,7 @@ def test_saving_with_htmx_answers_the_status_and_the_new_version(record, persona
     minutes = services.minutes_draft(record.meeting, by=personas.chair)
     client = login(personas.minute_taker)
     answer = client.post(
-        url("minutes_save", record.meeting),
+        url("minutes:minutes_save", record.meeting),
         {"body": "<p>Nieuw</p><script>x</script>", "version": minutes.body_version},
         headers=HTMX,
     )
@@ -693,12 +698,12 @@ def test_a_save_conflict_shows_both_texts(record, personas, login, english_pages
     )
     client = login(personas.minute_taker)
     data = {"body": "<p>Qzminexq</p>", "version": base}
-    answer = client.post(url("minutes_save", record.meeting), data)
+    answer = client.post(url("minutes:minutes_save", record.meeting), data)
     assert answer.status_code == 409
     html = answer.content.decode()
     assert "Qztheirsxq" in html and "Qzminexq" in html
     assert "Someone else saved the minutes" in html
-    answer = client.post(url("minutes_save", record.meeting), data, headers=HTMX)
+    answer = client.post(url("minutes:minutes_save", record.meeting), data, headers=HTMX)
     assert answer.status_code == 200 and answer["HX-Retarget"] == "#minutes-editor"
     assert "Qztheirsxq" in answer.content.decode()
     assert Minutes.objects.get().body == "<p>Qztheirsxq</p>"
@@ -708,7 +713,7 @@ def test_preview_without_javascript_keeps_the_unsaved_text(record, personas, log
     minutes = services.minutes_draft(record.meeting, by=personas.chair)
     client = login(personas.chair)
     answer = client.post(
-        url("minutes_preview", record.meeting),
+        url("minutes:minutes_preview", record.meeting),
         {"body": "<p>Qzunsavedxq</p><script>bad()</script>", "version": minutes.body_version},
     )
     assert answer.status_code == 200
@@ -724,7 +729,7 @@ def test_the_progress_block_polls_until_the_pdf_is_made_and_shows_why_it_failed(
     minutes = services.minutes_draft(record.meeting, by=personas.chair)
     version = services.minutes_finalise(minutes, personas.chair)
     client = login(personas.chair)
-    target = url("minutes_progress", record.meeting, 1)
+    target = url("minutes:minutes_progress", record.meeting, 1)
     html = client.get(target, headers=HTMX).content.decode()
     assert 'hx-trigger="every 2s"' in html
     MinutesVersion.objects.filter(pk=version.pk).update(
@@ -744,9 +749,9 @@ def test_finalising_twice_from_the_page_leads_to_the_version(
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
             answer = client.post(
-                url("minutes_finalise", record.meeting), {"version": minutes.body_version}
+                url("minutes:minutes_finalise", record.meeting), {"version": minutes.body_version}
             )
-        assert answer.url == url("minutes_version", record.meeting, 1)
+        assert answer.url == url("minutes:minutes_version", record.meeting, 1)
     assert MinutesVersion.objects.count() == 1
 
 

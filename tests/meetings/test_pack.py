@@ -517,7 +517,7 @@ def test_the_poster_reads_the_same_number_of_queries_at_two_sizes(
 
 
 def pack_url(meeting: Meeting, slug: str | None = None) -> str:
-    return reverse("meeting_pack", args=[slug or meeting.neighbourhood.slug, meeting.pk])
+    return reverse("pack:meeting_pack", args=[slug or meeting.neighbourhood.slug, meeting.pk])
 
 
 @pytest.fixture
@@ -565,9 +565,9 @@ def test_a_meeting_of_another_neighbourhood_is_not_found(as_persona, personas, s
     outsider = as_persona("outsider_chair")
     assert outsider.get(pack_url(scene["last"], slug=personas.other_hood.slug)).status_code == 404
     assert outsider.get(pack_url(theirs)).status_code == 200
-    assert client.get(reverse("meeting_pack", args=["nergens", scene["last"].pk])).status_code == (
-        404
-    )
+    assert client.get(
+        reverse("pack:meeting_pack", args=["nergens", scene["last"].pk])
+    ).status_code == (404)
     assert len(fake_pdf) == 1
 
 
@@ -589,7 +589,7 @@ def test_the_pack_is_only_a_download(as_persona, scene, fake_pdf):
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_the_poster_is_public(as_persona, personas, fake_pdf, persona):
-    response = as_persona(persona).get(reverse("poster", args=[personas.hood.slug]))
+    response = as_persona(persona).get(reverse("pack:poster", args=[personas.hood.slug]))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -597,11 +597,11 @@ def test_the_poster_is_public(as_persona, personas, fake_pdf, persona):
 
 
 def test_the_poster_of_an_unknown_neighbourhood_is_not_found(client, db):
-    assert client.get(reverse("poster", args=["nergens"])).status_code == 404
+    assert client.get(reverse("pack:poster", args=["nergens"])).status_code == 404
 
 
 def test_the_poster_downloads_for_real_and_is_rendered_once_a_minute(client, scene, personas):
-    url = reverse("poster", args=[personas.hood.slug])
+    url = reverse("pack:poster", args=[personas.hood.slug])
 
     first = client.get(url)
     with CaptureQueriesContext(connection) as queries:
@@ -625,14 +625,14 @@ def test_the_meeting_page_links_the_pack_for_those_who_may_print_it(
 ):
     meeting = scene["last"]
     html = as_persona(persona).get(
-        reverse("meeting", args=[meeting.neighbourhood.slug, meeting.pk])
+        reverse("planning:meeting", args=[meeting.neighbourhood.slug, meeting.pk])
     )
     html = html.content.decode()
 
     user = personas.by_name(persona)
     allowed = user is not None and can(user, Perm.PRINT_PACK, personas.hood)
     assert (pack_url(meeting) in html) is allowed
-    assert (reverse("poster", args=[personas.hood.slug]) in html) is allowed
+    assert (reverse("pack:poster", args=[personas.hood.slug]) in html) is allowed
     assert ('id="print-pack"' in html) is allowed
 
 
@@ -641,7 +641,7 @@ def test_the_pack_links_add_no_query_to_the_meeting_page(
 ):
     meeting = scene["next"]
     client = login(personas.office)
-    target = reverse("meeting", args=[meeting.neighbourhood.slug, meeting.pk])
+    target = reverse("planning:meeting", args=[meeting.neighbourhood.slug, meeting.pk])
     client.get(target)  # warm the session
     with CaptureQueriesContext(connection) as small:
         assert client.get(target).status_code == 200

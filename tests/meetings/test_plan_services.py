@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -30,6 +31,11 @@ from tests.factories import PATH_TO
 
 Kind = AgendaItem.Kind
 AMSTERDAM = ZoneInfo(settings.TIME_ZONE)
+
+
+def field_codes(refused: pytest.ExceptionInfo[ValidationError]) -> dict[str, list[str | None]]:
+    """The codes of a refusal about fields of a form, per field."""
+    return {field: [e.code for e in errors] for field, errors in refused.value.error_dict.items()}
 
 
 def local(days: int, hour: int = 19, minute: int = 30) -> datetime:
@@ -179,9 +185,10 @@ def test_only_public_problems_of_the_meetings_neighbourhood_go_under_an_item(
     meeting, personas, problem_in
 ):
     item = meeting.items.get(kind=Kind.APPROACH)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError) as hidden:  # e.g. hidden since the list was shown
         services.agenda_item_problems_set(item=item, problems=[problem_in(Status.NEW)])
-    with pytest.raises(ValueError):
+    assert field_codes(hidden) == {"problems": ["problem_not_public"]}
+    with pytest.raises(ValueError):  # another neighbourhood's: a mistake in the code
         services.agenda_item_problems_set(
             item=item, problems=[problem_in(neighbourhood=personas.other_hood)]
         )
@@ -220,12 +227,14 @@ def test_the_agenda_of_a_closed_meeting_cannot_be_changed(meeting):
     Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.CLOSED)
     meeting.refresh_from_db()
     item = meeting.items.first()
-    with pytest.raises(MeetingStateError):
+    with pytest.raises(MeetingStateError) as adding:
         services.agenda_item_add(meeting=meeting, title="Te laat")
-    with pytest.raises(MeetingStateError):
+    with pytest.raises(MeetingStateError) as moving:
         services.agenda_item_move(item=item, direction="down")
-    with pytest.raises(MeetingStateError):
+    with pytest.raises(MeetingStateError) as removing:
         services.agenda_item_remove(item=item)
+    codes = {adding.value.code, moving.value.code, removing.value.code}
+    assert codes == {"agenda_not_editable"}
 
 
 # --- Publishing --------------------------------------------------------------------------------
@@ -237,16 +246,18 @@ def test_publishing_makes_the_agenda_public_once(meeting):
     assert published.status == Meeting.Status.AGENDA_PUBLISHED
     assert published.agenda_public and published.agenda_published_at is not None
     assert published.version > version
-    with pytest.raises(MeetingStateError):
+    with pytest.raises(MeetingStateError) as again:
         services.agenda_publish(meeting=published)
+    assert again.value.code == "agenda_not_publishable"
 
 
 def test_unpublishing_makes_it_a_draft_again(meeting):
     services.agenda_publish(meeting=meeting)
     draft = services.agenda_unpublish(meeting=meeting)
     assert draft.status == Meeting.Status.PLANNED and not draft.agenda_public
-    with pytest.raises(MeetingStateError):
+    with pytest.raises(MeetingStateError) as again:
         services.agenda_unpublish(meeting=draft)
+    assert again.value.code == "agenda_not_unpublishable"
 
 
 # --- Proposals ---------------------------------------------------------------------------------
@@ -271,8 +282,9 @@ def test_an_accepted_proposal_becomes_an_item_with_its_time_box(meeting, persona
 
 def test_a_declined_proposal_needs_a_reason_and_adds_nothing(meeting, personas):
     proposal = services.proposal_create(meeting=meeting, by=personas.resident, title="Iets")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError) as refused:
         services.proposal_decide(proposal=proposal, accept=False, by=personas.chair, reason=" ")
+    assert field_codes(refused) == {"reason": ["reason_required"]}
     proposal.refresh_from_db()
     assert proposal.status == AgendaProposal.Status.PENDING
     decided = services.proposal_decide(
@@ -286,16 +298,29 @@ def test_a_declined_proposal_needs_a_reason_and_adds_nothing(meeting, personas):
 def test_a_proposal_is_decided_once(meeting, personas):
     proposal = services.proposal_create(meeting=meeting, by=personas.resident, title="Iets")
     services.proposal_decide(proposal=proposal, accept=True, by=personas.chair)
-    with pytest.raises(MeetingStateError):
+    with pytest.raises(MeetingStateError) as again:
         services.proposal_decide(proposal=proposal, accept=True, by=personas.chair)
+    assert again.value.code == "proposal_decided"
     assert meeting.items.count() == 9
+
+
+def test_a_proposal_is_not_accepted_once_the_agenda_is_closed(meeting, personas):
+    proposal = services.proposal_create(meeting=meeting, by=personas.resident, title="Iets")
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.CLOSED)
+    with pytest.raises(MeetingStateError) as refused:
+        services.proposal_decide(proposal=proposal, accept=True, by=personas.chair)
+    assert refused.value.code == "agenda_not_editable"
+    assert refused.value.messages == [str(services.NOT_DECIDABLE)]
+    proposal.refresh_from_db()
+    assert proposal.status == AgendaProposal.Status.PENDING
 
 
 def test_no_proposals_for_a_cancelled_meeting(meeting, personas):
     services.meeting_cancel(meeting=meeting, reason="Zaal niet beschikbaar", by=personas.chair)
     meeting.refresh_from_db()
-    with pytest.raises(MeetingStateError):
+    with pytest.raises(MeetingStateError) as refused:
         services.proposal_create(meeting=meeting, by=personas.resident, title="Iets")
+    assert refused.value.code == "proposals_closed"
 
 
 # --- RSVP --------------------------------------------------------------------------------------
@@ -310,12 +335,13 @@ def test_each_person_answers_once_and_can_change_it(meeting, personas):
 
 
 def test_an_unknown_answer_or_a_cancelled_meeting_is_refused(meeting, personas):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError):  # the form offers the answers: a mistake in the code
         services.rsvp_set(meeting=meeting, user=personas.resident, answer="perhaps")
     services.meeting_cancel(meeting=meeting, reason="Geen zaal", by=personas.chair)
     meeting.refresh_from_db()
-    with pytest.raises(MeetingStateError):
+    with pytest.raises(MeetingStateError) as refused:
         services.rsvp_set(meeting=meeting, user=personas.resident, answer=Rsvp.Answer.YES)
+    assert refused.value.code == "rsvp_closed"
     assert not Rsvp.objects.exists()
 
 
@@ -397,10 +423,11 @@ def test_moving_twice_keeps_the_first_date_as_moved_from(meeting, personas):
 
 
 def test_a_meeting_that_ends_before_it_starts_is_refused(meeting, personas):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError) as refused:
         services.meeting_move(
             meeting=meeting, starts_at=local(17), ends_at=local(17, 18), place="", by=personas.chair
         )
+    assert field_codes(refused) == {"ends_at": ["ends_before_start"]}
     assert not Mailing.objects.exists()
 
 
@@ -414,14 +441,16 @@ def test_cancelling_sends_one_mailing_with_the_reason(meeting, personas, audienc
     assert mailing.kind == MeetingMail.MEETING_CANCELLED
     assert mailing.template == "emails/meeting_cancelled"
     assert deliveries(mailing) == audience
-    with pytest.raises(MeetingStateError):
+    with pytest.raises(MeetingStateError) as again:
         services.meeting_cancel(meeting=cancelled, reason="Nog eens", by=personas.chair)
+    assert again.value.code == "meeting_not_cancellable"
     assert Mailing.objects.count() == 1
 
 
 def test_cancelling_without_a_reason_is_refused(meeting, personas):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError) as refused:
         services.meeting_cancel(meeting=meeting, reason="   ", by=personas.chair)
+    assert field_codes(refused) == {"reason": ["reason_required"]}
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.PLANNED and not Mailing.objects.exists()
 

@@ -28,6 +28,7 @@ from problems.workflow import Move, Status
 from residents.models import Membership, Role, User
 from tests.conftest import PERSONA_NAMES, assert_status, make_person
 from tests.factories import make_meeting
+from tests.support import view_name
 
 Kind = AgendaItem.Kind
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -96,15 +97,15 @@ def meeting_now(personas) -> Callable[..., Meeting]:
 
 
 def page_url(meeting: Meeting) -> str:
-    return reverse("projector", args=[meeting.projector_key])
+    return reverse("room:projector", args=[meeting.projector_key])
 
 
 def state_url(meeting: Meeting) -> str:
-    return reverse("projector_state", args=[meeting.projector_key])
+    return reverse("room:projector_state", args=[meeting.projector_key])
 
 
 def link_url(meeting: Meeting) -> str:
-    return reverse("projector_link", args=[meeting.neighbourhood.slug, meeting.pk])
+    return reverse("room:projector_link", args=[meeting.neighbourhood.slug, meeting.pk])
 
 
 # --- The page ----------------------------------------------------------------------------------
@@ -137,7 +138,7 @@ def test_the_projector_opens_without_login_and_shows_the_current_item(
 def test_an_unknown_key_is_not_found(client, meeting_now):
     meeting_now()
     for name in ("projector", "projector_state"):
-        assert client.get(reverse(name, args=["geen-echte-sleutel"])).status_code == 404
+        assert client.get(reverse(view_name(name), args=["geen-echte-sleutel"])).status_code == 404
 
 
 def test_before_the_meeting_it_shows_title_date_and_the_published_agenda(
@@ -200,7 +201,7 @@ def test_the_check_in_code_and_its_short_url_show_while_check_in_is_open(
 def test_the_check_in_code_points_at_the_check_in_page(client, meeting_now, settings):
     settings.SITE_URL = "https://buurt.example.nl"
     meeting = meeting_now()
-    check_in = reverse("meeting_check_in", args=[meeting.neighbourhood.slug, meeting.pk])
+    check_in = reverse("room:meeting_check_in", args=[meeting.neighbourhood.slug, meeting.pk])
     found = projector_views.check_in_for(meeting)
     assert found["url"] == f"https://buurt.example.nl{check_in}"
     assert found["short_url"] == f"buurt.example.nl{check_in}"

@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from meetings import services as meeting_services
 from meetings.planning.models import AgendaItem, Meeting
@@ -48,6 +50,34 @@ def test_starting_a_started_meeting_changes_nothing(meeting, clock):
     first.refresh_from_db()
     assert again.current_item_id == first.pk
     assert first.started_at == EVENING  # the timer was not restarted
+
+
+def test_a_cancelled_meeting_cannot_start_and_says_why(meeting, personas, clock):
+    meeting_services.meeting_cancel(meeting=meeting, reason="Geen zaal", by=personas.chair)
+    with translation.override("en"), pytest.raises(MeetingStateError) as refused:
+        meeting_services.meeting_start(meeting=meeting)
+    assert refused.value.code == "meeting_not_startable"
+    with translation.override("en"):
+        assert refused.value.messages == ["This meeting cannot be started: it is cancelled."]
+
+
+def test_the_current_item_cannot_be_removed(meeting, clock):
+    meeting_services.meeting_start(meeting=meeting)
+    first = items_of(meeting)[0]
+    with pytest.raises(MeetingStateError) as refused:
+        meeting_services.agenda_item_remove(item=first)
+    assert refused.value.code == "item_current"
+    assert meeting.items.filter(pk=first.pk).exists()
+
+
+def test_the_next_chair_must_be_a_member(meeting, personas):
+    with pytest.raises(ValidationError) as refused:
+        meeting_services.meeting_roles_set(
+            meeting=meeting, chair=personas.chair, minute_taker=personas.outsider
+        )
+    assert refused.value.error_dict["minute_taker"][0].code == "not_a_member"
+    meeting.refresh_from_db()
+    assert meeting.chair_id is None
 
 
 def test_next_moves_one_item_and_marks_the_previous_one_done(meeting, clock):
@@ -139,8 +169,9 @@ def test_close_stops_the_running_timer_and_adds_its_time(meeting, clock):
     assert closed.closed_at == EVENING + timedelta(minutes=9)
     assert second.started_at is None
     assert second.spent_seconds == 420
-    with pytest.raises(MeetingStateError):
+    with pytest.raises(MeetingStateError) as refused:
         meeting_services.meeting_go_to(meeting=meeting, step=1)
+    assert refused.value.code == "meeting_not_live"
 
 
 def test_closing_twice_changes_nothing(meeting, clock):
@@ -187,3 +218,11 @@ def test_a_save_based_on_an_old_version_is_a_conflict_and_overwrites_nothing(mee
         item=item, field="notes", text="Tab een\nTab twee", base_version=1
     )
     assert merged == 2
+
+
+def test_the_texts_of_a_cancelled_meeting_are_kept_as_they_are(meeting, personas):
+    item = items_of(meeting)[0]
+    meeting_services.meeting_cancel(meeting=meeting, reason="Geen zaal", by=personas.chair)
+    with pytest.raises(MeetingStateError) as refused:
+        meeting_services.item_text_save(item=item, field="notes", text="Laat", base_version=0)
+    assert refused.value.code == "meeting_cancelled"

@@ -25,7 +25,7 @@ from problems.workflow import Status
 from residents.models import User
 from tests.conftest import PERSONA_NAMES, assert_status
 from tests.factories import EVENING, insert_problem, link, make_meeting
-from tests.support import item_of
+from tests.support import item_of, view_name
 
 Kind = AgendaItem.Kind
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -43,7 +43,7 @@ def items_of(meeting: Meeting) -> list[AgendaItem]:
 
 
 def url(name: str, meeting: Meeting, *extra: Any) -> str:
-    return reverse(name, args=[meeting.neighbourhood.slug, meeting.pk, *extra])
+    return reverse(view_name(name), args=[meeting.neighbourhood.slug, meeting.pk, *extra])
 
 
 def current_of(meeting: Meeting) -> int | None:
@@ -68,30 +68,30 @@ def live(meeting) -> Meeting:
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_only_the_chair_minute_taker_and_coordinator_open_the_screen(as_persona, live, persona):
-    response = as_persona(persona).get(url("meeting_screen", live))
+    response = as_persona(persona).get(url("room:meeting_screen", live))
     assert_status(response, persona, RUNNERS, 200)
 
 
 def test_a_resident_who_chairs_this_meeting_may_run_it(as_persona, personas, live):
     Meeting.objects.filter(pk=live.pk).update(chair=personas.resident)
-    assert as_persona("resident").get(url("meeting_screen", live)).status_code == 200
-    assert as_persona("second_resident").get(url("meeting_screen", live)).status_code == 403
+    assert as_persona("resident").get(url("room:meeting_screen", live)).status_code == 200
+    assert as_persona("second_resident").get(url("room:meeting_screen", live)).status_code == 403
 
 
 def test_a_chair_of_another_neighbourhood_named_on_this_meeting_may_not(as_persona, personas, live):
     Meeting.objects.filter(pk=live.pk).update(chair=personas.outsider_chair)
-    assert as_persona("outsider_chair").get(url("meeting_screen", live)).status_code == 403
+    assert as_persona("outsider_chair").get(url("room:meeting_screen", live)).status_code == 403
 
 
 def test_the_screen_of_a_meeting_elsewhere_is_not_found(as_persona, personas, live):
-    wrong = reverse("meeting_screen", args=[personas.other_hood.slug, live.pk])
+    wrong = reverse("room:meeting_screen", args=[personas.other_hood.slug, live.pk])
     assert as_persona("chair").get(wrong).status_code == 404
 
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_only_runners_may_move_the_meeting_on(as_persona, live, persona):
     first = items_of(live)[0]
-    response = as_persona(persona).post(url("meeting_next", live), {"seen": first.pk})
+    response = as_persona(persona).post(url("room:meeting_next", live), {"seen": first.pk})
     assert_status(response, persona, RUNNERS, 302)
     moved = persona in RUNNERS
     assert (current_of(live) != first.pk) is moved
@@ -101,7 +101,7 @@ def test_only_runners_may_move_the_meeting_on(as_persona, live, persona):
 def test_others_may_not_save_notes(as_persona, live, persona):
     item = items_of(live)[0]
     response = as_persona(persona).post(
-        url("item_text_save", live, item.pk), {"field": "notes", "text": "Hack", "version": 0}
+        url("room:item_text_save", live, item.pk), {"field": "notes", "text": "Hack", "version": 0}
     )
     assert_status(response, persona, RUNNERS, 200)
     item.refresh_from_db()
@@ -119,14 +119,14 @@ def test_controls_refuse_residents_and_outsiders(as_persona, meeting, name):
 
 
 def test_the_screen_only_answers_get(as_persona, live):
-    assert as_persona("chair").post(url("meeting_screen", live)).status_code == 405
+    assert as_persona("chair").post(url("room:meeting_screen", live)).status_code == 405
 
 
 # --- What it shows -----------------------------------------------------------------------------
 
 
 def test_before_the_start_the_screen_offers_to_start(as_persona, meeting):
-    html = as_persona("chair").get(url("meeting_screen", meeting)).content.decode()
+    html = as_persona("chair").get(url("room:meeting_screen", meeting)).content.decode()
     assert 'id="start-meeting"' in html
     assert 'id="current-item"' not in html
     assert "planned 5 min" in html  # the opening's time-box
@@ -134,9 +134,9 @@ def test_before_the_start_the_screen_offers_to_start(as_persona, meeting):
 
 def test_starting_makes_the_first_item_current_and_highlighted(as_persona, meeting):
     client = as_persona("chair")
-    response = client.post(url("meeting_start", meeting))
+    response = client.post(url("room:meeting_start", meeting))
     assert response.status_code == 302
-    assert response.url == url("meeting_screen", meeting)
+    assert response.url == url("room:meeting_screen", meeting)
     html = client.get(response.url).content.decode()
     first = items_of(meeting)[0]
     assert 'id="current-item"' in html
@@ -155,7 +155,7 @@ def test_the_timer_turns_amber_and_then_red_with_a_word(as_persona, personas):
         client = as_persona("chair")
 
         def timer() -> str:
-            html = client.get(url("meeting_screen", meeting)).content.decode()
+            html = client.get(url("room:meeting_screen", meeting)).content.decode()
             found = re.search(r'<div id="timer".*?</div>', html, re.S)
             assert found is not None
             return found.group(0)
@@ -179,8 +179,8 @@ def test_the_agenda_shows_planned_and_actual_time_and_done_in_words(as_persona, 
         first = items_of(meeting)[0]
         clock.shift(timedelta(minutes=6, seconds=5))
         client = as_persona("chair")
-        client.post(url("meeting_next", meeting), {"seen": first.pk})
-        html = client.get(url("meeting_screen", meeting)).content.decode()
+        client.post(url("room:meeting_next", meeting), {"seen": first.pk})
+        html = client.get(url("room:meeting_screen", meeting)).content.decode()
     row = re.search(rf'<li id="agenda-item-{first.pk}".*?</li>', html, re.S)
     assert row is not None
     assert "Done" in row.group(0)
@@ -196,7 +196,7 @@ def test_the_current_item_shows_its_problems_support_and_recent_history(as_perso
     )
     link(item, [problem])
     meeting_services.meeting_go_to(meeting=live, item=item)
-    html = as_persona("minute_taker").get(url("meeting_screen", live)).content.decode()
+    html = as_persona("minute_taker").get(url("room:meeting_screen", live)).content.decode()
     current = html[html.index('id="current-item"') :]
     assert "Hondenpoep op het speelveld" in current
     assert "Beschrijving van Hondenpoep" in current
@@ -209,7 +209,7 @@ def test_the_current_item_shows_its_problems_support_and_recent_history(as_perso
 def test_an_item_kind_without_a_panel_says_so(as_persona, live):
     item = item_of(live, Kind.PRIORITISE)
     meeting_services.meeting_go_to(meeting=live, item=item)
-    html = as_persona("chair").get(url("meeting_screen", live)).content.decode()
+    html = as_persona("chair").get(url("room:meeting_screen", live)).content.decode()
     assert "priority round" in html
     assert "The notes and the decision below work as usual" in html
     assert 'id="notes"' in html and 'id="decision"' in html
@@ -221,8 +221,8 @@ def test_an_item_kind_without_a_panel_says_so(as_persona, live):
 def test_a_double_click_on_next_moves_one_item(as_persona, live):
     first, second, *_ = items_of(live)
     client = as_persona("chair")
-    client.post(url("meeting_next", live), {"seen": first.pk})
-    client.post(url("meeting_next", live), {"seen": first.pk})
+    client.post(url("room:meeting_next", live), {"seen": first.pk})
+    client.post(url("room:meeting_next", live), {"seen": first.pk})
     assert current_of(live) == second.pk
     first.refresh_from_db()
     assert first.done_at is not None
@@ -231,9 +231,9 @@ def test_a_double_click_on_next_moves_one_item(as_persona, live):
 def test_previous_goes_back_without_marking_done(as_persona, live):
     first, second, *_ = items_of(live)
     client = as_persona("chair")
-    client.post(url("meeting_next", live), {"seen": first.pk})
-    client.post(url("meeting_previous", live), {"seen": second.pk})
-    client.post(url("meeting_previous", live), {"seen": second.pk})  # stale: ignored
+    client.post(url("room:meeting_next", live), {"seen": first.pk})
+    client.post(url("room:meeting_previous", live), {"seen": second.pk})
+    client.post(url("room:meeting_previous", live), {"seen": second.pk})  # stale: ignored
     assert current_of(live) == first.pk
     second.refresh_from_db()
     assert second.done_at is None
@@ -242,14 +242,16 @@ def test_previous_goes_back_without_marking_done(as_persona, live):
 def test_go_to_a_chosen_item(as_persona, live):
     closing = item_of(live, Kind.CLOSING)
     first = items_of(live)[0]
-    as_persona("chair").post(url("meeting_go_to", live), {"item": closing.pk, "seen": first.pk})
+    as_persona("chair").post(
+        url("room:meeting_go_to", live), {"item": closing.pk, "seen": first.pk}
+    )
     assert current_of(live) == closing.pk
 
 
 def test_go_to_an_item_of_another_meeting_changes_nothing(as_persona, personas, live):
     other = make_meeting(personas.hood, starts_at=live.starts_at + timedelta(days=28))
     client = as_persona("chair")
-    response = client.post(url("meeting_go_to", live), {"item": items_of(other)[2].pk})
+    response = client.post(url("room:meeting_go_to", live), {"item": items_of(other)[2].pk})
     assert response.status_code == 302
     assert current_of(live) == items_of(live)[0].pk
     assert "not on this agenda" in client.get(response.url).content.decode()
@@ -258,12 +260,12 @@ def test_go_to_an_item_of_another_meeting_changes_nothing(as_persona, personas, 
 def test_mark_done_and_undo(as_persona, live):
     first = items_of(live)[0]
     client = as_persona("minute_taker")
-    client.post(url("item_done", live, first.pk))
+    client.post(url("room:item_done", live, first.pk))
     first.refresh_from_db()
     assert first.done_at is not None and first.started_at is None
-    html = client.get(url("meeting_screen", live)).content.decode()
+    html = client.get(url("room:meeting_screen", live)).content.decode()
     assert 'id="mark-not-done"' in html and "Timer stopped" in html
-    client.post(url("item_reopen", live, first.pk))
+    client.post(url("room:item_reopen", live, first.pk))
     first.refresh_from_db()
     assert first.done_at is None
 
@@ -272,9 +274,9 @@ def test_an_item_of_another_meeting_is_not_found(as_persona, personas, live):
     other = make_meeting(personas.hood, starts_at=live.starts_at + timedelta(days=28))
     stranger = items_of(other)[0]
     client = as_persona("chair")
-    assert client.post(url("item_done", live, stranger.pk)).status_code == 404
+    assert client.post(url("room:item_done", live, stranger.pk)).status_code == 404
     response = client.post(
-        url("item_text_save", live, stranger.pk), {"field": "notes", "text": "x", "version": 0}
+        url("room:item_text_save", live, stranger.pk), {"field": "notes", "text": "x", "version": 0}
     )
     assert response.status_code == 404
 
@@ -285,7 +287,7 @@ def test_ending_the_meeting_stops_the_timer(as_persona, personas):
         meeting_services.meeting_start(meeting=meeting)
         clock.shift(timedelta(minutes=3))
         client = as_persona("chair")
-        response = client.post(url("meeting_close", meeting))
+        response = client.post(url("room:meeting_close", meeting))
         assert response.status_code == 302
         html = client.get(response.url).content.decode()
     meeting.refresh_from_db()
@@ -298,7 +300,7 @@ def test_ending_the_meeting_stops_the_timer(as_persona, personas):
 
 def test_controls_on_a_meeting_not_in_progress_change_nothing(as_persona, meeting):
     client = as_persona("chair")
-    response = client.post(url("meeting_next", meeting))
+    response = client.post(url("room:meeting_next", meeting))
     assert response.status_code == 302
     assert "not in progress" in client.get(response.url).content.decode()
     assert current_of(meeting) is None
@@ -307,7 +309,7 @@ def test_controls_on_a_meeting_not_in_progress_change_nothing(as_persona, meetin
 def test_htmx_controls_answer_with_the_screen_in_place(as_persona, live):
     first, second, *_ = items_of(live)
     response = as_persona("chair").post(
-        url("meeting_next", live), {"seen": first.pk}, headers={"HX-Request": "true"}
+        url("room:meeting_next", live), {"seen": first.pk}, headers={"HX-Request": "true"}
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -320,10 +322,10 @@ def test_the_roles_for_next_time_are_saved_on_the_next_meeting(as_persona, perso
     following = make_meeting(personas.hood, starts_at=live.starts_at + timedelta(days=28))
     meeting_services.meeting_go_to(meeting=live, item=item_of(live, Kind.CLOSING))
     client = as_persona("chair")
-    html = client.get(url("meeting_screen", live)).content.decode()
+    html = client.get(url("room:meeting_screen", live)).content.decode()
     assert 'id="next-chair"' in html and 'id="next-minute_taker"' in html
     response = client.post(
-        url("meeting_next_roles", live),
+        url("room:meeting_next_roles", live),
         {"chair": personas.resident.pk, "minute_taker": personas.second_resident.pk},
     )
     assert response.status_code == 302
@@ -331,10 +333,10 @@ def test_the_roles_for_next_time_are_saved_on_the_next_meeting(as_persona, perso
     assert following.chair == personas.resident
     assert following.minute_taker == personas.second_resident
     # Someone who is not a member cannot be chosen.
-    client.post(url("meeting_next_roles", live), {"chair": personas.outsider.pk})
+    client.post(url("room:meeting_next_roles", live), {"chair": personas.outsider.pk})
     following.refresh_from_db()
     assert following.chair == personas.resident
-    assert as_persona("resident").post(url("meeting_next_roles", live)).status_code == 403
+    assert as_persona("resident").post(url("room:meeting_next_roles", live)).status_code == 403
 
 
 # --- Notes and decision ------------------------------------------------------------------------
@@ -343,7 +345,7 @@ def test_the_roles_for_next_time_are_saved_on_the_next_meeting(as_persona, perso
 def save(client, meeting: Meeting, item: AgendaItem, text: str, version: int, **extra: Any):
     data = {"field": extra.pop("field", "notes"), "text": text, "version": version, **extra}
     return client.post(
-        url("item_text_save", meeting, item.pk), data, headers={"HX-Request": "true"}
+        url("room:item_text_save", meeting, item.pk), data, headers={"HX-Request": "true"}
     )
 
 
@@ -413,10 +415,10 @@ def test_without_javascript_the_save_button_redirects_back(as_persona, live):
     item = items_of(live)[0]
     client = as_persona("chair")
     response = client.post(
-        url("item_text_save", live, item.pk), {"field": "decision", "text": "Ja", "version": 0}
+        url("room:item_text_save", live, item.pk), {"field": "decision", "text": "Ja", "version": 0}
     )
     assert response.status_code == 302
-    assert response.url == url("meeting_screen", live) + "#decision"
+    assert response.url == url("room:meeting_screen", live) + "#decision"
     assert "Decision: Saved at" in client.get(response.url).content.decode()
 
 
@@ -424,7 +426,8 @@ def test_without_javascript_a_conflict_shows_both_texts_on_a_page(as_persona, li
     item = items_of(live)[0]
     meeting_services.item_text_save(item=item, field="notes", text="Eerste", base_version=0)
     response = as_persona("chair").post(
-        url("item_text_save", live, item.pk), {"field": "notes", "text": "Tweede", "version": 0}
+        url("room:item_text_save", live, item.pk),
+        {"field": "notes", "text": "Tweede", "version": 0},
     )
     html = response.content.decode()
     assert response.status_code == 409
@@ -435,7 +438,7 @@ def test_without_javascript_a_conflict_shows_both_texts_on_a_page(as_persona, li
 def test_a_save_without_a_version_is_refused_with_a_clear_error(as_persona, live):
     item = items_of(live)[0]
     response = as_persona("chair").post(
-        url("item_text_save", live, item.pk),
+        url("room:item_text_save", live, item.pk),
         {"field": "notes", "text": "x"},
         headers={"HX-Request": "true"},
     )
@@ -450,7 +453,7 @@ def test_the_screen_shows_saved_text_and_its_version(as_persona, live):
     meeting_services.item_text_save(
         item=item, field="notes", text="Al <b>opgeslagen</b>", base_version=0
     )
-    html = as_persona("chair").get(url("meeting_screen", live)).content.decode()
+    html = as_persona("chair").get(url("room:meeting_screen", live)).content.decode()
     assert "Al &lt;b&gt;opgeslagen&lt;/b&gt;</textarea>" in html
     notes = html[html.index('id="notes-field"') : html.index('id="decision-field"')]
     assert 'name="version" value="1"' in notes
@@ -484,7 +487,7 @@ def sensitive_item(personas, live) -> tuple[AgendaItem, Problem]:
 
 @pytest.mark.parametrize("persona", sorted(RUNNERS))
 def test_confidential_details_are_hidden_until_asked(as_persona, live, sensitive_item, persona):
-    html = as_persona(persona).get(url("meeting_screen", live)).content.decode()
+    html = as_persona(persona).get(url("room:meeting_screen", live)).content.decode()
     assert "Drugsoverlast bij het park" in html
     for marker in (CONFIDENTIAL, SECRET_TITLE, REPORTER):
         assert marker not in html
@@ -496,7 +499,9 @@ def test_the_team_sees_confidential_details_when_asked_and_it_is_logged(
 ):
     _item, problem = sensitive_item
     html = (
-        as_persona("chair").get(url("meeting_screen", live) + "?vertrouwelijk=1").content.decode()
+        as_persona("chair")
+        .get(url("room:meeting_screen", live) + "?vertrouwelijk=1")
+        .content.decode()
     )
     for marker in (CONFIDENTIAL, SECRET_TITLE, REPORTER):
         assert marker in html
@@ -507,7 +512,7 @@ def test_the_team_sees_confidential_details_when_asked_and_it_is_logged(
 def test_the_minute_taker_never_sees_confidential_details(as_persona, live, sensitive_item):
     html = (
         as_persona("minute_taker")
-        .get(url("meeting_screen", live) + "?vertrouwelijk=1")
+        .get(url("room:meeting_screen", live) + "?vertrouwelijk=1")
         .content.decode()
     )
     for marker in (CONFIDENTIAL, SECRET_TITLE, REPORTER):
@@ -521,9 +526,10 @@ def test_a_report_not_yet_accepted_stays_with_the_team(as_persona, personas, liv
     link(item, [insert_problem(personas.hood, "Qzunmoderatedxq", status=Status.NEW)])
     meeting_services.meeting_go_to(meeting=live, item=item)
     assert (
-        "Qzunmoderatedxq" in as_persona("chair").get(url("meeting_screen", live)).content.decode()
+        "Qzunmoderatedxq"
+        in as_persona("chair").get(url("room:meeting_screen", live)).content.decode()
     )
-    html = as_persona("minute_taker").get(url("meeting_screen", live)).content.decode()
+    html = as_persona("minute_taker").get(url("room:meeting_screen", live)).content.decode()
     assert "Qzunmoderatedxq" not in html
 
 
@@ -573,7 +579,7 @@ def test_the_screen_queries_do_not_grow_with_items_and_problems(
     grow(meeting, items=3, problems=2, tag="a")
     meeting_services.meeting_go_to(meeting=meeting, item=item_of(meeting, Kind.NEW_PROBLEMS))
     client = as_persona(persona)
-    target = url("meeting_screen", meeting) + query
+    target = url("room:meeting_screen", meeting) + query
     client.get(target)  # warm the session and the second-factor check
     with django_assert_max_num_queries(16) as small:
         response = client.get(target)
@@ -595,7 +601,7 @@ def test_every_panel_keeps_the_screen_query_count_flat(
     meeting_services.meeting_start(meeting=meeting)
     meeting_services.meeting_go_to(meeting=meeting, item=item_of(meeting, kind))
     client = as_persona("chair")
-    target = url("meeting_screen", meeting)
+    target = url("room:meeting_screen", meeting)
     client.get(target)
     with django_assert_max_num_queries(16) as small:
         client.get(target)

@@ -405,7 +405,8 @@ PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 @dataclass(frozen=True)
 class Route:
     pattern: str  # e.g. "buurt/<slug:slug>/problemen/<int:pk>/"
-    name: str | None
+    name: str | None  # the URL name without its namespace: what the tables here are keyed by
+    view_name: str | None = None  # with its namespace, for reverse() ("rounds:ballot")
 
     @property
     def params(self) -> list[str]:
@@ -419,15 +420,17 @@ class Route:
 def routes() -> Iterator[Route]:
     """Every route of the app except the admin, allauth's own pages and static files."""
 
-    def walk(patterns: list[Any], prefix: str) -> Iterator[Route]:
+    def walk(patterns: list[Any], prefix: str, namespace: str) -> Iterator[Route]:
         for pattern in patterns:
             route = prefix + str(pattern.pattern)
             if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns, route)
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                yield from walk(pattern.url_patterns, route, inner)
             elif isinstance(pattern, URLPattern):
-                yield Route(route, pattern.name)
+                view_name = f"{namespace}{pattern.name}" if pattern.name else None
+                yield Route(route, pattern.name, view_name)
 
-    for route in walk(get_resolver().url_patterns, ""):
+    for route in walk(get_resolver().url_patterns, "", ""):
         if not route.pattern.lstrip("^").startswith(SKIPPED_PREFIXES):
             yield route
 
@@ -626,7 +629,7 @@ def urls_of(route: Route, table: dict[str, list[dict[str, Any]]], slug: str) -> 
         return UNNAMED[route.pattern]
     params = [name for name in route.params if name != "slug"]
     if not params:
-        return [reverse(route.name, kwargs={"slug": slug} if "slug" in route.params else {})]
+        return [reverse(route.view_name, kwargs={"slug": slug} if "slug" in route.params else {})]
     if route.name not in table:
         raise UnfilledRoute(f"{route.name} ({route.pattern}): no filling for {params}")
     urls = []
@@ -635,7 +638,7 @@ def urls_of(route: Route, table: dict[str, list[dict[str, Any]]], slug: str) -> 
             raise UnfilledRoute(f"{route.name}: filled with {sorted(kwargs)}, needs {params}")
         if "slug" in route.params:
             kwargs = {**kwargs, "slug": slug}
-        urls.append(reverse(route.name, kwargs=kwargs))
+        urls.append(reverse(route.view_name, kwargs=kwargs))
     return urls
 
 

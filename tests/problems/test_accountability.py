@@ -157,7 +157,7 @@ class Story:
 
 
 def url(hood: Any) -> str:
-    return reverse("accountability", args=[hood.slug])
+    return reverse("actions:accountability", args=[hood.slug])
 
 
 @pytest.fixture
@@ -602,7 +602,7 @@ def test_everyone_may_see_the_page(login, personas, persona):
 
 
 def test_unknown_neighbourhood_is_404_and_posting_is_not_allowed(client, personas):
-    assert client.get(reverse("accountability", args=["nergens"])).status_code == 404
+    assert client.get(reverse("actions:accountability", args=["nergens"])).status_code == 404
     assert client.post(url(personas.hood)).status_code == 405
 
 

@@ -19,6 +19,7 @@ from problems.models import Problem
 from problems.workflow import Status
 from residents.models import Membership, Organisation, Role, User
 from tests.conftest import PERSONA_NAMES, assert_status
+from tests.support import view_name
 
 AS = ActionStatus
 # Who may update an action owned by the police (the wijkagent's organisation).
@@ -57,7 +58,7 @@ def make_action(personas, problem: Problem, **fields) -> Action:
 
 
 def url(name: str, action: Action, slug: str | None = None) -> str:
-    return reverse(name, args=[slug or action.neighbourhood.slug, action.pk])
+    return reverse(view_name(name), args=[slug or action.neighbourhood.slug, action.pk])
 
 
 def make_overdue(action: Action, days: int = 5) -> Action:
@@ -95,7 +96,7 @@ def residents_action(personas, priority) -> Action:
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_the_action_page_is_public(as_persona, personas, police_action, persona):
-    response = as_persona(persona).get(url("action", police_action))
+    response = as_persona(persona).get(url("actions:action", police_action))
     assert response.status_code == 200, persona
     body = response.content.decode()
     assert "De glasbak wordt twee keer per week geleegd" in body
@@ -111,19 +112,22 @@ def test_an_action_of_a_problem_that_is_not_public_is_404_to_others(
     as_persona, personas, police_action, persona
 ):
     Problem.objects.filter(pk=police_action.problem_id).update(status=Status.NEW, accepted_at=None)
-    response = as_persona(persona).get(url("action", police_action))
+    response = as_persona(persona).get(url("actions:action", police_action))
     assert response.status_code == (200 if persona in TEAM else 404), persona
 
 
 def test_an_action_under_another_neighbourhood_is_404(client, personas, police_action):
-    assert client.get(url("action", police_action, personas.other_hood.slug)).status_code == 404
-    missing = reverse("action", args=[personas.hood.slug, 999999])
+    assert (
+        client.get(url("actions:action", police_action, personas.other_hood.slug)).status_code
+        == 404
+    )
+    missing = reverse("actions:action", args=[personas.hood.slug, 999999])
     assert client.get(missing).status_code == 404
 
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_only_updaters_see_the_update_forms(as_persona, personas, police_action, persona):
-    body = as_persona(persona).get(url("action", police_action)).content.decode()
+    body = as_persona(persona).get(url("actions:action", police_action)).content.decode()
     for name in ("action_progress", "action_status", "action_due_date", "action_edit"):
         assert (url(name, police_action) in body) == (persona in POLICE_UPDATERS), (persona, name)
 
@@ -172,7 +176,7 @@ def test_a_residents_action_is_updated_by_the_chair_and_coordinators(
     as_persona, personas, residents_action, persona
 ):
     response = as_persona(persona).post(
-        url("action_progress", residents_action),
+        url("actions:action_progress", residents_action),
         {"text": "Vuilniszakken geregeld", "version": residents_action.version},
     )
     assert_status(response, persona, RESIDENTS_UPDATERS, 302)
@@ -182,7 +186,7 @@ def test_a_residents_action_is_updated_by_the_chair_and_coordinators(
 
 @pytest.mark.parametrize("persona", ["wijkagent", "housing_contact", "chair", "coordinator"])
 def test_the_edit_form_opens_for_updaters_only(as_persona, personas, police_action, persona):
-    response = as_persona(persona).get(url("action_edit", police_action))
+    response = as_persona(persona).get(url("actions:action_edit", police_action))
     assert response.status_code == (200 if persona in POLICE_UPDATERS else 403)
 
 
@@ -211,17 +215,17 @@ def test_progress_with_a_status_and_the_public_history(
 ):
     client = login(personas.wijkagent)
     response = client.post(
-        url("action_progress", police_action),
+        url("actions:action_progress", police_action),
         {"text": "Container besteld", "status": AS.DONE, "version": police_action.version},
         follow=True,
     )
-    assert response.redirect_chain[-1][0] == url("action", police_action)
+    assert response.redirect_chain[-1][0] == url("actions:action", police_action)
     body = response.content.decode()
     assert "Your progress note is saved" in body
     police_action.refresh_from_db()
     assert police_action.status == AS.DONE
     # The history: date, organisation and text, never the author's name (for anyone).
-    public = login(None).get(url("action", police_action)).content.decode()
+    public = login(None).get(url("actions:action", police_action)).content.decode()
     assert "Container besteld" in public
     assert "Politie Midden-Nederland" in public
     assert "Kees de Vries" not in public
@@ -231,23 +235,24 @@ def test_progress_with_a_status_and_the_public_history(
 
 def test_progress_goes_back_to_a_local_next_only(login, personas, police_action):
     client = login(personas.wijkagent)
-    mine = reverse("my_actions")
+    mine = reverse("actions:my_actions")
     response = client.post(
-        url("action_progress", police_action),
+        url("actions:action_progress", police_action),
         {"text": "Eerste stap", "version": police_action.version, "next": mine},
     )
     assert response.status_code == 302 and response.url == mine
     police_action.refresh_from_db()
     response = client.post(
-        url("action_progress", police_action),
+        url("actions:action_progress", police_action),
         {"text": "Tweede stap", "version": police_action.version, "next": "https://evil.example/"},
     )
-    assert response.status_code == 302 and response.url == url("action", police_action)
+    assert response.status_code == 302 and response.url == url("actions:action", police_action)
 
 
 def test_empty_progress_is_refused_and_saves_nothing(login, personas, police_action, english_pages):
     response = login(personas.wijkagent).post(
-        url("action_progress", police_action), {"text": "  ", "version": police_action.version}
+        url("actions:action_progress", police_action),
+        {"text": "  ", "version": police_action.version},
     )
     assert response.status_code == 400
     assert "Write what happened." in response.content.decode()
@@ -259,7 +264,7 @@ def test_moving_the_date_keeps_the_first_date(login, personas, police_action, en
     new = first + timedelta(days=21)
     client = login(personas.wijkagent)
     response = client.post(
-        url("action_due_date", police_action),
+        url("actions:action_due_date", police_action),
         {
             "due_date": new.isoformat(),
             "reason": "Levering vertraagd",
@@ -271,7 +276,7 @@ def test_moving_the_date_keeps_the_first_date(login, personas, police_action, en
     assert (police_action.due_date, police_action.first_due_date) == (new, first)
     move = ActionUpdate.objects.get(action=police_action, kind="due_date")
     assert (move.old_due_date, move.new_due_date, move.text) == (first, new, "Levering vertraagd")
-    body = login(None).get(url("action", police_action)).content.decode()
+    body = login(None).get(url("actions:action", police_action)).content.decode()
     assert "originally" in body
     assert "Levering vertraagd" in body
 
@@ -285,7 +290,7 @@ def test_moving_the_date_in_dutch(login, personas, police_action):
         due_date=first + timedelta(days=7),
         reason="Vakantie",
     )
-    body = login(None).get(url("action", police_action)).content.decode()
+    body = login(None).get(url("actions:action", police_action)).content.decode()
     months = [
         "januari", "februari", "maart", "april", "mei", "juni", "juli",
         "augustus", "september", "oktober", "november", "december",
@@ -308,7 +313,7 @@ def test_a_bad_date_move_is_refused_clearly_and_saves_nothing(
         data = {**data, "due_date": (today() + timedelta(days=30)).isoformat()}
     before = (police_action.due_date, police_action.version)
     response = login(personas.wijkagent).post(
-        url("action_due_date", police_action), {**data, "version": police_action.version}
+        url("actions:action_due_date", police_action), {**data, "version": police_action.version}
     )
     assert response.status_code == 400
     body = response.content.decode()
@@ -326,34 +331,36 @@ def test_not_feasible_and_cancelled_need_a_public_reason(
 ):
     client = login(personas.wijkagent)
     response = client.post(
-        url("action_status", police_action), {"status": status, "version": police_action.version}
+        url("actions:action_status", police_action),
+        {"status": status, "version": police_action.version},
     )
     assert response.status_code == 400
     assert "Give a reason; everyone will see it." in response.content.decode()
     police_action.refresh_from_db()
     assert police_action.status == AS.OPEN
     response = client.post(
-        url("action_status", police_action),
+        url("actions:action_status", police_action),
         {"status": status, "reason": "Geen budget dit jaar", "version": police_action.version},
     )
     assert response.status_code == 302
     police_action.refresh_from_db()
     assert police_action.status == status
-    body = login(None).get(url("action", police_action)).content.decode()
+    body = login(None).get(url("actions:action", police_action)).content.decode()
     assert "Geen budget dit jaar" in body
 
 
 def test_a_finished_action_can_go_back_to_open(login, personas, police_action):
     client = login(personas.chair)
-    client.post(url("action_status", police_action), {"status": AS.DONE, "version": 1})
+    client.post(url("actions:action_status", police_action), {"status": AS.DONE, "version": 1})
     police_action.refresh_from_db()
     assert police_action.status == AS.DONE and police_action.done_at is not None
     # Done: only "back to open" is offered; the date no longer moves.
-    form = client.get(url("action", police_action)).context["forms"]["status"]
+    form = client.get(url("actions:action", police_action)).context["forms"]["status"]
     assert [value for value, _label in form.fields["status"].choices] == [AS.OPEN]
-    assert "due_date" not in client.get(url("action", police_action)).context["forms"]
+    assert "due_date" not in client.get(url("actions:action", police_action)).context["forms"]
     client.post(
-        url("action_status", police_action), {"status": AS.OPEN, "version": police_action.version}
+        url("actions:action_status", police_action),
+        {"status": AS.OPEN, "version": police_action.version},
     )
     police_action.refresh_from_db()
     assert police_action.status == AS.OPEN and police_action.done_at is None
@@ -361,22 +368,23 @@ def test_a_finished_action_can_go_back_to_open(login, personas, police_action):
 
 def test_the_delay_note_only_for_an_overdue_action(login, personas, police_action, english_pages):
     client = login(personas.wijkagent)
-    assert "delay" not in client.get(url("action", police_action)).context["forms"]
+    assert "delay" not in client.get(url("actions:action", police_action)).context["forms"]
     response = client.post(
-        url("action_delay", police_action), {"text": "Ziek", "version": police_action.version}
+        url("actions:action_delay", police_action),
+        {"text": "Ziek", "version": police_action.version},
     )
     assert response.status_code == 400
     assert "Only an overdue action needs a note" in response.content.decode()
     make_overdue(police_action)
-    page = client.get(url("action", police_action))
+    page = client.get(url("actions:action", police_action))
     assert "delay" in page.context["forms"]
     assert "The owner has not said yet why it is late." in page.content.decode()
     response = client.post(
-        url("action_delay", police_action),
+        url("actions:action_delay", police_action),
         {"text": "De aannemer is failliet", "version": police_action.version},
     )
     assert response.status_code == 302
-    public = login(None).get(url("action", police_action)).content.decode()
+    public = login(None).get(url("actions:action", police_action)).content.decode()
     assert "Why is it late?" in public
     assert "De aannemer is failliet" in public
     assert "Overdue" in public
@@ -390,7 +398,7 @@ def test_a_change_made_meanwhile_is_refused_with_the_form_again(
         action=police_action, actor=personas.chair, role="chair", text="Eerder vandaag"
     )
     response = login(personas.wijkagent).post(
-        url("action_progress", police_action), {"text": "Mijn update", "version": stale}
+        url("actions:action_progress", police_action), {"text": "Mijn update", "version": stale}
     )
     assert response.status_code == 409
     body = response.content.decode()
@@ -409,7 +417,7 @@ def test_editing_what_was_agreed(login, personas, police_action, english_pages):
     client = login(personas.wijkagent)
     data = _valid_post("action_edit", police_action)
     data["owner_person"] = str(personas.wijkagent.pk)
-    response = client.post(url("action_edit", police_action), data)
+    response = client.post(url("actions:action_edit", police_action), data)
     assert response.status_code == 302
     police_action.refresh_from_db()
     assert police_action.outcome == "De glasbak wordt drie keer per week geleegd"
@@ -422,7 +430,7 @@ def test_a_vague_outcome_is_refused_and_nothing_changes(
 ):
     data = _valid_post("action_edit", police_action)
     data["outcome"] = "Aandacht voor zwerfvuil"
-    response = login(personas.chair).post(url("action_edit", police_action), data)
+    response = login(personas.chair).post(url("actions:action_edit", police_action), data)
     assert response.status_code == 400
     assert "Describe a result that can be checked" in response.content.decode()
     police_action.refresh_from_db()
@@ -435,7 +443,7 @@ def test_an_action_asking_for_volunteers_cannot_be_handed_to_an_organisation(
 ):
     data = _valid_post("action_edit", residents_action)
     data["owner_organisation"] = str(personas.police.pk)
-    response = login(personas.chair).post(url("action_edit", residents_action), data)
+    response = login(personas.chair).post(url("actions:action_edit", residents_action), data)
     assert response.status_code == 400
     assert "so the residents themselves own it" in response.content.decode()
     assert response.context["form"].errors["owner_organisation"]
@@ -447,7 +455,9 @@ def test_an_action_asking_for_volunteers_cannot_be_handed_to_an_organisation(
 def test_handing_an_action_to_another_owner(login, personas, police_action, persona, allowed):
     data = _valid_post("action_edit", police_action)
     data["owner_organisation"] = str(personas.housing.pk)
-    response = login(personas.by_name(persona)).post(url("action_edit", police_action), data)
+    response = login(personas.by_name(persona)).post(
+        url("actions:action_edit", police_action), data
+    )
     assert response.status_code == (302 if allowed else 403)
     police_action.refresh_from_db()
     assert (police_action.owner_organisation == personas.housing) == allowed
@@ -458,7 +468,7 @@ def test_handing_an_action_to_another_owner(login, personas, police_action, pers
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_only_residents_sign_up(as_persona, personas, residents_action, persona):
-    response = as_persona(persona).post(url("action_volunteer", residents_action))
+    response = as_persona(persona).post(url("actions:action_volunteer", residents_action))
     assert_status(response, persona, VOLUNTEERS, 302)
     signed = Volunteer.objects.filter(action=residents_action).exists()
     assert signed == (persona in VOLUNTEERS)
@@ -466,17 +476,17 @@ def test_only_residents_sign_up(as_persona, personas, residents_action, persona)
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_sign_up_buttons_only_for_residents(as_persona, personas, residents_action, persona):
-    body = as_persona(persona).get(url("action", residents_action)).content.decode()
-    assert (url("action_volunteer", residents_action) in body) == (persona in VOLUNTEERS)
+    body = as_persona(persona).get(url("actions:action", residents_action)).content.decode()
+    assert (url("actions:action_volunteer", residents_action) in body) == (persona in VOLUNTEERS)
 
 
 def test_no_sign_up_where_no_volunteers_are_asked(login, personas, police_action):
     client = login(personas.resident)
     assert (
-        url("action_volunteer", police_action)
-        not in client.get(url("action", police_action)).content.decode()
+        url("actions:action_volunteer", police_action)
+        not in client.get(url("actions:action", police_action)).content.decode()
     )
-    assert client.post(url("action_volunteer", police_action)).status_code == 403
+    assert client.post(url("actions:action_volunteer", police_action)).status_code == 403
     assert not Volunteer.objects.exists()
 
 
@@ -485,15 +495,15 @@ def test_enough_volunteers_start_the_action_and_one_can_withdraw(
 ):
     assert residents_action.status == AS.WAITING
     client = login(personas.resident)
-    response = client.post(url("action_volunteer", residents_action), follow=True)
+    response = client.post(url("actions:action_volunteer", residents_action), follow=True)
     assert "you are signed up to help" in response.content.decode()
-    assert url("action_volunteer_withdraw", residents_action) in response.content.decode()
-    again = client.post(url("action_volunteer", residents_action), follow=True)
+    assert url("actions:action_volunteer_withdraw", residents_action) in response.content.decode()
+    again = client.post(url("actions:action_volunteer", residents_action), follow=True)
     assert "You had already signed up." in again.content.decode()
-    login(personas.second_resident).post(url("action_volunteer", residents_action))
+    login(personas.second_resident).post(url("actions:action_volunteer", residents_action))
     residents_action.refresh_from_db()
     assert (residents_action.status, residents_action.volunteer_count) == (AS.OPEN, 2)
-    login(personas.resident).post(url("action_volunteer_withdraw", residents_action))
+    login(personas.resident).post(url("actions:action_volunteer_withdraw", residents_action))
     residents_action.refresh_from_db()
     assert residents_action.volunteer_count == 1
     assert not Volunteer.objects.filter(user=personas.resident).exists()
@@ -504,7 +514,7 @@ def test_volunteer_names_only_for_those_who_update(as_persona, personas, residen
     personas.second_resident.display_name = f"Annie {VOLUNTEER_MARKER}"
     personas.second_resident.save(update_fields=["display_name"])
     action_services.volunteer_sign_up(action=residents_action, user=personas.second_resident)
-    body = as_persona(persona).get(url("action", residents_action)).content.decode()
+    body = as_persona(persona).get(url("actions:action", residents_action)).content.decode()
     assert (VOLUNTEER_MARKER in body) == (persona in RESIDENTS_UPDATERS), persona
 
 
@@ -512,7 +522,7 @@ def test_volunteer_names_only_for_those_who_update(as_persona, personas, residen
 
 
 def create_url(problem: Problem, slug: str | None = None) -> str:
-    return reverse("action_create", args=[slug or problem.neighbourhood.slug, problem.pk])
+    return reverse("actions:action_create", args=[slug or problem.neighbourhood.slug, problem.pk])
 
 
 def create_data(organisation: Organisation | None, **extra) -> dict[str, str]:
@@ -579,7 +589,7 @@ def test_a_professional_agrees_actions_only_for_their_organisation(
     assert (created is not None) == allowed
     if allowed:
         assert created is not None
-        assert response.url == url("action", created)
+        assert response.url == url("actions:action", created)
         assert created.owner_organisation == organisation
         assert created.first_due_date == created.due_date
 
@@ -674,7 +684,7 @@ def test_a_double_post_agrees_one_action(login, personas, priority):
 
 
 def analysis_url(problem: Problem) -> str:
-    return reverse("analysis_edit", args=[problem.neighbourhood.slug, problem.pk])
+    return reverse("actions:analysis_edit", args=[problem.neighbourhood.slug, problem.pk])
 
 
 ANALYSIS = {
@@ -757,8 +767,8 @@ def test_the_problem_page_lists_the_actions_with_latest_progress(
         action=police_action, actor=personas.wijkagent, role="professional", text="Nieuwste stand"
     )
     body = as_persona(persona).get(priority.get_absolute_url()).content.decode()
-    assert url("action", police_action) in body
-    assert url("action", residents_action) in body
+    assert url("actions:action", police_action) in body
+    assert url("actions:action", residents_action) in body
     assert "Nieuwste stand" in body and "Oude stand" not in body
     assert "action-status--in_progress" in body and "action-status--waiting" in body
     assert (create_url(priority) in body) == (persona in PLANNERS), persona
@@ -794,7 +804,7 @@ def marked(personas, make_problem) -> Action:
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_markers_never_reach_the_action_page(as_persona, personas, marked, persona):
-    body = as_persona(persona).get(url("action", marked)).content.decode()
+    body = as_persona(persona).get(url("actions:action", marked)).content.decode()
     assert marked.problem.public_title in body
     for marker in (REPORTER_MARKER, CONFIDENTIAL_MARKER, TITLE_MARKER):
         assert marker not in body, (persona, marker)
@@ -832,11 +842,11 @@ def test_action_page_query_count_does_not_grow(
     grow(small, personas, updates=1, volunteers=1)
     grow(large, personas, updates=30, volunteers=20)
     client = login(personas.by_name(persona))
-    client.get(url("action", small))  # the second-factor check is stored in the session
+    client.get(url("actions:action", small))  # the second-factor check is stored in the session
     with CaptureQueriesContext(connection) as first:
-        client.get(url("action", small))
+        client.get(url("actions:action", small))
     with django_assert_num_queries(len(first)):
-        response = client.get(url("action", large))
+        response = client.get(url("actions:action", large))
     assert len(response.context["updates"]) == 31
     if persona == "chair":
         assert len(response.context["volunteers"]) == 20
@@ -871,10 +881,10 @@ def test_the_approach_section_does_not_grow_with_actions(
 
 def test_a_waiting_action_can_start_without_more_volunteers(login, personas, residents_action):
     client = login(personas.chair)
-    form = client.get(url("action", residents_action)).context["forms"]["status"]
+    form = client.get(url("actions:action", residents_action)).context["forms"]["status"]
     assert AS.OPEN in dict(form.fields["status"].choices)
     response = client.post(
-        url("action_status", residents_action),
+        url("actions:action_status", residents_action),
         {"status": AS.OPEN, "version": residents_action.version},
     )
     assert response.status_code == 302

@@ -36,7 +36,7 @@ from problems.workflow import Move, Status
 from residents.models import Membership, Role, User
 from tests.conftest import PERSONA_NAMES, assert_status, make_person
 from tests.factories import insert_problem, link, make_meeting
-from tests.support import item_of
+from tests.support import item_of, view_name
 
 Kind = AgendaItem.Kind
 AS = ActionStatus
@@ -125,15 +125,15 @@ def render_panel(
 
 def post_url(name: str, meeting: Meeting, kind: str, pk: int) -> str:
     item = item_of(meeting, kind)
-    return reverse(name, args=[meeting.neighbourhood.slug, meeting.pk, item.pk, pk])
+    return reverse(view_name(name), args=[meeting.neighbourhood.slug, meeting.pk, item.pk, pk])
 
 
 def screen_url(meeting: Meeting) -> str:
-    return reverse("meeting_screen", args=[meeting.neighbourhood.slug, meeting.pk])
+    return reverse("room:meeting_screen", args=[meeting.neighbourhood.slug, meeting.pk])
 
 
 def projector_url(meeting: Meeting) -> str:
-    return reverse("projector", args=[meeting.projector_key])
+    return reverse("room:projector", args=[meeting.projector_key])
 
 
 def action_data(personas: Any, **extra: Any) -> dict[str, Any]:
@@ -677,7 +677,7 @@ def test_adjust_links_to_the_actions_edit_page(as_persona, with_edit_page, two_m
     response = as_persona("chair").post(
         url, {"effect": "worse", "verdict": "adjust"}, HTTP_HX_REQUEST="true"
     )
-    edit = reverse("action_edit", args=[action.neighbourhood.slug, action.pk])
+    edit = reverse("actions:action_edit", args=[action.neighbourhood.slug, action.pk])
     assert f'href="{edit}" id="adjust-{action.pk}"' in response.content.decode()
 
 
@@ -688,7 +688,7 @@ def test_without_the_edit_page_adjust_still_works(as_persona, two_meetings, monk
     monkeypatch.setattr(
         action_panels,
         "maybe_url",
-        lambda name, *args: "" if name == "action_edit" else real(name, *args),
+        lambda name, *args: "" if name == "actions:action_edit" else real(name, *args),
     )
     m = two_meetings
     url = post_url("report_back_judgement", m["second"], Kind.REPORT_BACK, m["open"].pk)
@@ -869,7 +869,7 @@ def test_through_another_neighbourhood_the_forms_are_not_found(
 def test_a_form_under_the_wrong_item_kind_is_not_found(as_persona, personas, meeting, priority):
     item = item_of(meeting, Kind.REPORT_BACK)  # the approach's form, under another item
     url = reverse(
-        "approach_action_create",
+        "actions:approach_action_create",
         args=[meeting.neighbourhood.slug, meeting.pk, item.pk, priority.pk],
     )
     assert as_persona("chair").post(url, action_data(personas)).status_code == 404
@@ -970,7 +970,7 @@ def test_the_projector_follows_a_new_action(client, as_persona, personas, meetin
     live_at(meeting, Kind.APPROACH)
     page = client.get(projector_url(meeting))
     etag = page["ETag"] if page.has_header("ETag") else None
-    state = reverse("projector_state", args=[meeting.projector_key])
+    state = reverse("room:projector_state", args=[meeting.projector_key])
     first = client.get(state)
     assert client.get(state, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
     url = post_url("approach_action_create", meeting, Kind.APPROACH, priority.pk)

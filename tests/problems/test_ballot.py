@@ -30,7 +30,7 @@ def round(make_round) -> PriorityRound:
 
 
 def url(round: PriorityRound) -> str:
-    return reverse("ballot", args=[round.neighbourhood.slug, round.pk])
+    return reverse("rounds:ballot", args=[round.neighbourhood.slug, round.pk])
 
 
 # --- Who gets a ballot ---------------------------------------------------------------------
@@ -93,11 +93,13 @@ def test_people_who_are_not_members_here_get_403_with_an_explanation(as_persona,
 
 def test_a_round_is_only_found_under_its_own_neighbourhood(as_persona, personas, round):
     client = as_persona("outsider")
-    wrong = reverse("ballot", args=[personas.other_hood.slug, round.pk])
+    wrong = reverse("rounds:ballot", args=[personas.other_hood.slug, round.pk])
     assert client.get(wrong).status_code == 404
     assert client.post(wrong, ballot_fields({candidate_ids(round)[0]: 2})).status_code == 404
     assert (
-        as_persona("resident").get(reverse("ballot", args=[personas.hood.slug, 999999])).status_code
+        as_persona("resident")
+        .get(reverse("rounds:ballot", args=[personas.hood.slug, 999999]))
+        .status_code
         == 404
     )
 
@@ -287,7 +289,7 @@ def test_the_results_link_appears_only_once_results_are_shown(as_persona, person
     assert "See the results" not in page
     round_close(priority_round=round, by=personas.chair)  # closing shows the results
     page = client.get(url(round)).content.decode()
-    results = reverse("round_results", args=[personas.hood.slug, round.pk])
+    results = reverse("rounds:round_results", args=[personas.hood.slug, round.pk])
     assert f'href="{results}"' in page
     # The page itself never shows totals.
     assert "3 points" not in page

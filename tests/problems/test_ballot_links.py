@@ -113,7 +113,9 @@ def test_a_link_for_one_round_cannot_vote_in_another(browser, personas, round, m
     assert "Your ballot names a problem that is not in this round." in response.content.decode()
     assert not Ballot.objects.exists()
     # The URL of the other round's ballot does not take the link either.
-    assert browser.post(reverse("ballot", args=[personas.hood.slug, other.pk])).status_code in (
+    assert browser.post(
+        reverse("rounds:ballot", args=[personas.hood.slug, other.pk])
+    ).status_code in (
         302,
         403,
     )
@@ -129,13 +131,14 @@ def test_a_tampered_link_is_refused_with_a_friendly_page(browser, personas, roun
         "nonsense",
         "x" * 700,
     ):
-        page = browser.get(reverse("ballot_link", args=[broken]))
+        page = browser.get(reverse("rounds:ballot_link", args=[broken]))
         assert page.status_code == 400
         assert "This ballot link does not work" in page.content.decode()
         assert "Voting while logged in" in page.content.decode()
         assert (
             browser.post(
-                reverse("ballot_link", args=[broken]), ballot_fields({candidate_ids(round)[0]: 1})
+                reverse("rounds:ballot_link", args=[broken]),
+                ballot_fields({candidate_ids(round)[0]: 1}),
             ).status_code
             == 400
         )
@@ -146,7 +149,7 @@ def test_a_link_made_for_another_purpose_does_not_vote(browser, personas, round,
     problem = make_problem()
     token = unfollow_url(personas.resident, problem).rstrip("/").rsplit("/", 1)[-1]
     response = browser.post(
-        reverse("ballot_link", args=[token]), ballot_fields({candidate_ids(round)[0]: 1})
+        reverse("rounds:ballot_link", args=[token]), ballot_fields({candidate_ids(round)[0]: 1})
     )
     assert response.status_code == 400
     assert not Ballot.objects.exists()

@@ -33,7 +33,7 @@ SECRET = "Qzgeheimxq"  # in the confidential details only
 
 
 def log_url(personas) -> str:
-    return reverse("problem_confidential_log", args=[personas.hood.slug])
+    return reverse("team:problem_confidential_log", args=[personas.hood.slug])
 
 
 def log_view(problem: Problem, user) -> None:
@@ -50,7 +50,7 @@ def test_log_permissions(as_persona, personas, make_problem, persona):
 
 
 def test_the_log_of_another_neighbourhood_is_refused(as_persona, personas):
-    url = reverse("problem_confidential_log", args=[personas.other_hood.slug])
+    url = reverse("team:problem_confidential_log", args=[personas.other_hood.slug])
     assert as_persona("chair").get(url).status_code == 403
     assert as_persona("outsider_chair").get(url).status_code == 200
 
@@ -139,7 +139,7 @@ def test_log_query_count_does_not_grow(as_persona, personas):
 def test_the_queue_logs_the_sensitive_problems_it_shows(as_persona, personas, make_problem):
     sensitive = make_problem(Status.NEW, category="drugsoverlast", title="Dealen op nr. 8")
     make_problem(Status.NEW, title="Afval")
-    response = as_persona("wijkagent").get(reverse("problem_queue", args=[personas.hood.slug]))
+    response = as_persona("wijkagent").get(reverse("team:problem_queue", args=[personas.hood.slug]))
     assert "Dealen op nr. 8" in response.content.decode()
     views = ConfidentialView.objects.filter(user=personas.wijkagent)
     assert list(views.values_list("problem", flat=True)) == [sensitive.pk]
@@ -181,16 +181,16 @@ def _page(personas, problem: Problem) -> str:
 
 
 def _queue(personas, problem: Problem) -> str:
-    return reverse("problem_queue", args=[personas.hood.slug])
+    return reverse("team:problem_queue", args=[personas.hood.slug])
 
 
 def _edit(personas, problem: Problem) -> str:
-    return reverse("problem_edit", args=[personas.hood.slug, problem.pk])
+    return reverse("team:problem_edit", args=[personas.hood.slug, problem.pk])
 
 
 def _photo(personas, problem: Problem) -> str:
     photo = problem.photos.get()
-    return reverse("problem_photo", args=[personas.hood.slug, problem.pk, photo.pk])
+    return reverse("report:problem_photo", args=[personas.hood.slug, problem.pk, photo.pk])
 
 
 def _analysis(personas, problem: Problem) -> str:
@@ -201,7 +201,7 @@ def _analysis(personas, problem: Problem) -> str:
         victims="Buren",
         offenders=f"Bezoekers {SECRET}",
     )
-    return reverse("analysis_edit", args=[personas.hood.slug, problem.pk])
+    return reverse("actions:analysis_edit", args=[personas.hood.slug, problem.pk])
 
 
 def _screen(personas, problem: Problem) -> str:
@@ -213,7 +213,9 @@ def _screen(personas, problem: Problem) -> str:
     item = meeting.items.get(kind=AgendaItem.Kind.NEW_PROBLEMS)
     AgendaItemProblem.objects.get_or_create(item=item, problem=problem, defaults={"position": 0})
     meeting_services.meeting_go_to(meeting=meeting, item=item)
-    return reverse("meeting_screen", args=[personas.hood.slug, meeting.pk]) + "?vertrouwelijk=1"
+    return (
+        reverse("room:meeting_screen", args=[personas.hood.slug, meeting.pk]) + "?vertrouwelijk=1"
+    )
 
 
 # Each screen and what only the team may see on it ("" for the photo: its bytes).
@@ -273,7 +275,7 @@ def test_a_newly_promoted_member_sets_up_totp_before_seeing_details(
     )
     response = client.get(page)
     assert response["Location"] == reverse("mfa_activate_totp")
-    queue = client.get(reverse("problem_queue", args=[personas.hood.slug]))
+    queue = client.get(reverse("team:problem_queue", args=[personas.hood.slug]))
     assert queue["Location"] == reverse("mfa_activate_totp")
     assert not ConfidentialView.objects.exists()
 

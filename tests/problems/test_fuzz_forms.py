@@ -130,15 +130,15 @@ def crawled(personas, make_problem, settings, tmp_path):
     slug = personas.hood.slug
     pages = [
         reverse("problem_list", args=[slug]),
-        reverse("problem_report", args=[slug]),
-        reverse("problem_queue", args=[slug]),
+        reverse("report:problem_report", args=[slug]),
+        reverse("team:problem_queue", args=[slug]),
         reverse("my_problems"),
     ]
     for problem in problems.values():
         pages += [
             reverse("problem", args=[slug, problem.pk]),
-            reverse("problem_edit", args=[slug, problem.pk]),
-            reverse("problem_chronic", args=[slug, problem.pk]),
+            reverse("team:problem_edit", args=[slug, problem.pk]),
+            reverse("team:problem_chronic", args=[slug, problem.pk]),
         ]
     found: dict[str, tuple[str, Form]] = {}
     for persona in ("chair", "second_resident"):

@@ -19,7 +19,7 @@ from residents.models import Membership, Organisation, Role
 from tests.conftest import PERSONA_NAMES
 
 AS = ActionStatus
-MY_ACTIONS = reverse("my_actions")
+MY_ACTIONS = reverse("actions:my_actions")
 TITLE_MARKER = "SENSITIVETITLEMARKER7710"
 REPORTER_MARKER = "REPORTERMARKER4431"
 CONFIDENTIAL_MARKER = "CONFIDENTIALMARKER8852"
@@ -44,7 +44,7 @@ def make_overdue(action: Action, days: int) -> None:
 
 
 def action_url(action: Action) -> str:
-    return reverse("action", args=[action.neighbourhood.slug, action.pk])
+    return reverse("actions:action", args=[action.neighbourhood.slug, action.pk])
 
 
 @pytest.fixture
@@ -202,7 +202,7 @@ def test_quick_progress_comes_back_to_my_actions(login, personas, priority, engl
     action = agree(personas, priority, "Politie surveilleert")
     client = login(personas.wijkagent)
     page = client.get(MY_ACTIONS).content.decode()
-    progress_url = reverse("action_progress", args=[personas.hood.slug, action.pk])
+    progress_url = reverse("actions:action_progress", args=[personas.hood.slug, action.pk])
     assert progress_url in page
     assert f'name="next" value="{MY_ACTIONS}"' in page
     response = client.post(
@@ -220,7 +220,7 @@ def test_quick_progress_comes_back_to_my_actions(login, personas, priority, engl
 def test_quick_progress_with_an_error_keeps_the_way_back(login, personas, priority, english_pages):
     action = agree(personas, priority, "Politie surveilleert")
     response = login(personas.wijkagent).post(
-        reverse("action_progress", args=[personas.hood.slug, action.pk]),
+        reverse("actions:action_progress", args=[personas.hood.slug, action.pk]),
         {"text": "", "version": action.version, "next": MY_ACTIONS},
     )
     assert response.status_code == 400
@@ -233,7 +233,7 @@ def test_quick_progress_with_an_error_keeps_the_way_back(login, personas, priori
 def test_quick_progress_never_leaves_the_site(login, personas, priority, target):
     action = agree(personas, priority, "Politie surveilleert")
     response = login(personas.wijkagent).post(
-        reverse("action_progress", args=[personas.hood.slug, action.pk]),
+        reverse("actions:action_progress", args=[personas.hood.slug, action.pk]),
         {"text": "Gedaan", "version": action.version, "next": target},
     )
     assert response.status_code == 302
@@ -243,7 +243,7 @@ def test_quick_progress_never_leaves_the_site(login, personas, priority, target)
 def test_another_organisations_professional_cannot_post_from_a_form(login, personas, priority):
     action = agree(personas, priority, "Politie surveilleert")
     response = login(personas.housing_contact).post(
-        reverse("action_progress", args=[personas.hood.slug, action.pk]),
+        reverse("actions:action_progress", args=[personas.hood.slug, action.pk]),
         {"text": "Ik ook", "version": action.version, "next": MY_ACTIONS},
     )
     assert response.status_code == 403

@@ -276,7 +276,7 @@ def photo_of(settings, tmp_path, make_problem):
 
 
 def photo_url(problem, photo) -> str:
-    return reverse("problem_photo", args=[problem.neighbourhood.slug, problem.pk, photo.pk])
+    return reverse("report:problem_photo", args=[problem.neighbourhood.slug, problem.pk, photo.pk])
 
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
@@ -319,8 +319,10 @@ def test_photo_of_another_problem_or_neighbourhood_is_404(as_persona, personas, 
     problem, photo = photo_of(Status.ACCEPTED)
     other, _other_photo = photo_of(Status.ACCEPTED)
     client = as_persona("resident")
-    wrong_problem = reverse("problem_photo", args=[personas.hood.slug, other.pk, photo.pk])
-    wrong_hood = reverse("problem_photo", args=[personas.other_hood.slug, problem.pk, photo.pk])
+    wrong_problem = reverse("report:problem_photo", args=[personas.hood.slug, other.pk, photo.pk])
+    wrong_hood = reverse(
+        "report:problem_photo", args=[personas.other_hood.slug, problem.pk, photo.pk]
+    )
     assert client.get(wrong_problem).status_code == 404
     assert client.get(wrong_hood).status_code == 404
     assert client.get(photo_url(problem, photo)).status_code == 200

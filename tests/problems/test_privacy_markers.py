@@ -195,7 +195,7 @@ def _prepare(client: Client, world: World) -> None:
     """What a page needs in the session first: an uploaded member list waits for the preview
     (refused with 403 for everyone but those who manage members, which is fine)."""
     upload = SimpleUploadedFile("leden.csv", MEMBER_FILE, "text/csv")
-    url = reverse("member_import", kwargs={"slug": world.personas.hood.slug})
+    url = reverse("members:member_import", kwargs={"slug": world.personas.hood.slug})
     assert client.post(url, {"file": upload}).status_code in (302, 403)
 
 

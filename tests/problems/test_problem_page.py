@@ -227,7 +227,7 @@ def test_photos_are_shown_unless_the_problem_is_sensitive(
     assert bool(response.context["photos"]) == shown, persona
     photo = problem.photos.get()
     try:
-        url = reverse("problem_photo", args=[personas.hood.slug, problem.pk, photo.pk])
+        url = reverse("report:problem_photo", args=[personas.hood.slug, problem.pk, photo.pk])
     except NoReverseMatch:
         pytest.skip("the report helper's problem_photo view is not there yet")
     assert (url in response.content.decode()) == shown
@@ -264,7 +264,7 @@ def test_reopen_request_form_for_residents_of_closed_problems(
         persona in residents
     )
     assert client.get(page_url(accepted)).context["reopen_form"] is None
-    reopen = reverse("problem_reopen_request", args=[personas.hood.slug, resolved.pk])
+    reopen = reverse("team:problem_reopen_request", args=[personas.hood.slug, resolved.pk])
     assert (reopen in client.get(page_url(resolved)).content.decode()) == (persona in residents)
 
 

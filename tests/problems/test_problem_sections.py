@@ -28,7 +28,7 @@ def page_url(problem: Problem) -> str:
 
 
 def meeting_url(meeting: Meeting) -> str:
-    return reverse("meeting", args=[meeting.neighbourhood.slug, meeting.pk])
+    return reverse("planning:meeting", args=[meeting.neighbourhood.slug, meeting.pk])
 
 
 def on_agenda(

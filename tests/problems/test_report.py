@@ -52,13 +52,13 @@ def test_report_post_permissions(as_persona, personas, persona):
 
 
 def test_report_in_another_neighbourhood_is_refused(as_persona, personas):
-    url = reverse("problem_report", args=[personas.other_hood.slug])
+    url = reverse("report:problem_report", args=[personas.other_hood.slug])
     assert as_persona("resident").post(url, valid_data()).status_code == 403
     assert not Problem.objects.exists()
 
 
 def test_unknown_neighbourhood_is_404(as_persona):
-    response = as_persona("resident").get(reverse("problem_report", args=["nergens"]))
+    response = as_persona("resident").get(reverse("report:problem_report", args=["nergens"]))
     assert response.status_code == 404
 
 
@@ -99,7 +99,7 @@ def test_sensitive_category_says_details_stay_with_the_team(as_persona, personas
 
 def test_title_suggests_similar_problems_while_typing(as_persona, personas):
     page = as_persona("resident").get(report_url(personas)).content.decode()
-    similar = reverse("problem_similar", args=[personas.hood.slug])
+    similar = reverse("report:problem_similar", args=[personas.hood.slug])
     assert f'hx-get="{similar}"' in page
     assert 'hx-trigger="input changed delay:400ms"' in page
     assert 'hx-target="#similar-problems"' in page

@@ -22,7 +22,9 @@ BASE_DIR = Path(django_settings.BASE_DIR)
 
 
 def report_page(as_persona, personas) -> str:
-    response = as_persona("resident").get(reverse("problem_report", args=[personas.hood.slug]))
+    response = as_persona("resident").get(
+        reverse("report:problem_report", args=[personas.hood.slug])
+    )
     assert response.status_code == 200
     return response.content.decode()
 
@@ -59,7 +61,9 @@ def settings_in_a_new_process(**env: str) -> subprocess.CompletedProcess[str]:
 
 def test_default_tile_server_is_pdok_and_the_csp_allows_only_its_origin(as_persona, personas):
     assert django_settings.MAP_TILE_URL == PDOK_TILES
-    response = as_persona("resident").get(reverse("problem_report", args=[personas.hood.slug]))
+    response = as_persona("resident").get(
+        reverse("report:problem_report", args=[personas.hood.slug])
+    )
     page = response.content.decode()
     assert f'data-tile-url="{PDOK_TILES}"' in map_field(page)
     # Images: this site, data: URLs (Leaflet's CSS) and the tile server, nothing else.
@@ -133,7 +137,7 @@ def test_tile_url_must_be_a_web_address(tile_url):
 
 
 def test_form_shown_again_keeps_the_point_for_the_map(as_persona, personas):
-    url = reverse("problem_report", args=[personas.hood.slug])
+    url = reverse("report:problem_report", args=[personas.hood.slug])
     response = as_persona("resident").post(
         url, {"title": "Afval", "latitude": "52.091234", "longitude": "5.121234"}
     )

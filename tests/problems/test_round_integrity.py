@@ -228,6 +228,7 @@ def test_a_vote_arriving_while_the_close_is_being_decided_is_refused(personas, r
 
     assert closed["status"] == "ok", closed
     assert voted["status"] == "error" and isinstance(voted["error"], RoundNotOpen), voted
+    assert voted["error"].code == "round_closed"
     assert stored(round, personas.second_resident) is None
     assert [c.pk for c in closed["value"]] == [first.pk]
 
@@ -303,6 +304,7 @@ def test_votes_racing_the_close_are_counted_or_refused_never_lost(personas, roun
             counted += 1
         else:
             assert isinstance(value, RoundNotOpen), value
+            assert value.code == "round_closed"
             assert stored(round, voter) is None
     final = {
         row.candidate.pk: (row.online, row.paper, row.voters) for row in round_results(round).rows
@@ -334,8 +336,9 @@ def test_only_resident_members_of_the_neighbourhood_vote_through_the_service(
     voter = personas.by_name(persona) or AnonymousUser()
     first = candidates_of(round)[0]
     before = version(round)
-    with pytest.raises(BallotInvalid):
+    with pytest.raises(BallotInvalid) as refused:
         ballot_cast(priority_round=round, voter=voter, points={first.pk: 2})  # type: ignore[arg-type]
+    assert refused.value.code == "not_a_voter"
     assert not Ballot.objects.filter(round=round).exists()
     assert version(round) == before
 
@@ -346,7 +349,7 @@ def test_only_resident_members_of_the_neighbourhood_vote_through_the_ballot_page
 ):
     first = candidates_of(round)[0]
     client = login(personas.by_name(persona))
-    url = reverse("ballot", args=[personas.hood.slug, round.pk])
+    url = reverse("rounds:ballot", args=[personas.hood.slug, round.pk])
     before = version(round)
     response = client.post(url, {f"points-{first.pk}": "2"})
     if persona == "anonymous":
@@ -362,7 +365,7 @@ def test_a_resident_of_this_neighbourhood_votes_through_the_ballot_page(login, p
     """The counterpart of the refusals above: the same POST by a resident is stored."""
     first = candidates_of(round)[0]
     client = login(personas.resident)
-    url = reverse("ballot", args=[personas.hood.slug, round.pk])
+    url = reverse("rounds:ballot", args=[personas.hood.slug, round.pk])
     response = client.post(url, {f"points-{first.pk}": "2"})
     assert response.status_code in {302, 303}
     assert stored(round, personas.resident) == {first.pk: 2}
@@ -373,12 +376,13 @@ def test_a_closed_round_refuses_votes_and_keeps_the_ballots(login, personas, rou
     ballot_cast(priority_round=round, voter=personas.resident, points={first.pk: 3})
     round_close(priority_round=round, by=personas.chair)
     before = version(round)
-    with pytest.raises(RoundNotOpen):
+    with pytest.raises(RoundNotOpen) as again:
         ballot_cast(priority_round=round, voter=personas.resident, points={second.pk: 3})
+    assert again.value.code == "round_closed"
     with pytest.raises(RoundNotOpen):
         ballot_cast(priority_round=round, voter=personas.second_resident, points={second.pk: 1})
     response = login(personas.resident).post(
-        reverse("ballot", args=[personas.hood.slug, round.pk]), {f"points-{second.pk}": "3"}
+        reverse("rounds:ballot", args=[personas.hood.slug, round.pk]), {f"points-{second.pk}": "3"}
     )
     assert response.status_code not in {302, 303}
     assert stored(round, personas.resident) == {first.pk: 3}
@@ -392,8 +396,9 @@ def test_a_round_past_its_closing_time_refuses_votes(personas, round):
     first = candidates_of(round)[0]
     PriorityRound.objects.filter(pk=round.pk).update(closes_at=timezone.now())
     round.refresh_from_db()
-    with pytest.raises(RoundNotOpen):
+    with pytest.raises(RoundNotOpen) as refused:
         ballot_cast(priority_round=round, voter=personas.resident, points={first.pk: 1})
+    assert refused.value.code == "round_past_closing"
     assert stored(round, personas.resident) is None
 
 
@@ -419,18 +424,19 @@ def tampered(round: PriorityRound, other: PriorityRound) -> dict[str, dict[Any, 
     }
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        "negative",
-        "over budget",
-        "over the most on one problem",
-        "unknown problem",
-        "another round's problem",
-        "not a number",
-        "not whole",
-    ],
-)
+# Each tampered case and the code the service refuses it with.
+REFUSED_WITH = {
+    "negative": "points_negative",
+    "over budget": "over_budget",
+    "over the most on one problem": "points_over_max",
+    "unknown problem": "not_in_round",
+    "another round's problem": "not_in_round",
+    "not a number": "points_not_whole",
+    "not whole": "points_not_whole",
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED_WITH))
 def test_tampered_values_are_refused_and_change_nothing(
     as_persona, personas, round, other_round, case
 ):
@@ -441,10 +447,11 @@ def test_tampered_values_are_refused_and_change_nothing(
 
     with pytest.raises(BallotInvalid) as refused:
         ballot_cast(priority_round=round, voter=personas.resident, points=points)
+    assert refused.value.code == REFUSED_WITH[case]
     assert refused.value.messages and all(refused.value.messages)
 
     response = as_persona("resident").post(
-        reverse("ballot", args=[personas.hood.slug, round.pk]),
+        reverse("rounds:ballot", args=[personas.hood.slug, round.pk]),
         {f"points-{pk}": str(value) for pk, value in points.items()},
     )
     assert response.status_code not in {302, 303}  # not "saved"

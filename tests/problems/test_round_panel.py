@@ -110,7 +110,7 @@ def test_the_vote_panel_is_registered_for_the_prioritise_item():
 def test_without_a_round_the_chair_is_offered_to_prepare_one(personas, meeting):
     html = render_panel(meeting, public=False, user=personas.chair)
     assert "This meeting has no priority round yet." in html
-    assert f'href="{meeting_url("round", meeting)}"' in html
+    assert f'href="{meeting_url("rounds:round", meeting)}"' in html
     # The agenda screen's note fields still work as for any item.
     assert "The notes and the decision below work as usual" in html
 
@@ -118,7 +118,7 @@ def test_without_a_round_the_chair_is_offered_to_prepare_one(personas, meeting):
 def test_without_a_round_the_minute_taker_gets_no_link_to_curate(personas, meeting):
     html = render_panel(meeting, public=False, user=personas.minute_taker)
     assert "This meeting has no priority round yet." in html
-    assert f'href="{meeting_url("round", meeting)}"' not in html
+    assert f'href="{meeting_url("rounds:round", meeting)}"' not in html
 
 
 def test_without_a_round_the_projector_says_so(meeting):
@@ -153,7 +153,9 @@ def test_before_the_reveal_the_projector_lists_the_ballot_in_its_own_order(perso
 
 def test_the_projector_shows_a_qr_code_to_the_ballot_page(with_ballot_page, settings, round):
     html = render_panel(round.meeting, public=True)
-    address = settings.SITE_URL + reverse("ballot", args=[round.neighbourhood.slug, round.pk])
+    address = settings.SITE_URL + reverse(
+        "rounds:ballot", args=[round.neighbourhood.slug, round.pk]
+    )
     assert 'src="data:image/svg+xml' in html
     assert address.split("://", 1)[1] in html
     assert "Vote with your phone" in html
@@ -164,7 +166,9 @@ def test_without_a_ballot_page_the_projector_shows_no_qr_code(monkeypatch, round
 
     real = round_panels.maybe_url
     monkeypatch.setattr(
-        round_panels, "maybe_url", lambda name, *a: "" if name == "ballot" else real(name, *a)
+        round_panels,
+        "maybe_url",
+        lambda name, *a: "" if name == "rounds:ballot" else real(name, *a),
     )
     html = render_panel(round.meeting, public=True)
     assert "Vote with your phone" not in html
@@ -240,20 +244,20 @@ def test_the_results_have_a_table_for_screen_readers(personas, voted, problems):
 
 def test_the_chairs_panel_links_to_the_round_and_the_paper_ballots(personas, voted):
     html = render_panel(voted.meeting, public=False, user=personas.chair)
-    assert f'href="{meeting_url("round", voted.meeting)}"' in html
-    assert f'href="{meeting_url("round_paper", voted.meeting)}"' in html
+    assert f'href="{meeting_url("rounds:round", voted.meeting)}"' in html
+    assert f'href="{meeting_url("rounds:round_paper", voted.meeting)}"' in html
     assert 'id="round-show"' in html
     minute_taker = render_panel(voted.meeting, public=False, user=personas.minute_taker)
-    assert f'href="{meeting_url("round", voted.meeting)}"' not in minute_taker
-    assert f'href="{meeting_url("round_paper", voted.meeting)}"' in minute_taker
+    assert f'href="{meeting_url("rounds:round", voted.meeting)}"' not in minute_taker
+    assert f'href="{meeting_url("rounds:round_paper", voted.meeting)}"' in minute_taker
 
 
 def test_the_chairs_panel_polls_every_two_seconds_with_its_etag(as_persona, personas, voted):
     client = as_persona("chair")
     html = render_panel(voted.meeting, public=False, user=personas.chair)
-    live = client.get(meeting_url("round_panel_live", voted.meeting))
+    live = client.get(meeting_url("rounds:round_panel_live", voted.meeting))
     etag = live["ETag"]
-    assert f'hx-get="{meeting_url("round_panel_live", voted.meeting)}"' in html
+    assert f'hx-get="{meeting_url("rounds:round_panel_live", voted.meeting)}"' in html
     assert 'hx-trigger="every 2s"' in html
     assert 'hx-swap="outerHTML"' in html
     headers = html.split('hx-headers="', 1)[1].split('"', 1)[0].replace("&quot;", '"')
@@ -265,7 +269,7 @@ def test_the_agenda_screen_shows_the_vote_panel(as_persona, voted):
     meeting_services.meeting_go_to(meeting=meeting, item=item_of(meeting, Kind.PRIORITISE))
     html = (
         as_persona("chair")
-        .get(reverse("meeting_screen", args=[meeting.neighbourhood.slug, meeting.pk]))
+        .get(reverse("room:meeting_screen", args=[meeting.neighbourhood.slug, meeting.pk]))
         .content.decode()
     )
     assert 'id="round-panel"' in html
@@ -276,7 +280,7 @@ def test_the_projector_page_shows_the_vote_panel(client, english_pages, with_bal
     meeting = voted.meeting
     meeting_services.meeting_go_to(meeting=meeting, item=item_of(meeting, Kind.PRIORITISE))
     meeting.refresh_from_db()
-    html = client.get(reverse("projector", args=[meeting.projector_key])).content.decode()
+    html = client.get(reverse("room:projector", args=[meeting.projector_key])).content.decode()
     assert "Vote with your phone" in html
     assert str(HIDDEN_HANDS) not in html
 
@@ -286,7 +290,7 @@ def test_the_projector_page_shows_the_vote_panel(client, english_pages, with_bal
 
 def test_the_live_panel_answers_304_with_one_query_while_nothing_changed(as_persona, voted):
     client = as_persona("chair")
-    target = meeting_url("round_panel_live", voted.meeting)
+    target = meeting_url("rounds:round_panel_live", voted.meeting)
     first = client.get(target)
     assert first.status_code == 200
     assert 'id="round-live"' in first.content.decode()
@@ -310,7 +314,7 @@ def test_the_live_panel_answers_304_with_one_query_while_nothing_changed(as_pers
 
 def test_the_live_panel_answers_200_after_a_vote(as_persona, personas, voted, problems):
     client = as_persona("chair")
-    target = meeting_url("round_panel_live", voted.meeting)
+    target = meeting_url("rounds:round_panel_live", voted.meeting)
     etag = client.get(target)["ETag"]
     vote(voted, personas.minute_taker, {candidate_of(voted, problems[2]): 3})
     changed = client.get(target, HTTP_IF_NONE_MATCH=etag, HTTP_HX_REQUEST="true")
@@ -326,7 +330,7 @@ def test_the_live_panel_answers_200_after_a_vote(as_persona, personas, voted, pr
 
 def test_revealing_changes_the_live_etag(as_persona, voted):
     client = as_persona("chair")
-    target = meeting_url("round_panel_live", voted.meeting)
+    target = meeting_url("rounds:round_panel_live", voted.meeting)
     etag = client.get(target)["ETag"]
     round_services.round_results_show(priority_round=fresh(voted))
     assert client.get(target, HTTP_IF_NONE_MATCH=etag).status_code == 200
@@ -334,7 +338,7 @@ def test_revealing_changes_the_live_etag(as_persona, voted):
 
 def test_the_live_panel_without_a_round_and_after_it_is_made(as_persona, meeting, problems):
     client = as_persona("chair")
-    target = meeting_url("round_panel_live", meeting)
+    target = meeting_url("rounds:round_panel_live", meeting)
     empty = client.get(target)
     assert "This meeting has no priority round yet." in empty.content.decode()
     assert client.get(target, HTTP_IF_NONE_MATCH=empty["ETag"]).status_code == 304
@@ -344,7 +348,7 @@ def test_the_live_panel_without_a_round_and_after_it_is_made(as_persona, meeting
 
 def test_the_live_etag_follows_the_language(as_persona, voted, settings):
     client = as_persona("chair")
-    target = meeting_url("round_panel_live", voted.meeting)
+    target = meeting_url("rounds:round_panel_live", voted.meeting)
     english = client.get(target)["ETag"]
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
     assert client.get(target, HTTP_IF_NONE_MATCH=english).status_code == 200
@@ -382,7 +386,7 @@ def test_the_live_panel_asks_the_same_number_of_queries_for_a_longer_ballot(
     as_persona, personas, voted
 ):
     client = as_persona("chair")
-    target = meeting_url("round_panel_live", voted.meeting)
+    target = meeting_url("rounds:round_panel_live", voted.meeting)
     client.get(target)
     vote(voted, personas.minute_taker, {voted.candidates.first(): 1})
     with CaptureQueriesContext(connection) as small:

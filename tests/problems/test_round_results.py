@@ -52,11 +52,11 @@ def marked_voters(personas: Personas, count: int, start: int = 0) -> list[User]:
 
 
 def results_url(round: PriorityRound) -> str:
-    return reverse("round_results", args=[round.neighbourhood.slug, round.pk])
+    return reverse("rounds:round_results", args=[round.neighbourhood.slug, round.pk])
 
 
 def pdf_url(round: PriorityRound) -> str:
-    return reverse("round_ballot_pdf", args=[round.neighbourhood.slug, round.pk])
+    return reverse("rounds:round_ballot_pdf", args=[round.neighbourhood.slug, round.pk])
 
 
 @pytest.fixture
@@ -121,9 +121,9 @@ def test_results_are_public_once_the_round_is_closed(as_persona, personas, voted
 def test_a_round_under_another_neighbourhood_or_unknown_is_404(as_persona, personas, voted_round):
     round_close(priority_round=voted_round, by=personas.chair)
     client = as_persona("chair")
-    wrong = reverse("round_results", args=[personas.other_hood.slug, voted_round.pk])
+    wrong = reverse("rounds:round_results", args=[personas.other_hood.slug, voted_round.pk])
     assert client.get(wrong).status_code == 404
-    unknown = reverse("round_results", args=[personas.hood.slug, voted_round.pk + 999])
+    unknown = reverse("rounds:round_results", args=[personas.hood.slug, voted_round.pk + 999])
     assert client.get(unknown).status_code == 404
 
 
@@ -177,8 +177,10 @@ def test_a_tie_decided_in_the_room_shows_the_note_and_the_choice(
     first, second = candidates_of(round)
     ballot_cast(priority_round=round, voter=personas.resident, points={first.pk: 2, second.pk: 2})
     Neighbourhood.objects.filter(pk=personas.hood.pk).update(max_active_priorities=1)
-    with pytest.raises(TieUndecided):
+    with pytest.raises(TieUndecided) as undecided:
         round_close(priority_round=round, by=personas.chair)
+    assert undecided.value.code == "tie_undecided"
+    assert [c.pk for c in undecided.value.tied] == [first.pk, second.pk]
     round_close(
         priority_round=round,
         by=personas.chair,
@@ -210,7 +212,7 @@ def test_results_never_name_a_voter(as_persona, personas, make_problem):
     client = as_persona("anonymous")
     pages += [
         client.get(results_url(round)),
-        client.get(reverse("rounds", args=[personas.hood.slug])),
+        client.get(reverse("rounds:rounds", args=[personas.hood.slug])),
         client.get(reverse("neighbourhood", args=[personas.hood.slug])),
     ]
     for response in pages:
@@ -237,7 +239,7 @@ def test_an_open_round_links_to_the_ballot_and_the_team_to_the_paper_ballot(
     as_persona, personas, voted_round
 ):
     round_results_show(priority_round=voted_round)
-    ballot = reverse("ballot", args=[personas.hood.slug, voted_round.pk])
+    ballot = reverse("rounds:ballot", args=[personas.hood.slug, voted_round.pk])
     html = as_persona("resident").get(results_url(voted_round)).content.decode()
     assert f'href="{ballot}"' in html
     assert pdf_url(voted_round) not in html
@@ -292,7 +294,7 @@ def test_results_page_query_count_does_not_grow_with_ballots_or_candidates(
 
 
 def history_url(personas: Personas) -> str:
-    return reverse("rounds", args=[personas.hood.slug])
+    return reverse("rounds:rounds", args=[personas.hood.slug])
 
 
 def test_history_lists_rounds_newest_first_with_what_they_decided(
@@ -363,7 +365,7 @@ def hood_url(personas: Personas) -> str:
 def test_neighbourhood_page_calls_residents_to_vote_while_a_round_is_open(
     as_persona, personas, voted_round
 ):
-    ballot = reverse("ballot", args=[personas.hood.slug, voted_round.pk])
+    ballot = reverse("rounds:ballot", args=[personas.hood.slug, voted_round.pk])
     for persona in ("anonymous", "resident"):
         html = as_persona(persona).get(hood_url(personas)).content.decode()
         assert "Vote on the priorities" in html and f'href="{ballot}"' in html
@@ -463,7 +465,7 @@ def test_paper_ballot_is_for_the_team_running_the_meeting_and_the_office(
 
 
 def test_paper_ballot_of_another_neighbourhood_is_not_found(as_persona, personas, voted_round):
-    url = reverse("round_ballot_pdf", args=[personas.other_hood.slug, voted_round.pk])
+    url = reverse("rounds:round_ballot_pdf", args=[personas.other_hood.slug, voted_round.pk])
     assert as_persona("chair").get(url).status_code == 404
     assert as_persona("outsider_chair").get(pdf_url(voted_round)).status_code == 403
 
@@ -552,7 +554,7 @@ def test_paper_ballot_url_falls_back_to_the_neighbourhood_page_without_a_ballot_
     real_reverse = reverse
 
     def no_ballot(name: str, *args: Any, **kwargs: Any) -> str:
-        if name == "ballot":
+        if name == "rounds:ballot":
             raise NoReverseMatch(name)
         return real_reverse(name, *args, **kwargs)
 

@@ -15,7 +15,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def similar_url(personas, title: str) -> str:
-    return reverse("problem_similar", args=[personas.hood.slug]) + f"?title={title}"
+    return reverse("report:problem_similar", args=[personas.hood.slug]) + f"?title={title}"
 
 
 def suggest(client, personas, title: str) -> str:
@@ -180,7 +180,7 @@ def test_without_javascript_the_form_page_shows_the_suggestions(as_persona, pers
     make_problem(Status.ACCEPTED, title="Zwerfvuil bij de glasbak")
     client = as_persona("resident")
     response = client.get(similar_url(personas, "glasbak"))
-    report = reverse("problem_report", args=[personas.hood.slug])
+    report = reverse("report:problem_report", args=[personas.hood.slug])
     assert response.status_code == 302 and response.url == f"{report}?title=glasbak"
     page = client.get(response.url).content.decode()
     assert 'value="glasbak"' in page and "Zwerfvuil bij de glasbak" in page
@@ -189,7 +189,7 @@ def test_without_javascript_the_form_page_shows_the_suggestions(as_persona, pers
 def test_form_that_comes_back_shows_the_suggestions(as_persona, personas, make_problem):
     make_problem(Status.ACCEPTED, title="Zwerfvuil bij de glasbak")
     response = as_persona("resident").post(
-        reverse("problem_report", args=[personas.hood.slug]), {"title": "vuil glasbak"}
+        reverse("report:problem_report", args=[personas.hood.slug]), {"title": "vuil glasbak"}
     )
     assert response.status_code == 200
     assert "Zwerfvuil bij de glasbak" in response.content.decode()

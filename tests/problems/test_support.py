@@ -10,6 +10,7 @@ from problems.models import Follow, Problem, Support
 from problems.services import problem_follow, problem_support
 from problems.workflow import Status
 from tests.conftest import PERSONA_NAMES, assert_status
+from tests.support import view_name
 
 SUPPORTERS = {"resident", "second_resident", "chair", "minute_taker"}
 LOGGED_IN = set(PERSONA_NAMES) - {"anonymous"}
@@ -17,7 +18,7 @@ HTMX = {"HX-Request": "true"}
 
 
 def url(name: str, problem: Problem) -> str:
-    return reverse(name, args=[problem.neighbourhood.slug, problem.pk])
+    return reverse(view_name(name), args=[problem.neighbourhood.slug, problem.pk])
 
 
 @pytest.fixture

@@ -330,7 +330,7 @@ def test_links_that_are_not_this_persons_survey_link_are_refused(
             not_a_resolution,
         ]
         for broken in refused:
-            url = reverse("survey_link", args=[broken])
+            url = reverse("actions:survey_link", args=[broken])
             page = phone.get(url)
             assert page.status_code == 400, broken
             assert "This link does not work" in page.content.decode()

@@ -16,11 +16,11 @@ TEST_KEYS = [key for key, _label in CHRONIC_TESTS]
 
 
 def edit_url(problem: Problem) -> str:
-    return reverse("problem_edit", args=[problem.neighbourhood.slug, problem.pk])
+    return reverse("team:problem_edit", args=[problem.neighbourhood.slug, problem.pk])
 
 
 def chronic_url(problem: Problem) -> str:
-    return reverse("problem_chronic", args=[problem.neighbourhood.slug, problem.pk])
+    return reverse("team:problem_chronic", args=[problem.neighbourhood.slug, problem.pk])
 
 
 def edit_data(problem: Problem, **changes: object) -> dict[str, object]:

@@ -23,7 +23,7 @@ RESIDENTS = {"resident", "second_resident", "minute_taker"}
 
 
 def transition_url(problem: Problem) -> str:
-    return reverse("problem_transition", args=[problem.neighbourhood.slug, problem.pk])
+    return reverse("team:problem_transition", args=[problem.neighbourhood.slug, problem.pk])
 
 
 def snapshot(problem: Problem) -> tuple:
@@ -281,13 +281,13 @@ def test_panel_has_a_form_per_move_posting_to_the_status_view(personas, make_pro
     html = _panel(personas, problem, personas.chair)
     assert html.count(f'action="{transition_url(problem)}"') == 3  # accept, decline, merge
     assert 'name="into"' in html and 'name="confidential_note"' in html
-    assert reverse("problem_edit", args=[personas.hood.slug, problem.pk]) in html
-    assert reverse("problem_chronic", args=[personas.hood.slug, problem.pk]) not in html
+    assert reverse("team:problem_edit", args=[personas.hood.slug, problem.pk]) in html
+    assert reverse("team:problem_chronic", args=[personas.hood.slug, problem.pk]) not in html
 
 
 def test_panel_links_chronic_for_the_chair_only(personas, make_problem):
     problem = make_problem(Status.ACCEPTED)
-    chronic = reverse("problem_chronic", args=[personas.hood.slug, problem.pk])
+    chronic = reverse("team:problem_chronic", args=[personas.hood.slug, problem.pk])
     assert chronic in _panel(personas, problem, personas.chair)
     office = _panel(personas, problem, personas.office)
     assert chronic not in office
@@ -306,7 +306,7 @@ def test_panel_without_the_moves_in_context_links_to_the_status_page(personas, m
 
 
 def reopen_url(problem: Problem) -> str:
-    return reverse("problem_reopen_request", args=[problem.neighbourhood.slug, problem.pk])
+    return reverse("team:problem_reopen_request", args=[problem.neighbourhood.slug, problem.pk])
 
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)

@@ -20,7 +20,7 @@ VIEW_CONFIDENTIAL = {"chair", "wijkagent", "housing_contact", "office", "coordin
 
 
 def queue_url(personas) -> str:
-    return reverse("problem_queue", args=[personas.hood.slug])
+    return reverse("team:problem_queue", args=[personas.hood.slug])
 
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
@@ -34,7 +34,7 @@ def test_queue_permissions(as_persona, personas, make_problem, persona):
 
 
 def test_queue_of_another_neighbourhood_is_refused(as_persona, personas):
-    url = reverse("problem_queue", args=[personas.other_hood.slug])
+    url = reverse("team:problem_queue", args=[personas.other_hood.slug])
     assert as_persona("chair").get(url).status_code == 403
     assert as_persona("outsider_chair").get(url).status_code == 200
 
@@ -95,15 +95,17 @@ def test_chair_and_office_get_the_moves_they_may_make_professionals_none(
 ):
     new = make_problem(Status.NEW, title="Nieuw")
     candidate = make_problem(Status.CANDIDATE, title="Kandidaat")
-    transition_new = reverse("problem_transition", args=[personas.hood.slug, new.pk])
-    transition_candidate = reverse("problem_transition", args=[personas.hood.slug, candidate.pk])
+    transition_new = reverse("team:problem_transition", args=[personas.hood.slug, new.pk])
+    transition_candidate = reverse(
+        "team:problem_transition", args=[personas.hood.slug, candidate.pk]
+    )
 
     chair = as_persona("chair").get(queue_url(personas)).content.decode()
     assert f'action="{transition_new}"' in chair  # accept: one tap
     assert f"{transition_new}?move=decline" in chair  # decline needs a public reason
     assert f"{transition_new}?move=merge" in chair
     assert f'action="{transition_candidate}"' in chair  # not chosen
-    assert reverse("problem_edit", args=[personas.hood.slug, new.pk]) in chair
+    assert reverse("team:problem_edit", args=[personas.hood.slug, new.pk]) in chair
 
     office = as_persona("office").get(queue_url(personas)).content.decode()
     assert f'action="{transition_new}"' in office
@@ -112,13 +114,13 @@ def test_chair_and_office_get_the_moves_they_may_make_professionals_none(
 
     wijkagent = as_persona("wijkagent").get(queue_url(personas)).content.decode()
     assert transition_new not in wijkagent
-    assert reverse("problem_edit", args=[personas.hood.slug, new.pk]) not in wijkagent
+    assert reverse("team:problem_edit", args=[personas.hood.slug, new.pk]) not in wijkagent
 
 
 def test_accepting_from_the_queue_returns_to_the_queue(as_persona, personas, make_problem):
     new = make_problem(Status.NEW)
     response = as_persona("office").post(
-        reverse("problem_transition", args=[personas.hood.slug, new.pk]),
+        reverse("team:problem_transition", args=[personas.hood.slug, new.pk]),
         {"move": "accept", "next": queue_url(personas)},
     )
     assert response.status_code == 302 and response.url == queue_url(personas)
@@ -145,7 +147,7 @@ def test_a_problem_open_longer_than_the_threshold_is_likely_chronic(
     )
     html = as_persona("chair").get(queue_url(personas)).content.decode()
     assert "Lang open" in html
-    assert reverse("problem_chronic", args=[personas.hood.slug, problem.pk]) in html
+    assert reverse("team:problem_chronic", args=[personas.hood.slug, problem.pk]) in html
 
 
 def _fill(personas, count: int) -> None:

@@ -436,7 +436,7 @@ def test_the_reporter_gets_their_confidential_details_and_since(personas, login)
         confidential_details="Het gaat om nummer 14, de zwarte auto",
         since="sinds de zomer van 2025",
     )
-    response = login(personas.resident).get(reverse("my_data_export"))
+    response = login(personas.resident).get(reverse("account:my_data_export"))
     [report] = json.loads(response.content)["problems"]["reported"]
     assert report["confidential_details"] == "Het gaat om nummer 14, de zwarte auto"
     assert report["since"] == "sinds de zomer van 2025"

@@ -76,7 +76,7 @@ def chair(as_persona):
 def urls(personas) -> dict[str, str]:
     slug = personas.hood.slug
     return {
-        name: reverse(f"member_import{suffix}", args=[slug])
+        name: reverse(f"members:member_import{suffix}", args=[slug])
         for name, suffix in [
             ("upload", ""),
             ("preview", "_preview"),
@@ -416,7 +416,7 @@ def test_confirm_imports_good_rows_in_one_go(chair, personas):
     send(chair, personas, content)
     response = confirm(chair, personas)
     assert response.status_code == 302 and response.url == reverse(
-        "members", args=[personas.hood.slug]
+        "members:members", args=[personas.hood.slug]
     )
     sanne = User.objects.get(email="sanne@example.nl")
     assert (sanne.display_name, sanne.postcode, sanne.house_number) == (

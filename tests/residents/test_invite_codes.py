@@ -29,11 +29,11 @@ def as_persona(login, personas, settings):
 
 
 def codes_url(personas) -> str:
-    return reverse("invite_codes", args=[personas.hood.slug])
+    return reverse("members:invite_codes", args=[personas.hood.slug])
 
 
 def sheet_url(personas) -> str:
-    return reverse("invite_sheet", args=[personas.hood.slug])
+    return reverse("members:invite_sheet", args=[personas.hood.slug])
 
 
 def make_codes(personas, count: int, **kwargs) -> list[InviteCode]:
@@ -63,7 +63,8 @@ def test_invite_codes_page_permissions(as_persona, personas, invite_code, person
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_generate_permissions(as_persona, personas, persona):
     response = as_persona(persona).post(
-        reverse("invite_codes_generate", args=[personas.hood.slug]), {"count": 3, "valid_days": 30}
+        reverse("members:invite_codes_generate", args=[personas.hood.slug]),
+        {"count": 3, "valid_days": 30},
     )
     assert response.status_code == expected(persona, 302)
     made = InviteCode.objects.filter(neighbourhood=personas.hood).count()
@@ -81,7 +82,7 @@ def test_sheet_permissions(as_persona, personas, invite_code, persona):
 def test_chair_of_another_neighbourhood_sees_no_codes_here(as_persona, personas, invite_code):
     client = as_persona("outsider_chair")
     assert client.get(codes_url(personas)).status_code == 403
-    own = client.get(reverse("invite_codes", args=[personas.other_hood.slug]))
+    own = client.get(reverse("members:invite_codes", args=[personas.other_hood.slug]))
     assert own.status_code == 200
     assert invite_code.code not in own.content.decode()
 
@@ -93,7 +94,8 @@ def test_chair_makes_codes_and_is_offered_to_print_just_those(as_persona, person
     old = make_codes(personas, 2)
     client = as_persona("chair")
     response = client.post(
-        reverse("invite_codes_generate", args=[personas.hood.slug]), {"count": 12, "valid_days": 14}
+        reverse("members:invite_codes_generate", args=[personas.hood.slug]),
+        {"count": 12, "valid_days": 14},
     )
     new = list(InviteCode.objects.exclude(pk__in=[c.pk for c in old]).order_by("pk"))
     assert len(new) == 12
@@ -122,7 +124,7 @@ def test_chair_makes_codes_and_is_offered_to_print_just_those(as_persona, person
 )
 def test_bad_numbers_are_form_errors(as_persona, personas, count, days, message):
     response = as_persona("chair").post(
-        reverse("invite_codes_generate", args=[personas.hood.slug]),
+        reverse("members:invite_codes_generate", args=[personas.hood.slug]),
         {"count": count, "valid_days": days},
     )
     assert response.status_code == 200

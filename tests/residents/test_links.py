@@ -76,7 +76,7 @@ def test_unsubscribe_link_is_bound_to_the_person_themselves(personas):
 def test_token_is_url_safe_and_reasonably_short(personas):
     token = unsubscribe_token(personas.resident)
     assert len(token) < 250
-    assert reverse("unsubscribe", kwargs={"token": token}).endswith(f"/{token}/")
+    assert reverse("account:unsubscribe", kwargs={"token": token}).endswith(f"/{token}/")
 
 
 def test_reading_with_the_expected_object_accepts_it(personas, hood_link):
@@ -269,7 +269,7 @@ def test_unsubscribe_headers_offer_one_click(personas, settings):
 
 
 def test_opening_the_unsubscribe_link_only_asks_for_confirmation(personas, client):
-    url = reverse("unsubscribe", kwargs={"token": unsubscribe_token(personas.resident)})
+    url = reverse("account:unsubscribe", kwargs={"token": unsubscribe_token(personas.resident)})
     response = client.get(url)
     assert response.status_code == 200
     html = response.content.decode()
@@ -281,7 +281,9 @@ def test_confirming_turns_off_mail_and_nothing_else(personas, client):
     user = personas.resident
     User.objects.filter(pk=user.pk).update(consent_named_in_minutes=True)
     before: dict[str, object] = dict(User.objects.filter(pk=user.pk).values().get())
-    response = client.post(reverse("unsubscribe", kwargs={"token": unsubscribe_token(user)}))
+    response = client.post(
+        reverse("account:unsubscribe", kwargs={"token": unsubscribe_token(user)})
+    )
     assert response.status_code == 200
     after: dict[str, object] = dict(User.objects.filter(pk=user.pk).values().get())
     assert before == after
@@ -298,7 +300,7 @@ def test_confirming_turns_off_mail_and_nothing_else(personas, client):
 
 def test_one_click_post_from_a_mail_provider_needs_no_session_or_csrf(personas):
     provider = Client(enforce_csrf_checks=True)
-    url = reverse("unsubscribe", kwargs={"token": unsubscribe_token(personas.resident)})
+    url = reverse("account:unsubscribe", kwargs={"token": unsubscribe_token(personas.resident)})
     for _attempt in range(2):  # providers may retry; that is fine
         response = provider.post(url, {"List-Unsubscribe": "One-Click"})
         assert response.status_code == 200
@@ -307,19 +309,19 @@ def test_one_click_post_from_a_mail_provider_needs_no_session_or_csrf(personas):
 
 
 def test_using_an_unsubscribe_link_never_logs_anyone_in(personas, client):
-    url = reverse("unsubscribe", kwargs={"token": unsubscribe_token(personas.resident)})
+    url = reverse("account:unsubscribe", kwargs={"token": unsubscribe_token(personas.resident)})
     for response in (client.get(url), client.post(url)):
         assert response.status_code == 200
         assert response.wsgi_request.user.is_anonymous
         assert SESSION_KEY not in client.session
-    response = client.get(reverse("my_data"))
+    response = client.get(reverse("account:my_data"))
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
 
 
 def test_someone_elses_link_changes_their_mail_but_not_who_is_logged_in(personas, login):
     client = login(personas.second_resident)
-    url = reverse("unsubscribe", kwargs={"token": unsubscribe_token(personas.resident)})
+    url = reverse("account:unsubscribe", kwargs={"token": unsubscribe_token(personas.resident)})
     response = client.post(url)
     assert response.wsgi_request.user == personas.second_resident
     assert client.session[SESSION_KEY] == str(personas.second_resident.pk)
@@ -330,7 +332,7 @@ def test_someone_elses_link_changes_their_mail_but_not_who_is_logged_in(personas
 def test_a_tampered_unsubscribe_link_shows_an_error_and_changes_nothing(personas, client):
     token = unsubscribe_token(personas.resident)
     tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
-    response = client.post(reverse("unsubscribe", kwargs={"token": tampered}))
+    response = client.post(reverse("account:unsubscribe", kwargs={"token": tampered}))
     assert response.status_code == 400
     assert "This link does not work" in response.content.decode()
     assert wants_mail(personas.resident, "agenda")
@@ -339,7 +341,7 @@ def test_a_tampered_unsubscribe_link_shows_an_error_and_changes_nothing(personas
 def test_an_expired_unsubscribe_link_says_so(personas, client, _frozen_time):
     token = unsubscribe_token(personas.resident, expires_at=NOW + timedelta(days=1))
     _frozen_time.move_to(NOW + timedelta(days=2))
-    response = client.post(reverse("unsubscribe", kwargs={"token": token}))
+    response = client.post(reverse("account:unsubscribe", kwargs={"token": token}))
     assert response.status_code == 410
     assert "This link has expired" in response.content.decode()
     assert wants_mail(personas.resident, "agenda")
@@ -349,7 +351,7 @@ def test_the_unsubscribe_page_says_when_mail_is_already_off(personas, client):
     User.objects.filter(pk=personas.resident.pk).update(language="en")  # the page speaks theirs
     mail_preferences_off_everywhere(user=personas.resident, topics=["agenda", "minutes", "digest"])
     response = client.get(
-        reverse("unsubscribe", kwargs={"token": unsubscribe_token(personas.resident)})
+        reverse("account:unsubscribe", kwargs={"token": unsubscribe_token(personas.resident)})
     )
     assert "You already get none of these e-mails" in response.content.decode()
     assert 'method="post"' not in response.content.decode().split('id="main"')[1]
@@ -357,7 +359,7 @@ def test_the_unsubscribe_page_says_when_mail_is_already_off(personas, client):
 
 def test_the_unsubscribe_view_shows_no_personal_data(personas, client):
     response = client.get(
-        reverse("unsubscribe", kwargs={"token": unsubscribe_token(personas.resident)})
+        reverse("account:unsubscribe", kwargs={"token": unsubscribe_token(personas.resident)})
     )
     html = response.content.decode()
     assert personas.resident.email not in html

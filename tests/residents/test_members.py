@@ -13,6 +13,7 @@ from django.urls import reverse
 from residents.models import InviteCode, Membership, Role, User
 from residents.services import membership_approve, membership_roles_set, paper_resident_add
 from tests.conftest import PERSONA_NAMES, assert_status, make_person
+from tests.support import view_name
 
 VIEW_MEMBERS = {"chair", "minute_taker", "office", "coordinator"}
 MANAGE_MEMBERS = {"chair", "coordinator"}
@@ -24,7 +25,7 @@ def pending_membership(personas) -> Membership:
 
 
 def members_url(personas) -> str:
-    return reverse("members", args=[personas.hood.slug])
+    return reverse("members:members", args=[personas.hood.slug])
 
 
 # --- Permissions -------------------------------------------------------------------------
@@ -42,7 +43,7 @@ def test_members_page_permissions(as_persona, personas, persona):
 def test_approve_permissions(as_persona, personas, persona):
     membership = pending_membership(personas)
     response = as_persona(persona).post(
-        reverse("member_approve", args=[personas.hood.slug, membership.pk])
+        reverse("members:member_approve", args=[personas.hood.slug, membership.pk])
     )
     assert_status(response, persona, MANAGE_MEMBERS, 302)
     membership.refresh_from_db()
@@ -54,7 +55,7 @@ def test_approve_permissions(as_persona, personas, persona):
 def test_reject_permissions(as_persona, personas, persona):
     membership = pending_membership(personas)
     response = as_persona(persona).post(
-        reverse("member_reject", args=[personas.hood.slug, membership.pk])
+        reverse("members:member_reject", args=[personas.hood.slug, membership.pk])
     )
     assert_status(response, persona, MANAGE_MEMBERS, 302)
     membership.refresh_from_db()
@@ -63,13 +64,13 @@ def test_reject_permissions(as_persona, personas, persona):
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_roles_page_permissions(as_persona, personas, persona):
-    url = reverse("member_roles", args=[personas.hood.slug, personas.resident.pk])
+    url = reverse("members:member_roles", args=[personas.hood.slug, personas.resident.pk])
     assert_status(as_persona(persona).get(url), persona, SET_ROLES, 200)
 
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_roles_save_permissions(as_persona, personas, persona):
-    url = reverse("member_roles", args=[personas.hood.slug, personas.resident.pk])
+    url = reverse("members:member_roles", args=[personas.hood.slug, personas.resident.pk])
     response = as_persona(persona).post(url, {"roles": ["resident", "minute_taker"]})
     assert_status(response, persona, SET_ROLES, 302)
     has_role = (
@@ -82,13 +83,13 @@ def test_roles_save_permissions(as_persona, personas, persona):
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_invite_page_permissions(as_persona, personas, persona):
-    url = reverse("member_invite", args=[personas.hood.slug])
+    url = reverse("members:member_invite", args=[personas.hood.slug])
     assert_status(as_persona(persona).get(url), persona, MANAGE_MEMBERS, 200)
 
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_invite_send_permissions(as_persona, personas, persona):
-    url = reverse("member_invite", args=[personas.hood.slug])
+    url = reverse("members:member_invite", args=[personas.hood.slug])
     response = as_persona(persona).post(url, {"email": "nieuw@example.nl"})
     assert_status(response, persona, MANAGE_MEMBERS, 302)
     assert InviteCode.objects.filter(email="nieuw@example.nl").exists() == (
@@ -98,7 +99,7 @@ def test_invite_send_permissions(as_persona, personas, persona):
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_paper_resident_permissions(as_persona, personas, persona):
-    url = reverse("member_add_paper", args=[personas.hood.slug])
+    url = reverse("members:member_add_paper", args=[personas.hood.slug])
     client = as_persona(persona)
     assert_status(client.get(url), persona, MANAGE_MEMBERS, 200)
     response = client.post(
@@ -117,7 +118,9 @@ def test_members_page_lists_applications_first_then_members_with_all_roles(as_pe
     assert pending < html.index("Mohamed Bouzid")
     assert "tomasz@example.nl" in html
     assert (
-        reverse("member_approve", args=[personas.hood.slug, pending_membership(personas).pk])
+        reverse(
+            "members:member_approve", args=[personas.hood.slug, pending_membership(personas).pk]
+        )
         in html
     )
     # Lotte holds two roles; both are shown in her row.
@@ -134,16 +137,22 @@ def test_minute_taker_sees_members_but_cannot_decide_or_set_roles(as_persona, pe
     html = as_persona("minute_taker").get(members_url(personas)).content.decode()
     assert "Tomasz Kowalski" in html
     assert (
-        reverse("member_approve", args=[personas.hood.slug, pending_membership(personas).pk])
+        reverse(
+            "members:member_approve", args=[personas.hood.slug, pending_membership(personas).pk]
+        )
         not in html
     )
-    assert reverse("member_roles", args=[personas.hood.slug, personas.resident.pk]) not in html
-    assert reverse("member_invite", args=[personas.hood.slug]) not in html
+    assert (
+        reverse("members:member_roles", args=[personas.hood.slug, personas.resident.pk]) not in html
+    )
+    assert reverse("members:member_invite", args=[personas.hood.slug]) not in html
 
 
 def test_approve_and_reject_forms_work_without_javascript(as_persona, personas):
     html = as_persona("chair").get(members_url(personas)).content.decode()
-    url = reverse("member_approve", args=[personas.hood.slug, pending_membership(personas).pk])
+    url = reverse(
+        "members:member_approve", args=[personas.hood.slug, pending_membership(personas).pk]
+    )
     assert f'method="post" action="{url}"' in html
     assert f'hx-post="{url}"' in html
     assert "style=" not in html and "<script>" not in html and " onclick" not in html
@@ -194,7 +203,7 @@ def test_chair_approves_an_application_and_the_applicant_gets_one_mail(
     as_persona, personas, django_capture_on_commit_callbacks
 ):
     membership = pending_membership(personas)
-    url = reverse("member_approve", args=[personas.hood.slug, membership.pk])
+    url = reverse("members:member_approve", args=[personas.hood.slug, membership.pk])
     client = as_persona("chair")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url)
@@ -263,7 +272,9 @@ def test_chair_turns_down_an_application_without_mail(
 ):
     membership = pending_membership(personas)
     with django_capture_on_commit_callbacks(execute=True):
-        as_persona("chair").post(reverse("member_reject", args=[personas.hood.slug, membership.pk]))
+        as_persona("chair").post(
+            reverse("members:member_reject", args=[personas.hood.slug, membership.pk])
+        )
     membership.refresh_from_db()
     assert membership.status == "rejected" and membership.decided_by == personas.chair
     assert mail.outbox == []
@@ -272,7 +283,7 @@ def test_chair_turns_down_an_application_without_mail(
 def test_htmx_approval_swaps_only_the_row(as_persona, personas):
     membership = pending_membership(personas)
     response = as_persona("chair").post(
-        reverse("member_approve", args=[personas.hood.slug, membership.pk]),
+        reverse("members:member_approve", args=[personas.hood.slug, membership.pk]),
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
@@ -283,7 +294,9 @@ def test_htmx_approval_swaps_only_the_row(as_persona, personas):
 
 
 def test_approving_requires_post(as_persona, personas):
-    url = reverse("member_approve", args=[personas.hood.slug, pending_membership(personas).pk])
+    url = reverse(
+        "members:member_approve", args=[personas.hood.slug, pending_membership(personas).pk]
+    )
     assert as_persona("chair").get(url).status_code == 405
 
 
@@ -295,18 +308,22 @@ def test_chair_cannot_decide_on_an_application_of_another_neighbourhood(as_perso
     )
     # Through their own neighbourhood's address: the id is not found there.
     response = as_persona("chair").post(
-        reverse("member_approve", args=[personas.hood.slug, elsewhere.pk])
+        reverse("members:member_approve", args=[personas.hood.slug, elsewhere.pk])
     )
     assert response.status_code == 404
     # The chair of the other neighbourhood cannot reach this one's applications either.
     mine = pending_membership(personas)
     client = as_persona("outsider_chair")
     assert (
-        client.post(reverse("member_approve", args=[personas.other_hood.slug, mine.pk])).status_code
+        client.post(
+            reverse("members:member_approve", args=[personas.other_hood.slug, mine.pk])
+        ).status_code
         == 404
     )
     assert (
-        client.post(reverse("member_approve", args=[personas.hood.slug, mine.pk])).status_code
+        client.post(
+            reverse("members:member_approve", args=[personas.hood.slug, mine.pk])
+        ).status_code
         == 403
     )
     elsewhere.refresh_from_db()
@@ -318,7 +335,7 @@ def test_chair_cannot_decide_on_an_application_of_another_neighbourhood(as_perso
 
 
 def roles_url(personas, user: User) -> str:
-    return reverse("member_roles", args=[personas.hood.slug, user.pk])
+    return reverse("members:member_roles", args=[personas.hood.slug, user.pk])
 
 
 def active_roles(personas, user: User) -> set[str]:
@@ -447,7 +464,7 @@ def test_invitation_mail_has_the_code_and_a_prefilled_join_link(
     settings.SITE_URL = "https://buurt.example.nl"
     with django_capture_on_commit_callbacks(execute=True):
         response = as_persona("chair").post(
-            reverse("member_invite", args=[personas.hood.slug]),
+            reverse("members:member_invite", args=[personas.hood.slug]),
             {"name": "Sanne", "email": "Sanne@Example.nl"},
         )
     assert response.status_code == 302
@@ -471,7 +488,7 @@ def test_invitation_mail_has_the_code_and_a_prefilled_join_link(
 @pytest.mark.parametrize("email", ["mohamed@example.nl", "TOMASZ@example.nl"])
 def test_no_invitation_for_members_or_applicants(as_persona, personas, email):
     response = as_persona("chair").post(
-        reverse("member_invite", args=[personas.hood.slug]), {"email": email}
+        reverse("members:member_invite", args=[personas.hood.slug]), {"email": email}
     )
     assert response.status_code == 200
     assert "error-summary" in response.content.decode()
@@ -480,7 +497,7 @@ def test_no_invitation_for_members_or_applicants(as_persona, personas, email):
 
 def test_invitation_needs_a_valid_address(as_persona, personas):
     response = as_persona("chair").post(
-        reverse("member_invite", args=[personas.hood.slug]), {"email": "geen-adres"}
+        reverse("members:member_invite", args=[personas.hood.slug]), {"email": "geen-adres"}
     )
     assert response.status_code == 200
     assert "Fill in a valid e-mail address" in response.content.decode()
@@ -497,7 +514,7 @@ def test_join_page_prefills_the_code_from_the_link(client, personas, invite_code
 
 def test_chair_adds_a_paper_resident(as_persona, personas):
     response = as_persona("chair").post(
-        reverse("member_add_paper", args=[personas.hood.slug]),
+        reverse("members:member_add_paper", args=[personas.hood.slug]),
         {"name": "  Truus   Bakker ", "postcode": "3527 gh", "house_number": "3b"},
     )
     assert response.status_code == 302 and response.url == members_url(personas)
@@ -514,7 +531,7 @@ def test_chair_adds_a_paper_resident(as_persona, personas):
 
 
 def test_add_another_returns_to_the_empty_form(as_persona, personas):
-    url = reverse("member_add_paper", args=[personas.hood.slug])
+    url = reverse("members:member_add_paper", args=[personas.hood.slug])
     response = as_persona("chair").post(
         url, {"name": "Truus Bakker", "postcode": "3527GH", "house_number": "3", "add_another": "1"}
     )
@@ -534,7 +551,7 @@ def test_add_another_returns_to_the_empty_form(as_persona, personas):
 def test_paper_resident_form_errors(as_persona, personas, data, message):
     users = User.objects.count()
     response = as_persona("chair").post(
-        reverse("member_add_paper", args=[personas.hood.slug]), data
+        reverse("members:member_add_paper", args=[personas.hood.slug]), data
     )
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -556,7 +573,7 @@ def test_paper_resident_service_makes_an_active_member_without_email(personas):
     "page", ["members", "member_invite", "member_add_paper", "member_import", "invite_codes"]
 )
 def test_pages_have_no_inline_scripts_or_styles(as_persona, personas, page):
-    response = as_persona("chair").get(reverse(page, args=[personas.hood.slug]))
+    response = as_persona("chair").get(reverse(view_name(page), args=[personas.hood.slug]))
     html = response.content.decode()
     assert response.status_code == 200
     assert "style=" not in html and "<style" not in html
@@ -569,17 +586,17 @@ def test_unconfirmed_sign_ups_are_not_shown_to_the_chair(login, personas):
 
     EmailAddress.objects.filter(user=personas.pending_resident).update(verified=False)
     client = login(personas.chair)
-    html = client.get(reverse("members", args=[personas.hood.slug])).content.decode()
+    html = client.get(reverse("members:members", args=[personas.hood.slug])).content.decode()
     assert personas.pending_resident.display_name not in html
     EmailAddress.objects.filter(user=personas.pending_resident).update(verified=True)
-    html = client.get(reverse("members", args=[personas.hood.slug])).content.decode()
+    html = client.get(reverse("members:members", args=[personas.hood.slug])).content.decode()
     assert personas.pending_resident.display_name in html
 
 
 def test_paper_resident_keeps_a_note_on_how_to_reach_them(login, personas):
     client = login(personas.chair)
     client.post(
-        reverse("member_add_paper", args=[personas.hood.slug]),
+        reverse("members:member_add_paper", args=[personas.hood.slug]),
         {
             "name": "Riet Pronk",
             "postcode": "3527 AA",
@@ -589,5 +606,5 @@ def test_paper_resident_keeps_a_note_on_how_to_reach_them(login, personas):
     )
     riet = User.objects.get(display_name="Riet Pronk")
     assert riet.email is None and riet.contact_note.startswith("06-12345678")
-    html = client.get(reverse("members", args=[personas.hood.slug])).content.decode()
+    html = client.get(reverse("members:members", args=[personas.hood.slug])).content.decode()
     assert "06-12345678" in html

@@ -7,17 +7,18 @@ from django.urls import reverse
 
 from residents.middleware import TeamSecondFactorMiddleware
 from residents.models import Membership, Role
+from tests.support import view_name
 
 
 def test_htmx_request_after_session_expiry_gets_a_full_page_redirect(client, personas):
-    url = reverse("members", args=[personas.hood.slug])
+    url = reverse("members:members", args=[personas.hood.slug])
     response = client.get(url, headers={"hx-request": "true"})
     assert response.status_code == 200
     assert response["HX-Redirect"].startswith(reverse("account_login"))
 
 
 def test_plain_request_keeps_the_normal_redirect(client, personas):
-    response = client.get(reverse("members", args=[personas.hood.slug]))
+    response = client.get(reverse("members:members", args=[personas.hood.slug]))
     assert response.status_code == 302
     assert "HX-Redirect" not in response
 
@@ -54,7 +55,7 @@ def test_with_a_device_but_not_passed_in_this_session_only_confidential_pages_as
     """Asked at the moment of need (problems.confidential), not on every page."""
     client.force_login(personas.chair)  # has TOTP, did not give it in this session
     assert client.get(reverse("neighbourhood", args=[personas.hood.slug])).status_code == 200
-    queue = client.get(reverse("problem_queue", args=[personas.hood.slug]))
+    queue = client.get(reverse("team:problem_queue", args=[personas.hood.slug]))
     assert queue["Location"].startswith(reverse("mfa_reauthenticate") + "?next=")
 
 
@@ -74,4 +75,4 @@ def test_a_session_that_passed_asks_the_database_nothing(
 def test_a_resident_session_is_never_sent_anywhere(login, personas):
     client = login(personas.resident)
     for name in ("home", "my_problems", "my_data"):
-        assert client.get(reverse(name)).status_code == 200, name
+        assert client.get(reverse(view_name(name))).status_code == 200, name

@@ -53,10 +53,10 @@ def own_pages(user: User) -> list[str]:
     assert membership is not None
     slug = membership.neighbourhood.slug
     return [
-        reverse("my_data"),
-        reverse("my_data_export"),
-        reverse("leave_neighbourhood", kwargs={"slug": slug}),
-        reverse("delete_account"),
+        reverse("account:my_data"),
+        reverse("account:my_data_export"),
+        reverse("account:leave_neighbourhood", kwargs={"slug": slug}),
+        reverse("account:delete_account"),
     ]
 
 
@@ -78,7 +78,7 @@ def test_anonymous_visitors_are_sent_to_log_in(personas, client, method):
 
 def test_the_page_shows_only_the_persons_own_data(personas, login):
     client = login(personas.resident)
-    response = client.get(reverse("my_data"))
+    response = client.get(reverse("account:my_data"))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Mohamed Bouzid" in html
@@ -99,15 +99,15 @@ def test_the_page_lists_every_membership_with_its_status(personas, login):
         status=Membership.Status.LEFT,
         left_at=NOW,
     )
-    html = login(personas.minute_taker).get(reverse("my_data")).content.decode()
+    html = login(personas.minute_taker).get(reverse("account:my_data")).content.decode()
     assert "Minute-taker" in html and "Resident" in html
     assert "Poelenburg" in html and "Left" in html and "Active" in html
-    assert reverse("leave_neighbourhood", kwargs={"slug": "kanaleneiland-noord"}) in html
-    assert reverse("leave_neighbourhood", kwargs={"slug": "poelenburg"}) not in html
+    assert reverse("account:leave_neighbourhood", kwargs={"slug": "kanaleneiland-noord"}) in html
+    assert reverse("account:leave_neighbourhood", kwargs={"slug": "poelenburg"}) not in html
 
 
 def test_a_pending_application_is_shown_as_waiting(personas, login):
-    html = login(personas.pending_resident).get(reverse("my_data")).content.decode()
+    html = login(personas.pending_resident).get(reverse("account:my_data")).content.decode()
     assert "Waiting for approval" in html
 
 
@@ -116,7 +116,7 @@ def test_query_count_does_not_grow_with_memberships(personas, login):
 
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse("my_data")).status_code == 200
+            assert client.get(reverse("account:my_data")).status_code == 200
         return len(queries)
 
     count()  # the first request of a session also checks for a second factor
@@ -134,8 +134,8 @@ def test_query_count_does_not_grow_with_memberships(personas, login):
 
 def test_saving_changes_the_details(personas, login):
     client = login(personas.resident)
-    response = client.post(reverse("my_data"), PROFILE, follow=True)
-    assert response.redirect_chain == [(reverse("my_data"), 302)]
+    response = client.post(reverse("account:my_data"), PROFILE, follow=True)
+    assert response.redirect_chain == [(reverse("account:my_data"), 302)]
     assert "Your details have been saved." in response.content.decode()
     user = User.objects.get(pk=personas.resident.pk)
     assert user.display_name == "Mo Bouzid"
@@ -162,7 +162,7 @@ ALL_ON = {"agenda": "on", "minutes": "on", "digest": "on", "problem_status": "on
 def test_the_reminder_and_the_minutes_as_pdf_are_settings_of_ones_own(personas, login):
     client = login(personas.resident)
     hood = personas.hood
-    html = client.get(reverse("my_data")).content.decode()
+    html = client.get(reverse("account:my_data")).content.decode()
     assert 'type="checkbox" name="minutes_as_pdf"' in html
     assert "Send me the minutes as a PDF attachment" in html
     for value in ("always", "coming", "never"):
@@ -172,7 +172,7 @@ def test_the_reminder_and_the_minutes_as_pdf_are_settings_of_ones_own(personas, 
     )
     assert " checked" in tag  # the default: only after saying one comes
     client.post(
-        reverse("my_data"),
+        reverse("account:my_data"),
         {**PROFILE, **mail_form(hood, meeting_reminder="always", **ALL_ON), "minutes_as_pdf": "on"},
     )
     user = User.objects.get(pk=personas.resident.pk)
@@ -180,12 +180,12 @@ def test_the_reminder_and_the_minutes_as_pdf_are_settings_of_ones_own(personas, 
     assert list(MailPreference.objects.values_list("topic", "enabled")) == [
         ("meeting_reminder", True)
     ]  # the other switches stayed at their default: no rows
-    html = client.get(reverse("my_data")).content.decode()
+    html = client.get(reverse("account:my_data")).content.decode()
     [tag] = re.findall(
         rf'<input[^>]*name="mail_{hood.pk}_meeting_reminder"[^>]*"always"[^>]*>', html
     )
     assert " checked" in tag
-    client.post(reverse("my_data"), {**PROFILE, **mail_form(hood, **ALL_ON)})
+    client.post(reverse("account:my_data"), {**PROFILE, **mail_form(hood, **ALL_ON)})
     user = User.objects.get(pk=personas.resident.pk)
     assert user.minutes_as_pdf is False and not MailPreference.objects.exists()
     assert User.objects.get(pk=personas.second_resident.pk).minutes_as_pdf is False
@@ -198,7 +198,7 @@ def test_every_kind_of_mail_is_a_switch_per_neighbourhood(personas, login):
     hood, other = personas.hood, personas.other_hood
     Membership.objects.create(user=personas.resident, neighbourhood=other, status="active")
     client = login(personas.resident)
-    html = client.get(reverse("my_data")).content.decode()
+    html = client.get(reverse("account:my_data")).content.decode()
     for topic in ("agenda", "minutes", "digest", "problem_status", "survey"):
         for place in (hood, other):
             [tag] = re.findall(rf'<input[^>]*name="mail_{place.pk}_{topic}"[^>]*>', html)
@@ -206,22 +206,22 @@ def test_every_kind_of_mail_is_a_switch_per_neighbourhood(personas, login):
     assert f"E-mail from {hood.name}" in html and f"E-mail from {other.name}" in html
     # The digest and the survey off in one neighbourhood; the other is not touched.
     switches = {**ALL_ON, "digest": "", "survey": ""}
-    client.post(reverse("my_data"), {**PROFILE, **mail_form(hood, **switches)})
+    client.post(reverse("account:my_data"), {**PROFILE, **mail_form(hood, **switches)})
     assert set(MailPreference.objects.values_list("neighbourhood", "topic", "enabled")) == {
         (hood.pk, "digest", False),
         (hood.pk, "survey", False),
     }
-    html = client.get(reverse("my_data")).content.decode()
+    html = client.get(reverse("account:my_data")).content.decode()
     [tag] = re.findall(rf'<input[^>]*name="mail_{hood.pk}_digest"[^>]*>', html)
     assert " checked" not in tag
     # Turned back on: the rows go, the default (on) holds again.
-    client.post(reverse("my_data"), {**PROFILE, **mail_form(hood, **ALL_ON)})
+    client.post(reverse("account:my_data"), {**PROFILE, **mail_form(hood, **ALL_ON)})
     assert not MailPreference.objects.exists()
 
 
 def test_the_address_can_be_removed(personas, login):
     login(personas.resident).post(
-        reverse("my_data"), {**PROFILE, "postcode": "", "house_number": ""}
+        reverse("account:my_data"), {**PROFILE, "postcode": "", "house_number": ""}
     )
     user = User.objects.get(pk=personas.resident.pk)
     assert (user.postcode, user.house_number) == ("", "")
@@ -229,19 +229,21 @@ def test_the_address_can_be_removed(personas, login):
 
 def test_changing_the_language_switches_the_site_too(personas, login, settings):
     client = login(personas.resident)
-    response = client.post(reverse("my_data"), {**PROFILE, "language": "en"})
+    response = client.post(reverse("account:my_data"), {**PROFILE, "language": "en"})
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     assert User.objects.get(pk=personas.resident.pk).language == "en"
 
 
 def test_saving_without_changing_the_language_keeps_the_site_language(personas, login, settings):
-    response = login(personas.resident).post(reverse("my_data"), PROFILE)
+    response = login(personas.resident).post(reverse("account:my_data"), PROFILE)
     assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
 
 
 def test_moving_out_of_the_neighbourhood_gives_a_warning(personas, login):
     response = login(personas.resident).post(
-        reverse("my_data"), {**PROFILE, "postcode": "1503 AB", "house_number": "3"}, follow=True
+        reverse("account:my_data"),
+        {**PROFILE, "postcode": "1503 AB", "house_number": "3"},
+        follow=True,
     )
     assert "Your new address is not in Kanaleneiland-Noord" in response.content.decode()
 
@@ -260,7 +262,7 @@ def test_moving_out_of_the_neighbourhood_gives_a_warning(personas, login):
 def test_mistakes_are_summarised_at_the_top_and_nothing_is_saved(
     personas, login, change, field, message
 ):
-    response = login(personas.resident).post(reverse("my_data"), {**PROFILE, **change})
+    response = login(personas.resident).post(reverse("account:my_data"), {**PROFILE, **change})
     assert response.status_code == 200
     html = response.content.decode()
     assert 'class="error-summary"' in html
@@ -277,7 +279,7 @@ def test_mistakes_are_summarised_at_the_top_and_nothing_is_saved(
 def test_export_is_a_json_download_of_the_persons_own_data(personas, login):
     membership = Membership.objects.get(user=personas.resident)
     Membership.objects.filter(pk=membership.pk).update(decided_by=personas.chair, decided_at=NOW)
-    response = login(personas.resident).get(reverse("my_data_export"))
+    response = login(personas.resident).get(reverse("account:my_data_export"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     assert response["Content-Disposition"].startswith("attachment; filename=")
@@ -298,7 +300,7 @@ def test_export_is_a_json_download_of_the_persons_own_data(personas, login):
 
 def test_export_never_contains_anyone_elses_data(personas, login):
     Membership.objects.filter(user=personas.resident).update(decided_by=personas.chair)
-    body = login(personas.resident).get(reverse("my_data_export")).content.decode()
+    body = login(personas.resident).get(reverse("account:my_data_export")).content.decode()
     for name in (
         "second_resident",
         "paper_resident",
@@ -321,7 +323,7 @@ def test_export_never_contains_anyone_elses_data(personas, login):
 
 
 def test_export_says_a_second_factor_exists_without_its_secret(personas, login):
-    data = json.loads(login(personas.wijkagent).get(reverse("my_data_export")).content)
+    data = json.loads(login(personas.wijkagent).get(reverse("account:my_data_export")).content)
     assert {factor["type"] for factor in data["second_factors"]} == {"totp", "recovery_codes"}
     secrets = [a.data for a in Authenticator.objects.filter(user=personas.wijkagent)]
     body = json.dumps(data)
@@ -350,7 +352,9 @@ def test_other_apps_can_add_a_section_to_the_export(personas):
 
 def test_leaving_asks_for_confirmation_first(personas, login):
     client = login(personas.resident)
-    response = client.get(reverse("leave_neighbourhood", kwargs={"slug": personas.hood.slug}))
+    response = client.get(
+        reverse("account:leave_neighbourhood", kwargs={"slug": personas.hood.slug})
+    )
     assert response.status_code == 200
     assert "Do you want to leave Kanaleneiland-Noord?" in response.content.decode()
     assert Membership.objects.get(user=personas.resident).status == "active"
@@ -367,9 +371,9 @@ def test_leaving_ends_every_role_in_that_neighbourhood_only(personas, login):
     client = login(personas.minute_taker)
     with time_machine.travel(NOW, tick=False):
         response = client.post(
-            reverse("leave_neighbourhood", kwargs={"slug": personas.hood.slug}), follow=True
+            reverse("account:leave_neighbourhood", kwargs={"slug": personas.hood.slug}), follow=True
         )
-    assert response.redirect_chain == [(reverse("my_data"), 302)]
+    assert response.redirect_chain == [(reverse("account:my_data"), 302)]
     assert "You have left Kanaleneiland-Noord." in response.content.decode()
     here = Membership.objects.filter(user=personas.minute_taker, neighbourhood=personas.hood)
     assert {(m.role, m.status, m.left_at) for m in here} == {
@@ -385,7 +389,7 @@ def test_leaving_ends_every_role_in_that_neighbourhood_only(personas, login):
 
 def test_a_pending_application_can_be_withdrawn(personas, login):
     login(personas.pending_resident).post(
-        reverse("leave_neighbourhood", kwargs={"slug": personas.hood.slug})
+        reverse("account:leave_neighbourhood", kwargs={"slug": personas.hood.slug})
     )
     assert Membership.objects.get(user=personas.pending_resident).status == "left"
 
@@ -393,16 +397,16 @@ def test_a_pending_application_can_be_withdrawn(personas, login):
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_leaving_a_neighbourhood_one_is_not_part_of_is_not_found(personas, login, method):
     client = login(personas.outsider)
-    url = reverse("leave_neighbourhood", kwargs={"slug": personas.hood.slug})
+    url = reverse("account:leave_neighbourhood", kwargs={"slug": personas.hood.slug})
     assert getattr(client, method)(url).status_code == 404
     assert Membership.objects.filter(neighbourhood=personas.hood, status="left").count() == 0
-    missing = reverse("leave_neighbourhood", kwargs={"slug": "does-not-exist"})
+    missing = reverse("account:leave_neighbourhood", kwargs={"slug": "does-not-exist"})
     assert getattr(client, method)(missing).status_code == 404
 
 
 def test_leaving_twice_is_not_found_the_second_time(personas, login):
     client = login(personas.resident)
-    url = reverse("leave_neighbourhood", kwargs={"slug": personas.hood.slug})
+    url = reverse("account:leave_neighbourhood", kwargs={"slug": personas.hood.slug})
     client.post(url)
     assert client.post(url).status_code == 404
 
@@ -411,7 +415,7 @@ def test_leaving_twice_is_not_found_the_second_time(personas, login):
 
 
 def test_deleting_asks_for_confirmation_and_explains_what_happens(personas, login):
-    response = login(personas.minute_taker).get(reverse("delete_account"))
+    response = login(personas.minute_taker).get(reverse("account:delete_account"))
     assert response.status_code == 200
     html = response.content.decode()
     assert "You cannot undo this." in html
@@ -439,7 +443,7 @@ def test_deleting_erases_personal_data_at_once(personas, login):
     )
     client = login(user)
     with time_machine.travel(NOW, tick=False):
-        response = client.post(reverse("delete_account"), follow=True)
+        response = client.post(reverse("account:delete_account"), follow=True)
     assert response.redirect_chain == [(reverse("home"), 302)]
     assert "Your account has been deleted." in response.content.decode()
 
@@ -465,23 +469,23 @@ def test_deleting_ends_every_session(personas, login):
     other_device = Client()
     other_device.force_login(personas.resident)
     client = login(personas.resident)
-    client.post(reverse("delete_account"))
+    client.post(reverse("account:delete_account"))
     assert SESSION_KEY not in client.session
     for device in (client, other_device):
-        response = device.get(reverse("my_data"))
+        response = device.get(reverse("account:my_data"))
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_deleting_leaves_other_people_alone(personas, login):
     before = list(User.objects.exclude(pk=personas.resident.pk).values().order_by("pk"))
-    login(personas.resident).post(reverse("delete_account"))
+    login(personas.resident).post(reverse("account:delete_account"))
     assert list(User.objects.exclude(pk=personas.resident.pk).values().order_by("pk")) == before
     assert Membership.objects.get(user=personas.second_resident).status == "active"
 
 
 def test_a_coordinator_who_deletes_the_account_stops_coordinating(personas, login):
-    login(personas.coordinator).post(reverse("delete_account"))
+    login(personas.coordinator).post(reverse("account:delete_account"))
     assert not Coordinator.objects.filter(user=personas.coordinator).exists()
     assert not User.objects.get(pk=personas.coordinator.pk).is_active
 

@@ -10,6 +10,8 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
 
+from tests.support import view_name
+
 
 @pytest.fixture(autouse=True)
 def _english(settings, client):
@@ -81,7 +83,7 @@ def test_the_privacy_statement_covers_what_the_law_asks(db, client):
         "django_language",
     ):
         assert fact in html, fact
-    assert reverse("my_data") in html
+    assert reverse("account:my_data") in html
 
 
 def test_the_privacy_statement_names_the_retention_period(db):
@@ -159,7 +161,7 @@ def test_the_accessibility_contact_can_be_configured(db):
 
 @pytest.mark.parametrize("name", ["privacy", "accessibility"])
 def test_statements_have_one_h1_and_linkable_sections(db, client, name):
-    html = main_of(client.get(reverse(name)).content.decode())
+    html = main_of(client.get(reverse(view_name(name))).content.decode())
     assert html.count("<h1") == 1
     for anchor in re.findall(r'href="#([\w-]+)"', html):
         assert f'id="{anchor}"' in html

@@ -434,7 +434,9 @@ def action_create(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
                     request,
                     _("The action is agreed. It comes back at every meeting until it is done."),
                 )
-                return redirect(reverse("action", kwargs={"slug": hood.slug, "pk": created.pk}))
+                return redirect(
+                    reverse("actions:action", kwargs={"slug": hood.slug, "pk": created.pk})
+                )
     return render(request, FORM_TEMPLATE, {**context, "form": form}, status=status)
 
 
@@ -515,7 +517,7 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
             "more": len(found) > MY_ACTIONS_LIMIT,
             "limit": MY_ACTIONS_LIMIT,
             "show_all": show_all,
-            "next": reverse("my_actions") + ("?alle=1" if show_all else ""),
+            "next": reverse("actions:my_actions") + ("?alle=1" if show_all else ""),
             "has_organisation": bool(own),
         },
     )

@@ -15,16 +15,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages.constants import DEFAULT_TAGS
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from buurtoverleg.forms import first_error
+from buurtoverleg.forms import add_service_errors, error_text, first_error
 from buurtoverleg.htmx import partial_or_redirect
 from buurtoverleg.http import AuthenticatedHttpRequest
 from meetings import services as meeting_services
@@ -140,7 +140,7 @@ def _search_context(
     data = {"q": query} if query is not None else request.GET
     form = MemberSearchForm(
         data,
-        search_url=reverse("attendance_search", args=[meeting.neighbourhood.slug, meeting.pk]),
+        search_url=reverse("room:attendance_search", args=[meeting.neighbourhood.slug, meeting.pk]),
     )
     words = form.words()
     found, more = members_matching(meeting.neighbourhood, words, SEARCH_LIMIT)
@@ -238,13 +238,7 @@ def _done(
 
 
 def _attendance_url(meeting: Meeting) -> str:
-    return reverse("meeting_attendance", args=[meeting.neighbourhood.slug, meeting.pk])
-
-
-def _not_recordable(meeting: Meeting) -> str:
-    if meeting.cancelled:
-        return _("This meeting was cancelled: there is no attendance to record.")
-    return _("The minutes of this meeting are published: the attendance list can no longer change.")
+    return reverse("room:meeting_attendance", args=[meeting.neighbourhood.slug, meeting.pk])
 
 
 # --- The attendance screen --------------------------------------------------------------------
@@ -291,8 +285,8 @@ def attendance_add(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
             kind=Attendance.Kind.PROFESSIONAL if professional else Attendance.Kind.RESIDENT,
             organisation=professional.organisation if professional else None,
         )
-    except MeetingStateError:
-        return _done(request, meeting, messages.ERROR, _not_recordable(meeting))
+    except ValidationError as refused:
+        return _done(request, meeting, messages.ERROR, error_text(refused))
     name = person.display_name
     if not created:
         return _done(
@@ -335,8 +329,11 @@ def attendance_add_guest(request: AuthenticatedHttpRequest, slug: str, pk: int) 
             organisation=organisation,
             kind=Attendance.Kind.PROFESSIONAL,
         )
-    except MeetingStateError:
-        return _done(request, meeting, messages.ERROR, _not_recordable(meeting))
+    except MeetingStateError as refused:
+        return _done(request, meeting, messages.ERROR, error_text(refused))
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _page(request, meeting, access, guest_form=form)
     return _done(
         request,
         meeting,
@@ -359,8 +356,8 @@ def attendance_remove(
     name = (row.user.display_name if row.user else row.name) or _("Someone who has left")
     try:
         meeting_services.attendance_remove(attendance=row)
-    except MeetingStateError:
-        return _done(request, meeting, messages.ERROR, _not_recordable(meeting))
+    except ValidationError as refused:
+        return _done(request, meeting, messages.ERROR, error_text(refused))
     return _done(
         request,
         meeting,
@@ -381,10 +378,11 @@ def attendance_walk_ins(request: AuthenticatedHttpRequest, slug: str, pk: int) -
                 request, meeting, level="error", text=first_error(form), walk_ins_form=form
             )
         return _page(request, meeting, access, walk_ins_form=form)
-    if meeting.status not in workflow.RECORDABLE:
-        return _done(request, meeting, messages.ERROR, _not_recordable(meeting))
     count: int = form.cleaned_data["count"]
-    meeting_services.walk_ins_set(meeting=meeting, count=count)
+    try:
+        meeting_services.walk_ins_set(meeting=meeting, count=count)
+    except ValidationError as refused:
+        return _done(request, meeting, messages.ERROR, error_text(refused))
     meeting.walk_ins = count
     return _done(
         request,
@@ -395,20 +393,6 @@ def attendance_walk_ins(request: AuthenticatedHttpRequest, slug: str, pk: int) -
 
 
 # --- Self check-in ----------------------------------------------------------------------------
-
-
-def _check_in_closed(meeting: Meeting) -> str:
-    """Why checking in is not possible now, or "" when it is."""
-    if meeting.cancelled:
-        return _("This meeting was cancelled.")
-    if meeting.status not in workflow.CHECK_IN_OPEN:
-        return _("This meeting is over: checking in is no longer possible.")
-    day, today = timezone.localdate(meeting.starts_at), timezone.localdate()
-    if day > today:
-        return _("You can check in on the day of the meeting.")
-    if day < today:
-        return _("This meeting is over: checking in is no longer possible.")
-    return ""
 
 
 @never_cache
@@ -428,11 +412,8 @@ def meeting_check_in(request: AuthenticatedHttpRequest, slug: str, pk: int) -> H
     if request.method == "POST":
         try:
             _row, created = meeting_services.check_in(meeting=meeting, user=request.user)
-        except MeetingStateError:
-            messages.error(
-                request,
-                _check_in_closed(meeting) or _("Checking in is not possible for this meeting."),
-            )
+        except ValidationError as refused:
+            messages.error(request, error_text(refused))
         else:
             if created:
                 messages.success(request, _("Thank you, you are checked in."))
@@ -440,5 +421,6 @@ def meeting_check_in(request: AuthenticatedHttpRequest, slug: str, pk: int) -> H
                 messages.info(request, _("You were already checked in."))
         return redirect(request.path)
     context["mine"] = own_attendance(meeting, request.user)
-    context["closed"] = _check_in_closed(meeting)
+    refusal = meeting_services.check_in_refusal(meeting)
+    context["closed"] = error_text(refusal) if refusal else ""
     return render(request, CHECK_IN_TEMPLATE, context)

@@ -50,7 +50,7 @@ def opening(ctx: PanelContext) -> dict[str, Any]:
     ]
     return {
         "attendance_url": maybe_url(
-            "meeting_attendance", ctx.meeting.neighbourhood.slug, ctx.meeting.pk
+            "room:meeting_attendance", ctx.meeting.neighbourhood.slug, ctx.meeting.pk
         ),
         "present": len(people) + walk_ins,
         "residents": sum(1 for row in people if row.kind == Attendance.Kind.RESIDENT),
@@ -137,6 +137,6 @@ def closing(ctx: PanelContext) -> dict[str, Any]:
     return {
         "next_meeting": following,
         "form": form,
-        "action": reverse("meeting_next_roles", args=[meeting.neighbourhood.slug, meeting.pk]),
-        "meetings_url": maybe_url("meetings", meeting.neighbourhood.slug),
+        "action": reverse("room:meeting_next_roles", args=[meeting.neighbourhood.slug, meeting.pk]),
+        "meetings_url": maybe_url("planning:meetings", meeting.neighbourhood.slug),
     }

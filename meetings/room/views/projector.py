@@ -260,8 +260,8 @@ def projector_link(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
                 "open the new link on the computer in the room."
             ),
         )
-        return redirect("projector_link", slug=meeting.neighbourhood.slug, pk=meeting.pk)
-    path = reverse("projector", args=[meeting.projector_key])
+        return redirect("room:projector_link", slug=meeting.neighbourhood.slug, pk=meeting.pk)
+    path = reverse("room:projector", args=[meeting.projector_key])
     response = render(
         request,
         "meetings/projector_link.html",

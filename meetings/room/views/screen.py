@@ -21,6 +21,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -30,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from buurtoverleg.forms import first_error
+from buurtoverleg.forms import add_service_errors, error_text, first_error
 from buurtoverleg.htmx import partial_or_redirect
 from buurtoverleg.http import AuthenticatedHttpRequest
 from meetings import services as meeting_services
@@ -49,7 +50,7 @@ from meetings.room.screen import (
 )
 from meetings.room.selectors import meeting_reloaded
 from meetings.selectors import meeting_after
-from meetings.services import MeetingStateError, TextConflict
+from meetings.services import TextConflict
 
 # The query parameter that shows the team the confidential details (each showing is logged).
 CONFIDENTIAL_PARAM = "vertrouwelijk"
@@ -79,13 +80,7 @@ def _answer(
 def _not_live(
     request: AuthenticatedHttpRequest, meeting: Meeting, access: MeetingAccess
 ) -> HttpResponse:
-    return _answer(
-        request,
-        meeting,
-        access,
-        _("The meeting is not in progress, so nothing was changed."),
-        "error",
-    )
+    return _answer(request, meeting, access, str(meeting_services.NOT_LIVE), "error")
 
 
 def _item_of(meeting: Meeting, item_pk: int) -> AgendaItem:
@@ -119,15 +114,8 @@ def meeting_start(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
         return _answer(request, meeting, access)  # a second click or a second tab
     try:
         meeting_services.meeting_start(meeting=meeting)
-    except MeetingStateError:
-        return _answer(
-            request,
-            meeting,
-            access,
-            _("This meeting cannot be started: it is %(status)s.")
-            % {"status": meeting.get_status_display().lower()},
-            "error",
-        )
+    except ValidationError as refused:
+        return _answer(request, meeting, access, error_text(refused), "error")
     return _answer(request, meeting, access, _("The meeting has started. The timer runs."))
 
 
@@ -202,8 +190,8 @@ def meeting_close(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
         return _answer(request, meeting, access)  # closed already: a second click
     try:
         meeting_services.meeting_close(meeting=meeting)
-    except MeetingStateError:
-        return _not_live(request, meeting, access)
+    except ValidationError as refused:
+        return _answer(request, meeting, access, error_text(refused), "error")
     return _answer(
         request, meeting, access, _("The meeting is closed. The notes and decisions are kept.")
     )
@@ -227,10 +215,9 @@ def meeting_next_roles(request: AuthenticatedHttpRequest, slug: str, pk: int) ->
         meeting_services.meeting_roles_set(
             meeting=following, chair=chair, minute_taker=minute_taker
         )
-    except ValueError:  # no longer a member since the form was shown
-        return _answer(
-            request, meeting, access, _("Choose a member of this neighbourhood."), "error"
-        )
+    except ValidationError as error:  # e.g. no longer a member since the form was shown
+        add_service_errors(form, error)
+        return _answer(request, meeting, access, first_error(form), "error")
     return _answer(
         request, meeting, access, _("Saved who chairs and who takes the minutes next time.")
     )
@@ -310,8 +297,8 @@ def item_text_save(
             },
             status=409,
         )
-    except MeetingStateError:
-        error = _("This meeting was cancelled: its texts can no longer be changed.")
+    except ValidationError as refused:
+        error = error_text(refused)
         if request.htmx:
             box = text_box(item, field, error=error)
             return _text_answer(request, "field-meta", box, error, 400, "error")

@@ -135,20 +135,14 @@ def _cast(
         ballot = ballot_cast(
             priority_round=priority_round, voter=voter, points=points, source=Ballot.Source.ONLINE
         )
-    except RoundNotOpen:
+    except RoundNotOpen as closed:
         # It may have closed since this request read it: show the page as it is now.
         priority_round.refresh_from_db(fields=["status", "closes_at", "results_shown"])
-        message = (
-            _("Voting has not opened yet: your vote was not saved.")
-            if priority_round.status == RS.DRAFT
-            else _("Voting is closed: your vote was not saved.")
-        )
-        return _page(request, priority_round, voter, link=link, errors=[message])
+        return _page(request, priority_round, voter, link=link, errors=closed.messages)
     except BallotInvalid as invalid:
-        if stored_ballot(priority_round, voter).on_paper:
-            errors = [_("Your paper ballot has already been entered, so you cannot vote online.")]
-            return _page(request, priority_round, voter, link=link, errors=errors)
-        data = None if withdraw else request.POST
+        # What was sent, to correct it; not when there is nothing to correct.
+        on_paper = getattr(invalid, "code", None) == "voted_on_paper"
+        data = None if withdraw or on_paper else request.POST
         return _page(request, priority_round, voter, link=link, data=data, errors=invalid.messages)
     if ballot is not None:
         messages.success(

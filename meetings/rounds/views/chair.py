@@ -20,7 +20,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
@@ -33,7 +33,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap
 
-from buurtoverleg.forms import first_error
+from buurtoverleg.forms import add_service_errors, error_text, first_error
 from buurtoverleg.http import AuthenticatedHttpRequest, local_next
 from meetings import services as meeting_services
 from meetings import workflow
@@ -76,19 +76,11 @@ RS = PriorityRound.Status
 
 
 def round_url(meeting: Meeting) -> str:
-    return reverse("round", args=[meeting.neighbourhood.slug, meeting.pk])
+    return reverse("rounds:round", args=[meeting.neighbourhood.slug, meeting.pk])
 
 
 def paper_url(meeting: Meeting) -> str:
-    return reverse("round_paper", args=[meeting.neighbourhood.slug, meeting.pk])
-
-
-def _not_open(priority_round: PriorityRound) -> str:
-    if priority_round.status == RS.DRAFT:
-        return _("The vote is not open yet. Open it first on the page of the round.")
-    if priority_round.status == RS.CLOSED:
-        return _("The vote is closed: nothing can change any more.")
-    return _("The vote has closed (its closing time has passed): nothing was changed.")
+    return reverse("rounds:round_paper", args=[meeting.neighbourhood.slug, meeting.pk])
 
 
 # --- The round --------------------------------------------------------------------------------
@@ -116,7 +108,7 @@ def _page(
         "notice": notice,
         "can_create": meeting.status in workflow.NEW_ROUND,
         "paper_url": paper_url(meeting),
-        "screen_url": reverse("meeting_screen", args=[hood.slug, meeting.pk]),
+        "screen_url": reverse("room:meeting_screen", args=[hood.slug, meeting.pk]),
     }
     if priority_round is None:
         return render(request, TEMPLATE, context, status=status)
@@ -149,7 +141,7 @@ def _page(
         remove_form=remove_form,
         remove_pk=remove_form["candidate"].value() if remove_form is not None else None,
         open_form=open_form or (RoundOpenForm() if priority_round.status == RS.DRAFT else None),
-        ballot_url=maybe_url("ballot", hood.slug, priority_round.pk),
+        ballot_url=maybe_url("rounds:ballot", hood.slug, priority_round.pk),
     )
     return render(request, TEMPLATE, context, status=status)
 
@@ -199,11 +191,11 @@ def _add(
         round_services.round_candidate_add(
             priority_round=priority_round, problem=problem, by=request.user
         )
-    except RoundNotOpen:
-        messages.error(request, _("The vote is closed: the ballot can no longer change."))
+    except RoundNotOpen as closed:
+        messages.error(request, error_text(closed))
         return redirect(round_url(meeting))
     except BallotInvalid as refused:
-        form.add_error(None, refused.messages[0])
+        add_service_errors(form, refused)
         return _page(request, meeting, priority_round, add_form=form)
     messages.success(
         request,
@@ -227,11 +219,11 @@ def _remove(
         round_services.round_candidate_remove(
             candidate=candidate, by=request.user, reason=form.cleaned_data["reason"]
         )
-    except RoundNotOpen:
-        messages.error(request, _("The vote is closed: the ballot can no longer change."))
+    except RoundNotOpen as closed:
+        messages.error(request, error_text(closed))
         return redirect(round_url(meeting))
     except BallotInvalid as refused:
-        form.add_error("reason", refused.messages[0])
+        add_service_errors(form, refused)
         return _page(request, meeting, priority_round, remove_form=form)
     messages.success(
         request,
@@ -260,8 +252,8 @@ def _open(
         opened = round_services.round_open(
             priority_round=priority_round, closes_at=form.cleaned_data["closes_at"]
         )
-    except RoundNotOpen:
-        messages.error(request, _("This round is closed; it cannot open again."))
+    except RoundNotOpen as closed:
+        messages.error(request, error_text(closed))
         return redirect(round_url(meeting))
     if opened.closes_at:
         messages.success(
@@ -325,17 +317,9 @@ def _close(
             priority_round=priority_round, by=request.user, chosen=chosen, tie_note=note
         )
     except TieUndecided as tie:
-        notice = (
-            _("The votes changed while you were choosing. Choose again between these problems.")
-            if deciding
-            else _("There is a tie. Decide in the room which problems become priorities.")
-        )
-        return _page(request, meeting, priority_round, tie=tie, notice=notice)
-    except RoundNotOpen:
-        messages.error(request, _("This round is not open, so it cannot be closed."))
-        return redirect(round_url(meeting))
-    except BallotInvalid as refused:
-        messages.error(request, refused.messages[0])
+        return _page(request, meeting, priority_round, tie=tie, notice=error_text(tie))
+    except ValidationError as refused:  # not open, or no note of how the room decided
+        messages.error(request, error_text(refused))
         return redirect(round_url(meeting))
     if winners:
         messages.success(
@@ -407,7 +391,7 @@ def _paper_page(
         "round": priority_round,
         "access": access,
         "round_url": round_url(meeting) if access.plan else "",
-        "screen_url": reverse("meeting_screen", args=[hood.slug, meeting.pk]),
+        "screen_url": reverse("room:meeting_screen", args=[hood.slug, meeting.pk]),
     }
     if priority_round is None:
         return render(request, PAPER_TEMPLATE, context, status=status)
@@ -493,11 +477,11 @@ def _paper_ballot(
             source=Ballot.Source.PAPER,
             entered_by=request.user,
         )
-    except RoundNotOpen:
-        messages.error(request, _not_open(priority_round))
+    except RoundNotOpen as closed:
+        messages.error(request, error_text(closed))
         return redirect(paper_url(meeting))
     except BallotInvalid as refused:
-        form.add_error(None, refused.messages[0])
+        add_service_errors(form, refused)
         return _paper_page(request, meeting, access, priority_round, ballot_form=form, voter=voter)
     name = voter.display_name
     if ballot is None:
@@ -539,11 +523,11 @@ def _hands(
                 round_services.hand_count_set(
                     priority_round=priority_round, candidate=by_pk[pk], hands=hands, by=request.user
                 )
-    except RoundNotOpen:
-        messages.error(request, _not_open(priority_round))
+    except RoundNotOpen as closed:
+        messages.error(request, error_text(closed))
         return redirect(paper_url(meeting))
     except BallotInvalid as refused:
-        form.add_error(None, refused.messages[0])
+        add_service_errors(form, refused)
         return _paper_page(request, meeting, access, priority_round, hands_form=form)
     if changes:
         messages.success(request, _("The hand counts are saved. They are shown apart."))
